@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import { loadConfig, type LamarckConfig } from '../core/config.ts';
+import { openStore } from '../store/open-store.ts';
+import type { Store } from '../store/types.ts';
+import { createOutput, formatError, type Output, type OutputStreams } from './output.ts';
+
+/**
+ * What every command gets: its output, the loaded configuration and the store, opened lazily
+ * so that commands which need neither (`--help`, `tools run`) never touch the disk.
+ */
+export interface CliContext {
+  readonly cwd: string;
+  readonly env: NodeJS.ProcessEnv;
+  readonly streams: OutputStreams;
+  config(): Promise<LamarckConfig>;
+  store(): Promise<Store>;
+  /** Runs a command body with the global flags applied; maps errors to one line and exit code 1. */
+  action(command: Command, body: (output: Output) => Promise<number | void>): Promise<void>;
+  /** Closes what was opened. */
+  close(): Promise<void>;
+  exitCode: number;
+}
+
+export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv; streams: OutputStreams }): CliContext {
+  let configPromise: Promise<LamarckConfig> | undefined;
+  let storePromise: Promise<Store> | undefined;
+  const context: CliContext = {
+    cwd: options.cwd,
+    env: options.env,
+    streams: options.streams,
+    exitCode: 0,
+    config() {
+      return (configPromise ??= loadConfig({ cwd: options.cwd, env: options.env }));
+    },
+    async store() {
+      return (storePromise ??= context.config().then((config) => openStore({ cwd: options.cwd, ...config.store })));
+    },
+    async action(command, body) {
+      const flags = command.optsWithGlobals<{ json?: boolean; verbose?: boolean }>();
+      const output = createOutput({ json: flags.json === true, verbose: flags.verbose === true }, options.streams);
+      try {
+        const code = await body(output);
+        context.exitCode = code ?? 0;
+      } catch (error) {
+        output.endProgress();
+        options.streams.stderr.write(`${formatError(error, output.verbose)}\n`);
+        context.exitCode = 1;
+      }
+    },
+    async close() {
+      if (storePromise !== undefined) {
+        const store = await storePromise.catch(() => undefined);
+        await store?.close();
+      }
+    },
+  };
+  return context;
+}
