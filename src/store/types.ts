@@ -162,29 +162,38 @@ export interface Store {
 
   createRun(run: NewRun): Promise<RunRecord>;
   getRun(id: string): Promise<RunRecord | undefined>;
+  /** Newest first (createdAt, then id, descending). */
   listRuns(filter?: { kind?: RunKind; limit?: number }): Promise<RunRecord[]>;
   updateRun(id: string, patch: { status?: RunStatus; summary?: JsonObject; config?: JsonObject }): Promise<RunRecord>;
 
-  /** Inserts a program; putting the same id twice is a no-op (so a resumed run cannot double-write). */
+  /**
+   * Inserts a program; putting the same id twice is a no-op (so a resumed run cannot double-write).
+   * Returns the stored program with its sequence (1, 2, 3... per run); NotFoundError if the run does not exist.
+   */
   putProgram(program: ProgramRecord): Promise<ProgramRecord>;
   getProgram(id: string): Promise<ProgramRecord | undefined>;
   /** Programs of a run in insertion order, optionally after a sequence number, in pages. */
   listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramRecord[]>;
   countPrograms(runId: string): Promise<number>;
 
+  /** Inserts or replaces a trajectory's fields; its steps are kept. */
   putTrajectory(trajectory: TrajectoryRecord): Promise<void>;
+  /** Steps are append-only: NotFoundError for an unknown trajectory, a StoreError for an index already written. */
   appendTrajectoryStep(trajectoryId: string, step: TrajectoryStep): Promise<void>;
   getTrajectory(id: string): Promise<TrajectoryWithSteps | undefined>;
+  /** Oldest first (createdAt, then id). */
   listTrajectories(filter?: { runId?: string; taskId?: string; limit?: number }): Promise<TrajectoryRecord[]>;
 
   /** Creates an artifact with its first version. Fails with a conflict if (kind, name) exists. */
   createArtifact(artifact: NewArtifact, version: NewVersion): Promise<{ artifact: ArtifactRecord; version: VersionRecord }>;
   getArtifact(id: string): Promise<ArtifactRecord | undefined>;
   findArtifact(kind: ArtifactKind, name: string): Promise<ArtifactRecord | undefined>;
+  /** Ordered by kind, then name. */
   listArtifacts(filter?: { kind?: ArtifactKind; status?: ArtifactStatus }): Promise<ArtifactRecord[]>;
   /**
    * Adds a version and makes it the head, only if the head is still `expectedHeadVersionId`;
-   * otherwise throws VersionConflictError and changes nothing.
+   * otherwise throws VersionConflictError and changes nothing. The version is numbered one past the
+   * highest so far (also after a rollback); `parentIds` defaults to `[expectedHeadVersionId]`.
    */
   commitVersion(artifactId: string, version: NewVersion, expectedHeadVersionId: string): Promise<VersionRecord>;
   /** Moves the head to an existing version (rollback), under the same optimistic check. */
@@ -196,14 +205,18 @@ export interface Store {
     outcome: { success?: boolean; helpful?: boolean; harmful?: boolean },
   ): Promise<ArtifactRecord>;
   getVersion(id: string): Promise<VersionRecord | undefined>;
+  /** Oldest first (by number). */
   listVersions(artifactId: string): Promise<VersionRecord[]>;
 
+  /** Numbers events 1, 2, 3... per run; NotFoundError if the run does not exist. */
   appendEvent(runId: string, type: string, data: JsonObject): Promise<StoredEvent>;
   listEvents(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<StoredEvent[]>;
 
   /** Small named JSON documents: run checkpoints, bandit state, insights. */
   putState(scope: string, key: string, value: JsonValue): Promise<void>;
+  /** undefined when the key was never written; a stored `null` reads back as null. */
   getState(scope: string, key: string): Promise<JsonValue | undefined>;
 
+  /** Idempotent; later calls fail with a StoreError. */
   close(): Promise<void>;
 }

@@ -1,0 +1,224 @@
+import { StoreError } from '../core/errors.ts';
+import type { JsonObject, JsonValue } from '../core/json.ts';
+import { SqliteArtifacts } from './sqlite/artifacts.ts';
+import { SqliteConnection } from './sqlite/connection.ts';
+import { toStoreError } from './sqlite/errors.ts';
+import { SqliteEvents } from './sqlite/events.ts';
+import { applyMigrations, latestSchemaVersion, readSchemaVersion } from './sqlite/migrations.ts';
+import { SqlitePrograms } from './sqlite/programs.ts';
+import { SqliteRuns } from './sqlite/runs.ts';
+import { SqliteState } from './sqlite/state.ts';
+import { SqliteTrajectories } from './sqlite/trajectories.ts';
+import {
+  storeSpecificationVersion,
+  type ArtifactKind,
+  type ArtifactRecord,
+  type ArtifactStatus,
+  type NewArtifact,
+  type NewRun,
+  type NewVersion,
+  type ProgramRecord,
+  type RunKind,
+  type RunRecord,
+  type RunStatus,
+  type Store,
+  type StoredEvent,
+  type TrajectoryRecord,
+  type TrajectoryStep,
+  type TrajectoryWithSteps,
+  type VersionRecord,
+} from './types.ts';
+
+export interface SqliteStoreOptions {
+  /** A file path or `:memory:`. */
+  path: string;
+  /** How long a write waits for another process's lock before failing with a retryable StoreError. */
+  busyTimeoutMs?: number;
+  /** Source of timestamps (tests pass a fake clock). */
+  now?: () => number;
+}
+
+/**
+ * The embedded default Store on Node's built-in SQLite. Several processes may share one file: WAL
+ * lets readers run beside the single writer, and busy_timeout makes writers queue instead of fail.
+ * Calls are synchronous underneath; the async surface is the contract shared with PostgreSQL.
+ */
+export class SqliteStore implements Store {
+  readonly specificationVersion = storeSpecificationVersion;
+  readonly kind = 'sqlite';
+  readonly location: string;
+  readonly #connection: SqliteConnection;
+  readonly #runs: SqliteRuns;
+  readonly #programs: SqlitePrograms;
+  readonly #trajectories: SqliteTrajectories;
+  readonly #artifacts: SqliteArtifacts;
+  readonly #events: SqliteEvents;
+  readonly #state: SqliteState;
+
+  private constructor(connection: SqliteConnection, now: () => number) {
+    this.#connection = connection;
+    this.location = connection.location;
+    this.#runs = new SqliteRuns(connection, now);
+    this.#programs = new SqlitePrograms(connection);
+    this.#trajectories = new SqliteTrajectories(connection);
+    this.#artifacts = new SqliteArtifacts(connection, now);
+    this.#events = new SqliteEvents(connection, now);
+    this.#state = new SqliteState(connection, now);
+  }
+
+  /** Opens (creating if needed) and migrates the database. */
+  static open(options: SqliteStoreOptions): SqliteStore {
+    const now = options.now ?? Date.now;
+    let connection: SqliteConnection | undefined;
+    try {
+      connection = new SqliteConnection(options.path, { busyTimeoutMs: options.busyTimeoutMs ?? 5000 });
+      // Checked before any pragma that writes, so a newer database is left byte-for-byte untouched.
+      refuseNewerSchema(readSchemaVersion(connection), options.path);
+      if (options.path !== ':memory:') {
+        connection.database.exec('PRAGMA journal_mode = WAL');
+        // In WAL mode NORMAL loses no committed data on a process crash, only on power loss, and skips an fsync per put.
+        connection.database.exec('PRAGMA synchronous = NORMAL');
+      }
+      refuseNewerSchema(applyMigrations(connection, now()), options.path);
+      return new SqliteStore(connection, now);
+    } catch (error) {
+      connection?.close();
+      throw toStoreError(error, `open ${options.path}`);
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    return this.#guard('read the schema version', () => readSchemaVersion(this.#connection));
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    return this.#guard('create a run', () => this.#runs.create(run));
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    return this.#guard('read a run', () => this.#runs.get(id));
+  }
+
+  async listRuns(filter?: { kind?: RunKind; limit?: number }): Promise<RunRecord[]> {
+    return this.#guard('list runs', () => this.#runs.list(filter));
+  }
+
+  async updateRun(id: string, patch: { status?: RunStatus; summary?: JsonObject; config?: JsonObject }): Promise<RunRecord> {
+    return this.#guard('update a run', () => this.#runs.update(id, patch));
+  }
+
+  async putProgram(program: ProgramRecord): Promise<ProgramRecord> {
+    return this.#guard('store a program', () => this.#programs.put(program));
+  }
+
+  async getProgram(id: string): Promise<ProgramRecord | undefined> {
+    return this.#guard('read a program', () => this.#programs.get(id));
+  }
+
+  async listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramRecord[]> {
+    return this.#guard('list programs', () => this.#programs.list(runId, options));
+  }
+
+  async countPrograms(runId: string): Promise<number> {
+    return this.#guard('count programs', () => this.#programs.count(runId));
+  }
+
+  async putTrajectory(trajectory: TrajectoryRecord): Promise<void> {
+    return this.#guard('store a trajectory', () => this.#trajectories.put(trajectory));
+  }
+
+  async appendTrajectoryStep(trajectoryId: string, step: TrajectoryStep): Promise<void> {
+    return this.#guard('append a trajectory step', () => this.#trajectories.appendStep(trajectoryId, step));
+  }
+
+  async getTrajectory(id: string): Promise<TrajectoryWithSteps | undefined> {
+    return this.#guard('read a trajectory', () => this.#trajectories.get(id));
+  }
+
+  async listTrajectories(filter?: { runId?: string; taskId?: string; limit?: number }): Promise<TrajectoryRecord[]> {
+    return this.#guard('list trajectories', () => this.#trajectories.list(filter));
+  }
+
+  async createArtifact(artifact: NewArtifact, version: NewVersion): Promise<{ artifact: ArtifactRecord; version: VersionRecord }> {
+    return this.#guard('create an artifact', () => this.#artifacts.create(artifact, version));
+  }
+
+  async getArtifact(id: string): Promise<ArtifactRecord | undefined> {
+    return this.#guard('read an artifact', () => this.#artifacts.get(id));
+  }
+
+  async findArtifact(kind: ArtifactKind, name: string): Promise<ArtifactRecord | undefined> {
+    return this.#guard('find an artifact', () => this.#artifacts.find(kind, name));
+  }
+
+  async listArtifacts(filter?: { kind?: ArtifactKind; status?: ArtifactStatus }): Promise<ArtifactRecord[]> {
+    return this.#guard('list artifacts', () => this.#artifacts.list(filter));
+  }
+
+  async commitVersion(artifactId: string, version: NewVersion, expectedHeadVersionId: string): Promise<VersionRecord> {
+    return this.#guard('commit a version', () => this.#artifacts.commitVersion(artifactId, version, expectedHeadVersionId));
+  }
+
+  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<ArtifactRecord> {
+    return this.#guard('move an artifact head', () => this.#artifacts.setHead(artifactId, versionId, expectedHeadVersionId));
+  }
+
+  async setArtifactStatus(artifactId: string, status: ArtifactStatus): Promise<ArtifactRecord> {
+    return this.#guard('set an artifact status', () => this.#artifacts.setStatus(artifactId, status));
+  }
+
+  async recordArtifactUse(
+    artifactId: string,
+    outcome: { success?: boolean; helpful?: boolean; harmful?: boolean },
+  ): Promise<ArtifactRecord> {
+    return this.#guard('record an artifact use', () => this.#artifacts.recordUse(artifactId, outcome));
+  }
+
+  async getVersion(id: string): Promise<VersionRecord | undefined> {
+    return this.#guard('read a version', () => this.#artifacts.getVersion(id));
+  }
+
+  async listVersions(artifactId: string): Promise<VersionRecord[]> {
+    return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
+  }
+
+  async appendEvent(runId: string, type: string, data: JsonObject): Promise<StoredEvent> {
+    return this.#guard('append an event', () => this.#events.append(runId, type, data));
+  }
+
+  async listEvents(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<StoredEvent[]> {
+    return this.#guard('list events', () => this.#events.list(runId, options));
+  }
+
+  async putState(scope: string, key: string, value: JsonValue): Promise<void> {
+    return this.#guard('store state', () => this.#state.put(scope, key, value));
+  }
+
+  async getState(scope: string, key: string): Promise<JsonValue | undefined> {
+    return this.#guard('read state', () => this.#state.get(scope, key));
+  }
+
+  /** Idempotent. */
+  async close(): Promise<void> {
+    this.#connection.close();
+  }
+
+  #guard<T>(action: string, body: () => T): T {
+    if (!this.#connection.isOpen) throw new StoreError(`store is closed (tried to ${action})`, { code: 'store-closed' });
+    try {
+      return body();
+    } catch (error) {
+      throw toStoreError(error, action);
+    }
+  }
+}
+
+function refuseNewerSchema(found: number, path: string): void {
+  if (found > latestSchemaVersion) {
+    throw new StoreError(
+      `${path} has schema version ${found}, but this lamarck knows only up to ${latestSchemaVersion}: ` +
+        'it was created by a newer lamarck; upgrade lamarck to open it',
+      { code: 'store-schema-newer' },
+    );
+  }
+}

@@ -1,0 +1,356 @@
+import { NotFoundError, StoreError, VersionConflictError } from '../core/errors.ts';
+import { createId } from '../core/ids.ts';
+import type { JsonObject, JsonValue } from '../core/json.ts';
+import { latestSchemaVersion } from '../store/sqlite/migrations.ts';
+import {
+  storeSpecificationVersion,
+  type ArtifactKind,
+  type ArtifactRecord,
+  type ArtifactStatus,
+  type NewArtifact,
+  type NewRun,
+  type NewVersion,
+  type ProgramRecord,
+  type RunKind,
+  type RunRecord,
+  type RunStatus,
+  type Store,
+  type StoredEvent,
+  type TrajectoryRecord,
+  type TrajectoryStep,
+  type TrajectoryWithSteps,
+  type VersionRecord,
+} from '../store/types.ts';
+
+/**
+ * A Store held in plain maps, for users' tests: nothing touches the disk and each call returns an
+ * independent, empty store. It is a second implementation of the contract, written without SQL, and
+ * passes the same conformance suite as the SQLite store (test/store/conformance.ts). Records are
+ * copied in and out, so a caller that mutates a returned object cannot change what is stored.
+ */
+export function createMemoryStore(options: { now?: () => number } = {}): Store {
+  return new MemoryStore(options.now ?? Date.now);
+}
+
+function copy<T>(value: T): T {
+  return structuredClone(value);
+}
+
+function byCreatedThenId(left: { createdAt: number; id: string }, right: { createdAt: number; id: string }): number {
+  if (left.createdAt !== right.createdAt) return left.createdAt - right.createdAt;
+  return left.id < right.id ? -1 : left.id > right.id ? 1 : 0;
+}
+
+function compareText(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function page<T extends { sequence?: number }>(items: readonly T[], options: { afterSequence?: number; limit?: number }): T[] {
+  const after = options.afterSequence ?? 0;
+  const selected = items.filter((item) => (item.sequence ?? 0) > after);
+  return options.limit === undefined ? selected : selected.slice(0, Math.max(0, Math.floor(options.limit)));
+}
+
+function limited<T>(items: T[], limit: number | undefined): T[] {
+  return limit === undefined ? items : items.slice(0, Math.max(0, Math.floor(limit)));
+}
+
+class MemoryStore implements Store {
+  readonly specificationVersion = storeSpecificationVersion;
+  readonly kind = 'memory';
+  readonly location = 'memory';
+  readonly #now: () => number;
+  #closed = false;
+  readonly #runs = new Map<string, RunRecord>();
+  readonly #programs = new Map<string, ProgramRecord>();
+  /** Each run's programs in sequence order; sequences are dense, so the next one is length + 1. */
+  readonly #programsByRun = new Map<string, ProgramRecord[]>();
+  readonly #trajectories = new Map<string, TrajectoryRecord>();
+  readonly #steps = new Map<string, TrajectoryStep[]>();
+  readonly #artifacts = new Map<string, ArtifactRecord>();
+  readonly #artifactIdsByName = new Map<string, string>();
+  readonly #versions = new Map<string, VersionRecord>();
+  readonly #versionsByArtifact = new Map<string, VersionRecord[]>();
+  readonly #events = new Map<string, StoredEvent[]>();
+  readonly #state = new Map<string, string>();
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  async schemaVersion(): Promise<number> {
+    this.#checkOpen('read the schema version');
+    return latestSchemaVersion;
+  }
+
+  async createRun(run: NewRun): Promise<RunRecord> {
+    this.#checkOpen('create a run');
+    const id = run.id ?? createId('run');
+    if (this.#runs.has(id)) throw new StoreError(`run already exists: ${id}`, { code: 'run-exists' });
+    const now = this.#now();
+    const record: RunRecord = { id, kind: run.kind, name: run.name, status: 'running', config: copy(run.config), summary: {}, createdAt: now, updatedAt: now };
+    this.#runs.set(id, record);
+    return copy(record);
+  }
+
+  async getRun(id: string): Promise<RunRecord | undefined> {
+    this.#checkOpen('read a run');
+    const run = this.#runs.get(id);
+    return run === undefined ? undefined : copy(run);
+  }
+
+  async listRuns(filter: { kind?: RunKind; limit?: number } = {}): Promise<RunRecord[]> {
+    this.#checkOpen('list runs');
+    const runs = [...this.#runs.values()].filter((run) => filter.kind === undefined || run.kind === filter.kind);
+    runs.sort((left, right) => byCreatedThenId(right, left));
+    return limited(runs, filter.limit).map(copy);
+  }
+
+  async updateRun(id: string, patch: { status?: RunStatus; summary?: JsonObject; config?: JsonObject }): Promise<RunRecord> {
+    this.#checkOpen('update a run');
+    const run = this.#runs.get(id);
+    if (run === undefined) throw new NotFoundError('run', id);
+    if (patch.status !== undefined) run.status = patch.status;
+    if (patch.summary !== undefined) run.summary = copy(patch.summary);
+    if (patch.config !== undefined) run.config = copy(patch.config);
+    run.updatedAt = this.#now();
+    return copy(run);
+  }
+
+  async putProgram(program: ProgramRecord): Promise<ProgramRecord> {
+    this.#checkOpen('store a program');
+    const existing = this.#programs.get(program.id);
+    if (existing !== undefined) return copy(existing);
+    if (!this.#runs.has(program.runId)) throw new NotFoundError('run', program.runId);
+    const ofRun = this.#programsByRun.get(program.runId) ?? [];
+    const record: ProgramRecord = { ...copy(program), sequence: ofRun.length + 1 };
+    ofRun.push(record);
+    this.#programsByRun.set(program.runId, ofRun);
+    this.#programs.set(record.id, record);
+    return copy(record);
+  }
+
+  async getProgram(id: string): Promise<ProgramRecord | undefined> {
+    this.#checkOpen('read a program');
+    const program = this.#programs.get(id);
+    return program === undefined ? undefined : copy(program);
+  }
+
+  async listPrograms(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramRecord[]> {
+    this.#checkOpen('list programs');
+    return page(this.#programsByRun.get(runId) ?? [], options).map(copy);
+  }
+
+  async countPrograms(runId: string): Promise<number> {
+    this.#checkOpen('count programs');
+    return this.#programsByRun.get(runId)?.length ?? 0;
+  }
+
+  async putTrajectory(trajectory: TrajectoryRecord): Promise<void> {
+    this.#checkOpen('store a trajectory');
+    if (trajectory.runId !== null && !this.#runs.has(trajectory.runId)) throw new NotFoundError('run', trajectory.runId);
+    this.#trajectories.set(trajectory.id, copy(trajectory));
+  }
+
+  async appendTrajectoryStep(trajectoryId: string, step: TrajectoryStep): Promise<void> {
+    this.#checkOpen('append a trajectory step');
+    if (!this.#trajectories.has(trajectoryId)) throw new NotFoundError('trajectory', trajectoryId);
+    const steps = this.#steps.get(trajectoryId) ?? [];
+    if (steps.some((existing) => existing.index === step.index)) {
+      throw new StoreError(`trajectory ${trajectoryId} already has a step ${step.index}`, { code: 'trajectory-step-exists' });
+    }
+    steps.push(copy(step));
+    steps.sort((left, right) => left.index - right.index);
+    this.#steps.set(trajectoryId, steps);
+  }
+
+  async getTrajectory(id: string): Promise<TrajectoryWithSteps | undefined> {
+    this.#checkOpen('read a trajectory');
+    const trajectory = this.#trajectories.get(id);
+    if (trajectory === undefined) return undefined;
+    return copy({ ...trajectory, steps: this.#steps.get(id) ?? [] });
+  }
+
+  async listTrajectories(filter: { runId?: string; taskId?: string; limit?: number } = {}): Promise<TrajectoryRecord[]> {
+    this.#checkOpen('list trajectories');
+    const selected = [...this.#trajectories.values()].filter(
+      (trajectory) =>
+        (filter.runId === undefined || trajectory.runId === filter.runId) &&
+        (filter.taskId === undefined || trajectory.taskId === filter.taskId),
+    );
+    selected.sort(byCreatedThenId);
+    return limited(selected, filter.limit).map(copy);
+  }
+
+  async createArtifact(artifact: NewArtifact, version: NewVersion): Promise<{ artifact: ArtifactRecord; version: VersionRecord }> {
+    this.#checkOpen('create an artifact');
+    const nameKey = `${artifact.kind}\u0000${artifact.name}`;
+    const existingId = this.#artifactIdsByName.get(nameKey);
+    if (existingId !== undefined) {
+      throw new VersionConflictError(`artifact ${artifact.kind}/${artifact.name}`, null, this.#artifacts.get(existingId)?.headVersionId ?? null);
+    }
+    const now = this.#now();
+    const artifactId = createId('art');
+    const first = this.#addVersion(artifactId, 1, version, [], now);
+    const record: ArtifactRecord = {
+      id: artifactId,
+      kind: artifact.kind,
+      name: artifact.name,
+      status: artifact.status ?? 'candidate',
+      headVersionId: first.id,
+      headNumber: 1,
+      uses: 0,
+      successes: 0,
+      helpful: 0,
+      harmful: 0,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.#artifacts.set(artifactId, record);
+    this.#artifactIdsByName.set(nameKey, artifactId);
+    return { artifact: copy(record), version: copy(first) };
+  }
+
+  async getArtifact(id: string): Promise<ArtifactRecord | undefined> {
+    this.#checkOpen('read an artifact');
+    const artifact = this.#artifacts.get(id);
+    return artifact === undefined ? undefined : copy(artifact);
+  }
+
+  async findArtifact(kind: ArtifactKind, name: string): Promise<ArtifactRecord | undefined> {
+    this.#checkOpen('find an artifact');
+    const id = this.#artifactIdsByName.get(`${kind}\u0000${name}`);
+    const artifact = id === undefined ? undefined : this.#artifacts.get(id);
+    return artifact === undefined ? undefined : copy(artifact);
+  }
+
+  async listArtifacts(filter: { kind?: ArtifactKind; status?: ArtifactStatus } = {}): Promise<ArtifactRecord[]> {
+    this.#checkOpen('list artifacts');
+    const selected = [...this.#artifacts.values()].filter(
+      (artifact) => (filter.kind === undefined || artifact.kind === filter.kind) && (filter.status === undefined || artifact.status === filter.status),
+    );
+    selected.sort((left, right) => compareText(left.kind, right.kind) || compareText(left.name, right.name));
+    return selected.map(copy);
+  }
+
+  async commitVersion(artifactId: string, version: NewVersion, expectedHeadVersionId: string): Promise<VersionRecord> {
+    this.#checkOpen('commit a version');
+    const artifact = this.#headChecked(artifactId, expectedHeadVersionId);
+    const highest = this.#versionsByArtifact.get(artifactId)?.at(-1)?.number ?? 0;
+    const now = this.#now();
+    const created = this.#addVersion(artifactId, highest + 1, version, [expectedHeadVersionId], now);
+    artifact.headVersionId = created.id;
+    artifact.headNumber = created.number;
+    artifact.updatedAt = now;
+    return copy(created);
+  }
+
+  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<ArtifactRecord> {
+    this.#checkOpen('move an artifact head');
+    const artifact = this.#headChecked(artifactId, expectedHeadVersionId);
+    const target = this.#versions.get(versionId);
+    if (target === undefined || target.artifactId !== artifactId) throw new NotFoundError(`version of artifact ${artifactId}`, versionId);
+    artifact.headVersionId = target.id;
+    artifact.headNumber = target.number;
+    artifact.updatedAt = this.#now();
+    return copy(artifact);
+  }
+
+  async setArtifactStatus(artifactId: string, status: ArtifactStatus): Promise<ArtifactRecord> {
+    this.#checkOpen('set an artifact status');
+    const artifact = this.#artifacts.get(artifactId);
+    if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
+    artifact.status = status;
+    artifact.updatedAt = this.#now();
+    return copy(artifact);
+  }
+
+  async recordArtifactUse(
+    artifactId: string,
+    outcome: { success?: boolean; helpful?: boolean; harmful?: boolean },
+  ): Promise<ArtifactRecord> {
+    this.#checkOpen('record an artifact use');
+    const artifact = this.#artifacts.get(artifactId);
+    if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
+    artifact.uses += 1;
+    if (outcome.success === true) artifact.successes += 1;
+    if (outcome.helpful === true) artifact.helpful += 1;
+    if (outcome.harmful === true) artifact.harmful += 1;
+    artifact.updatedAt = this.#now();
+    return copy(artifact);
+  }
+
+  async getVersion(id: string): Promise<VersionRecord | undefined> {
+    this.#checkOpen('read a version');
+    const version = this.#versions.get(id);
+    return version === undefined ? undefined : copy(version);
+  }
+
+  async listVersions(artifactId: string): Promise<VersionRecord[]> {
+    this.#checkOpen('list versions');
+    return (this.#versionsByArtifact.get(artifactId) ?? []).map(copy);
+  }
+
+  async appendEvent(runId: string, type: string, data: JsonObject): Promise<StoredEvent> {
+    this.#checkOpen('append an event');
+    if (!this.#runs.has(runId)) throw new NotFoundError('run', runId);
+    const events = this.#events.get(runId) ?? [];
+    const event: StoredEvent = { runId, sequence: events.length + 1, type, at: this.#now(), data: copy(data) };
+    events.push(event);
+    this.#events.set(runId, events);
+    return copy(event);
+  }
+
+  async listEvents(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+    this.#checkOpen('list events');
+    return page(this.#events.get(runId) ?? [], options).map(copy);
+  }
+
+  async putState(scope: string, key: string, value: JsonValue): Promise<void> {
+    this.#checkOpen('store state');
+    // Kept as JSON text, so what reads back is exactly what a database store would return.
+    this.#state.set(`${scope}\u0000${key}`, JSON.stringify(value));
+  }
+
+  async getState(scope: string, key: string): Promise<JsonValue | undefined> {
+    this.#checkOpen('read state');
+    const text = this.#state.get(`${scope}\u0000${key}`);
+    return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+  }
+
+  #checkOpen(action: string): void {
+    if (this.#closed) throw new StoreError(`store is closed (tried to ${action})`, { code: 'store-closed' });
+  }
+
+  #headChecked(artifactId: string, expectedHeadVersionId: string): ArtifactRecord {
+    const artifact = this.#artifacts.get(artifactId);
+    if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
+    if (artifact.headVersionId !== expectedHeadVersionId) {
+      throw new VersionConflictError(`artifact ${artifact.kind}/${artifact.name}`, expectedHeadVersionId, artifact.headVersionId);
+    }
+    return artifact;
+  }
+
+  #addVersion(artifactId: string, versionNumber: number, version: NewVersion, defaultParents: string[], now: number): VersionRecord {
+    const record: VersionRecord = {
+      id: createId('ver'),
+      artifactId,
+      number: versionNumber,
+      parentIds: copy(version.parentIds ?? defaultParents),
+      content: copy(version.content),
+      message: version.message,
+      trajectoryIds: copy(version.trajectoryIds ?? []),
+      evaluation: copy(version.evaluation ?? {}),
+      createdAt: now,
+    };
+    this.#versions.set(record.id, record);
+    const versions = this.#versionsByArtifact.get(artifactId) ?? [];
+    versions.push(record);
+    this.#versionsByArtifact.set(artifactId, versions);
+    return record;
+  }
+}
