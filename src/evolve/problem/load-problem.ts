@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { z } from 'zod';
+import { ConfigError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { defaultTemplates } from '../prompt/default-templates.ts';
+import type { FeatureDimension, Problem } from '../types.ts';
+import { EvolveBlockError, findEvolveBlocks } from './evolve-blocks.ts';
+import { problemConfigSchema, type ProblemConfig } from './problem-config.ts';
+
+/** Feature dimensions used when the config names none: code length and a diversity measure. */
+export const defaultFeatures: readonly FeatureDimension[] = [
+  { name: 'code-length', bins: 10 },
+  { name: 'diversity', bins: 10 },
+];
+
+/**
+ * Loads and validates a problem directory: `lamarck.json` (or `lamarck.ts` with a default export),
+ * the program files with their EVOLVE-BLOCKs, and the evaluator. Every problem is reported as a
+ * ConfigError naming the file and field.
+ */
+export async function loadProblem(directory: string): Promise<Problem> {
+  const root = resolve(directory);
+  const rootStat = await stat(root).catch(() => null);
+  if (rootStat === null || !rootStat.isDirectory()) throw new ConfigError('directory', `not a directory: ${root}`);
+  const { raw, source } = await readConfig(root);
+  const config = validate(raw, source);
+  return buildProblem(root, config, source);
+}
+
+/** Validates an already-parsed config object (used by `loadProblem`, and by callers that build configs in code). */
+export function parseProblemConfig(raw: unknown, source = 'lamarck.json'): ProblemConfig {
+  return validate(raw, source);
+}
+
+async function readConfig(root: string): Promise<{ raw: unknown; source: string }> {
+  const jsonPath = join(root, 'lamarck.json');
+  if (existsSync(jsonPath)) {
+    const text = await readFile(jsonPath, 'utf8');
+    try {
+      return { raw: JSON.parse(text) as unknown, source: 'lamarck.json' };
+    } catch (error) {
+      throw new ConfigError('(file)', `not valid JSON: ${(error as Error).message}`, { source: 'lamarck.json', cause: error });
+    }
+  }
+  for (const name of ['lamarck.ts', 'lamarck.js', 'lamarck.mjs']) {
+    const modulePath = join(root, name);
+    if (!existsSync(modulePath)) continue;
+    let loaded: { default?: unknown };
+    try {
+      loaded = (await import(pathToFileURL(modulePath).href)) as { default?: unknown };
+    } catch (error) {
+      throw new ConfigError('(file)', `could not be imported: ${(error as Error).message}`, { source: name, cause: error });
+    }
+    if (loaded.default === undefined) throw new ConfigError('default', 'expected a default export with the problem config', { source: name });
+    return { raw: loaded.default, source: name };
+  }
+  throw new ConfigError('lamarck.json', `no lamarck.json or lamarck.ts in ${root}`);
+}
+
+function validate(raw: unknown, source: string): ProblemConfig {
+  const parsed = problemConfigSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new ConfigError(describeIssuePath(issue), describeIssue(issue), { source, cause: parsed.error });
+}
+
+function describeIssuePath(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map(String);
+  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
+  return path.length === 0 ? '(root)' : path.join('.');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
+  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) return `expected ${issue.expected}`;
+  return issue.message;
+}
+
+async function buildProblem(root: string, config: ProblemConfig, source: string): Promise<Problem> {
+  const programPaths = config.files ?? [config.program!];
+  const entryFile = config.entry ?? programPaths[0]!;
+  if (!programPaths.includes(entryFile)) {
+    throw new ConfigError('entry', `${entryFile} is not one of the program files (${programPaths.join(', ')})`, { source });
+  }
+  const files: Record<string, string> = {};
+  const evolvableFiles: string[] = [];
+  for (const [index, path] of programPaths.entries()) {
+    const field = config.files === undefined ? 'program' : `files.${index}`;
+    const content = await readFile(join(root, path), 'utf8').catch(() => null);
+    if (content === null) throw new ConfigError(field, `cannot read ${path} in ${root}`, { source });
+    files[path] = content;
+    try {
+      if (findEvolveBlocks(content, path).length > 0) evolvableFiles.push(path);
+    } catch (error) {
+      if (error instanceof EvolveBlockError) throw new ConfigError(field, error.message, { source, cause: error });
+      throw error;
+    }
+  }
+  if (evolvableFiles.length === 0) {
+    throw new ConfigError(config.files === undefined ? 'program' : 'files', `no EVOLVE-BLOCK-START / EVOLVE-BLOCK-END markers in ${programPaths.join(', ')}`, {
+      source,
+    });
+  }
+  const evaluator = config.evaluator;
+  if (evaluator.module !== undefined && !existsSync(join(root, evaluator.module))) {
+    throw new ConfigError('evaluator.module', `cannot find ${evaluator.module} in ${root}`, { source });
+  }
+  const templates: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.templates)) {
+    if (!Object.hasOwn(defaultTemplates, name)) {
+      throw new ConfigError(`templates.${name}`, `unknown template; expected one of ${Object.keys(defaultTemplates).join(', ')}`, { source });
+    }
+    templates[name] = await readText(root, value, `templates.${name}`, source);
+  }
+  const features = config.features ?? defaultFeatures.map((feature) => ({ ...feature }));
+  features.forEach((feature, index) => {
+    if (feature.min !== undefined && feature.max !== undefined && !(feature.max > feature.min)) {
+      throw new ConfigError(`features.${index}.max`, 'expected max to be greater than min', { source });
+    }
+  });
+  return {
+    directory: root,
+    name: config.name ?? basename(root),
+    files,
+    evolvableFiles,
+    entryFile,
+    evaluator: {
+      kind: evaluator.module === undefined ? 'command' : 'module',
+      command: evaluator.command ?? [],
+      ...(evaluator.module === undefined ? {} : { modulePath: evaluator.module }),
+      timeoutMs: Math.round(evaluator.timeoutSeconds * 1000),
+      memoryLimitMb: evaluator.memoryLimitMb,
+      maxOutputBytes: Math.round(evaluator.maxOutputBytes),
+      cascade: evaluator.cascade.map((stage) => ({
+        args: stage.args,
+        threshold: stage.threshold,
+        ...(stage.timeoutSeconds === undefined ? {} : { timeoutMs: Math.round(stage.timeoutSeconds * 1000) }),
+      })),
+    },
+    objective: config.objective,
+    features: features.map((feature) => ({
+      name: feature.name,
+      bins: feature.bins,
+      ...(feature.min === undefined ? {} : { min: feature.min }),
+      ...(feature.max === undefined ? {} : { max: feature.max }),
+    })),
+    templates,
+    description: config.description === undefined ? '' : await readText(root, config.description, 'description', source),
+    settings: config.settings as JsonObject,
+  };
+}
+
+async function readText(root: string, value: string | { file: string }, field: string, source: string): Promise<string> {
+  if (typeof value === 'string') return value;
+  const text = await readFile(join(root, value.file), 'utf8').catch(() => null);
+  if (text === null) throw new ConfigError(`${field}.file`, `cannot read ${value.file} in ${root}`, { source });
+  return text;
+}

@@ -1,0 +1,162 @@
+import type { JsonObject } from '../core/json.ts';
+import type { Random } from '../core/random.ts';
+import type { LanguageModelClient, ModelUsage, UsageMeter } from '../model/types.ts';
+
+/**
+ * Contracts inside the evolve module: the problem, what an operator receives and returns, and what
+ * an evaluation yields. The engine (database, selection, scheduling) and the operators/evaluators
+ * meet only here.
+ */
+export const operatorSpecificationVersion = 'v1';
+
+/** One source file of a program, with the EVOLVE-BLOCK regions located. */
+export interface ProgramFile {
+  /** Path relative to the problem directory. */
+  path: string;
+  content: string;
+}
+
+/** The slice of a program an operator sees: its files, score and feedback; never the database. */
+export interface ProgramSnapshot {
+  id: string;
+  files: Record<string, string>;
+  score: number | null;
+  metrics: JsonObject;
+  /** Evaluator artifacts (stderr, tracebacks, feedback), already truncated to the prompt budget. */
+  artifacts: JsonObject;
+  failure: { kind: string; message: string } | null;
+  operator: string;
+  generation: number;
+}
+
+export interface FeatureDimension {
+  /** `code-length`, `diversity`, or the name of an evaluator metric. */
+  name: string;
+  bins: number;
+  /** Fixed range; when absent the range adapts to the values seen. */
+  min?: number;
+  max?: number;
+}
+
+export interface CascadeStage {
+  /** Extra arguments passed to the evaluator command for this stage (e.g. `--stage 1`). */
+  args: string[];
+  /** The candidate goes on to the next stage only if this stage's combined_score reaches it. */
+  threshold: number;
+  timeoutMs?: number;
+}
+
+/** A loaded and validated problem directory. */
+export interface Problem {
+  directory: string;
+  name: string;
+  /** Initial program: every file, by relative path. At least one carries EVOLVE-BLOCK markers. */
+  files: Record<string, string>;
+  /** Files that contain EVOLVE-BLOCKs (the only files operators may change). */
+  evolvableFiles: string[];
+  /** Main file, passed to the evaluator as the candidate path. */
+  entryFile: string;
+  evaluator: EvaluatorConfig;
+  objective: 'maximize' | 'minimize';
+  features: FeatureDimension[];
+  /** Prompt template overrides by template name. */
+  templates: Record<string, string>;
+  /** Free-text description of the task, shown to the model. */
+  description: string;
+  /** Raw engine settings from lamarck.json (islands, population, operators...), validated by the engine. */
+  settings: JsonObject;
+}
+
+export interface EvaluatorConfig {
+  /** `kind: 'command'`: argv run as `<command...> <candidate-path>`; `kind: 'module'`: a TS/JS module exporting evaluate(). */
+  kind: 'command' | 'module';
+  command: string[];
+  modulePath?: string;
+  timeoutMs: number;
+  memoryLimitMb: number;
+  maxOutputBytes: number;
+  cascade: CascadeStage[];
+}
+
+export type EvaluationFailureKind =
+  | 'timeout'
+  | 'memory'
+  | 'crash'
+  | 'exit-code'
+  | 'output-too-large'
+  | 'invalid-output'
+  | 'non-finite-score'
+  | 'cascade-rejected'
+  | 'apply-failed'
+  | 'novelty-rejected'
+  | 'model-error'
+  | 'budget';
+
+export interface EvaluationResult {
+  ok: boolean;
+  /** combined_score (higher is better after the objective is applied); null when not ok. */
+  score: number | null;
+  metrics: JsonObject;
+  artifacts: JsonObject;
+  failure: { kind: EvaluationFailureKind; message: string } | null;
+  /** Stages run (1 without a cascade). */
+  stages: number;
+  durationMs: number;
+}
+
+export interface Evaluator {
+  /** Resolves with a result whatever the candidate does; rejects only when `signal` aborts. */
+  evaluate(files: Record<string, string>, options: { signal?: AbortSignal }): Promise<EvaluationResult>;
+}
+
+/** Everything an operator may use to make one child. */
+export interface OperatorContext {
+  problem: Problem;
+  parent: ProgramSnapshot;
+  /** A second parent, for crossover. */
+  otherParent?: ProgramSnapshot;
+  inspirations: ProgramSnapshot[];
+  /** Distilled lessons from what worked and failed so far in this run. */
+  insights: string[];
+  /** Why the previous attempt from this parent failed to apply (fed back into the next prompt). */
+  previousFailure?: string;
+  /** Present when an LLM operator runs; model-free operators ignore it. */
+  model?: LanguageModelClient;
+  meter?: UsageMeter;
+  random: Random;
+  signal?: AbortSignal;
+}
+
+export interface Proposal {
+  /** The child's full files (unchanged files included). */
+  files: Record<string, string>;
+  /** Unified-style description of the change, for lineage and prompts. */
+  diff: string;
+  operator: string;
+  model: string | null;
+  prompt: string | null;
+  reply: string | null;
+  usage: ModelUsage;
+}
+
+export interface Operator {
+  readonly specificationVersion: typeof operatorSpecificationVersion;
+  readonly name: string;
+  /** Whether the operator needs a model; model-free ones run when none is configured. */
+  readonly needsModel: boolean;
+  /**
+   * Throws ModelOutputError (reply unusable, e.g. a SEARCH block that does not match) or LamarckError.
+   * LLM operators throw ProposalRejectedError (operators/proposal-error.ts), a ModelOutputError that
+   * also carries the prompt, reply, model and usage; an operator that cannot work on this parent
+   * throws a LamarckError with code `operator-not-applicable`.
+   */
+  propose(context: OperatorContext): Promise<Proposal>;
+  /**
+   * Told the outcome of each of its proposals, so stateful operators (the numeric tuner's
+   * CMA-ES distribution, a bandit) can learn. Must be cheap and must not throw.
+   */
+  observe?(outcome: { parent: ProgramSnapshot; proposal: Proposal; result: EvaluationResult }): void;
+  /** State to checkpoint for resume, and to restore it. */
+  saveState?(): JsonObject;
+  restoreState?(state: JsonObject): void;
+}
