@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import { NotFoundError } from '../../core/errors.ts';
+import type { ProgramRecord, Store } from '../../store/types.ts';
+import type { CliContext } from '../context.ts';
+
+/** `lamarck best <run>`: the best program of an evolution run, with its code on `--code`. */
+export function registerBestCommand(program: Command, context: CliContext): void {
+  program
+    .command('best')
+    .description('show the best program of an evolution run')
+    .argument('<run>', 'evolve run id')
+    .option('--code', 'print the program files')
+    .action(async (runId: string, options: { code?: boolean }, command: Command) =>
+      context.action(command, async (output) => {
+        const store = await context.store();
+        const best = await findBest(store, runId);
+        if (output.json) {
+          const { prompt: _prompt, reply: _reply, ...rest } = best;
+          output.printJson(options.code === true ? rest : { ...rest, files: Object.keys(best.files) });
+          return;
+        }
+        output.info(`program ${best.id}  score ${best.score}  generation ${best.generation}  operator ${best.operator}${best.model === null ? '' : ` (${best.model})`}`);
+        const metrics = Object.entries(best.metrics).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join('  ');
+        if (metrics.length > 0) output.info(`metrics: ${metrics}`);
+        if (options.code !== true) return;
+        const paths = Object.keys(best.files).sort();
+        for (const path of paths) {
+          if (paths.length > 1) output.info(`--- ${path}`);
+          output.info(best.files[path]!.replace(/\n$/, ''));
+        }
+      }),
+    );
+}
+
+/** The run summary names the best program; a run killed before writing one is scanned instead. */
+export async function findBest(store: Store, runId: string): Promise<ProgramRecord> {
+  const run = await store.getRun(runId);
+  if (run === undefined) throw new NotFoundError('run', runId);
+  const named = run.summary['bestProgramId'];
+  if (typeof named === 'string') {
+    const program = await store.getProgram(named);
+    if (program !== undefined) return program;
+  }
+  let best: ProgramRecord | undefined;
+  let after = 0;
+  for (;;) {
+    const page = await store.listPrograms(runId, { afterSequence: after, limit: 500 });
+    for (const program of page) {
+      after = program.sequence ?? after;
+      if (program.score !== null && (best === undefined || best.score === null || program.score > best.score)) best = program;
+    }
+    if (page.length < 500) break;
+  }
+  if (best === undefined) throw new NotFoundError('evaluated program in run', runId);
+  return best;
+}

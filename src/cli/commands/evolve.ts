@@ -1,0 +1,164 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { UsageError } from '../../core/errors.ts';
+import type { EvolveEvent, EvolveSummary } from '../../evolve/engine/events.ts';
+import { evolve } from '../../evolve/evolve.ts';
+import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
+import type { EnsembleMember } from '../../model/types.ts';
+import type { CliContext } from '../context.ts';
+import type { Output } from '../output.ts';
+
+/**
+ * `lamarck evolve <problem-dir>`: runs (or resumes) an evolution run, drawing a progress line on
+ * a terminal and printing a summary at the end (one JSON document with --json). Ctrl-C stops the
+ * run cleanly; what was evaluated is already stored, and `--resume <run>` continues it.
+ */
+interface EvolveCommandOptions {
+  iterations?: number;
+  model?: string[];
+  seed?: number;
+  budgetUsd?: number;
+  budgetTokens?: number;
+  wallTime?: number;
+  evaluations?: number;
+  proposals?: number;
+  resume?: string;
+}
+
+export function registerEvolveCommand(program: Command, context: CliContext): void {
+  program
+    .command('evolve')
+    .description('evolve a program: LLM edits and model-free tuning, scored by the problem evaluator')
+    .argument('[problem-dir]', 'problem directory with lamarck.json (optional with --resume)')
+    .option('--iterations <n>', 'child attempts in the whole run', positiveInteger)
+    .option('--model <spec...>', 'model spec(s), e.g. openai:gpt-5-mini (default: the configured models)')
+    .option('--seed <n>', 'random seed (model-free runs with one evaluation slot replay exactly)', integer)
+    .option('--budget-usd <x>', 'stop once this much has been spent on model calls', positiveNumber)
+    .option('--budget-tokens <n>', 'stop once this many tokens have been used', positiveInteger)
+    .option('--wall-time <seconds>', 'stop starting new attempts after this many seconds', positiveNumber)
+    .option('--evaluations <n>', 'evaluations in flight at once', positiveInteger)
+    .option('--proposals <n>', 'model calls in flight at once', positiveInteger)
+    .option('--resume <run>', 'continue a stopped or killed run')
+    .action(async (problemDir: string | undefined, options: EvolveCommandOptions, command: Command) =>
+      context.action(command, async (output) => {
+        if (problemDir === undefined && options.resume === undefined) throw new UsageError('give a problem directory, or --resume <run>');
+        const config = await context.config();
+        const resolveOptions = modelOptionsFromConfig(config, { cwd: context.cwd });
+        const models: EnsembleMember[] =
+          options.model !== undefined && options.model.length > 0
+            ? options.model.map((spec, index) => ({ model: resolveModel(spec, { ...resolveOptions, field: `--model ${index + 1}` }), weight: 1 }))
+            : resolveModels(config, { cwd: context.cwd });
+        const embeddings = resolveConfiguredEmbeddingModel(config, { cwd: context.cwd });
+        const store = await context.store();
+        const concurrency = {
+          ...(options.evaluations === undefined ? {} : { evaluations: options.evaluations }),
+          ...(options.proposals === undefined ? {} : { proposals: options.proposals }),
+        };
+        const budget = {
+          ...(options.budgetUsd === undefined ? {} : { usd: options.budgetUsd }),
+          ...(options.budgetTokens === undefined ? {} : { tokens: options.budgetTokens }),
+          ...(options.wallTime === undefined ? {} : { wallTimeMs: options.wallTime * 1000 }),
+        };
+        const handle = evolve({
+          ...(problemDir === undefined ? {} : { problem: problemDir }),
+          cwd: context.cwd,
+          store,
+          models,
+          ...(embeddings ? { embeddings } : {}),
+          ...(options.iterations === undefined ? {} : { iterations: options.iterations }),
+          ...(options.seed === undefined ? {} : { seed: options.seed }),
+          ...(Object.keys(budget).length > 0 ? { budget } : {}),
+          ...(Object.keys(concurrency).length > 0 ? { concurrency } : {}),
+          ...(options.resume === undefined ? {} : { resume: options.resume }),
+        });
+        const onSignal = (): void => handle.stop();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        try {
+          for await (const event of handle.events) report(event, output);
+          const summary = await handle.result;
+          output.endProgress();
+          if (output.json) output.printJson(jsonSummary(summary));
+          else output.info(textSummary(summary));
+          return summary.status === 'failed' ? 1 : 0;
+        } finally {
+          process.removeListener('SIGINT', onSignal);
+          process.removeListener('SIGTERM', onSignal);
+        }
+      }),
+    );
+}
+
+function report(event: EvolveEvent, output: Output): void {
+  switch (event.type) {
+    case 'run-started':
+      output.info(`${event.resumed ? 'resuming' : 'started'} run ${event.runId} on ${event.problem} (operators: ${event.operators.join(', ')}${event.models.length > 0 ? `; models: ${event.models.join(', ')}` : ''})`);
+      return;
+    case 'notice':
+      if (event.level === 'warning') output.warn(event.message);
+      else output.info(event.message);
+      return;
+    case 'candidate-evaluated':
+    case 'candidate-rejected': {
+      const totals = event.totals;
+      const seconds = totals.elapsedMs / 1000;
+      const rate = seconds > 0 ? totals.evaluations / seconds : 0;
+      output.progress(
+        `iteration ${totals.iterations} · best ${formatScore(totals.bestScore)} · ${rate.toFixed(2)} eval/s · failures ${totals.failures} · $${totals.costUsd.toFixed(4)}`,
+      );
+      return;
+    }
+    default:
+      return;
+  }
+}
+
+/** The one JSON document `--json` prints. */
+export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
+  return {
+    runId: summary.runId,
+    status: summary.status,
+    stopReason: summary.stopReason,
+    message: summary.message,
+    bestProgramId: summary.bestProgramId,
+    bestScore: summary.bestScore,
+    initialScore: summary.initialScore,
+    iterations: summary.iterations,
+    evaluations: summary.evaluations,
+    failures: summary.failures,
+    costUsd: summary.usage.costUsd,
+    tokens: { input: summary.usage.inputTokens, output: summary.usage.outputTokens },
+    durationMs: Math.round(summary.durationMs),
+    evaluationsPerSecond: Math.round(summary.evaluationsPerSecond * 1000) / 1000,
+  };
+}
+
+function textSummary(summary: EvolveSummary): string {
+  const failures = Object.entries(summary.failures).map(([kind, count]) => `${kind} ${count}`).join(', ');
+  return [
+    `run ${summary.runId}: ${summary.status} (${summary.stopReason})${summary.message === null ? '' : ` — ${summary.message}`}`,
+    `best ${formatScore(summary.bestScore)} (program ${summary.bestProgramId ?? '-'}), initial ${formatScore(summary.initialScore)}`,
+    `${summary.iterations} iterations, ${summary.evaluations} evaluations, failures: ${failures.length > 0 ? failures : 'none'}, cost $${summary.usage.costUsd.toFixed(4)}, ${(summary.durationMs / 1000).toFixed(1)} s`,
+  ].join('\n');
+}
+
+function formatScore(score: number | null): string {
+  return score === null ? '-' : Number(score.toPrecision(10)).toString();
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+function integer(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number)) throw new InvalidArgumentError('expected an integer');
+  return number;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
+  return number;
+}

@@ -1,0 +1,130 @@
+import { availableParallelism } from 'node:os';
+import { z } from 'zod';
+import { ConfigError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { defaultDatabaseSettings, type DatabaseSettings } from '../database/program-database.ts';
+import { defaultNovelty, type NoveltySettings } from '../novelty.ts';
+import { defaultInspirations, type InspirationSettings } from '../select-inspirations.ts';
+import { defaultParentSelection, type ParentSelectionSettings } from '../select-parent.ts';
+import type { FeatureDimension } from '../types.ts';
+
+/**
+ * The engine's part of `lamarck.json` (`settings`): database shape, selection ratios, novelty,
+ * operator weights, concurrency and cadences. Validated here so a wrong value is reported with
+ * its dotted field name.
+ */
+export interface EngineSettings {
+  database: DatabaseSettings;
+  selection: ParentSelectionSettings;
+  inspirations: InspirationSettings;
+  novelty: NoveltySettings & { judge: boolean };
+  /** Relative operator weights by operator name; operators not named keep their default weight. */
+  operatorWeights: Record<string, number>;
+  concurrency: {
+    /** Model calls (proposals) in flight. */
+    proposals: number;
+    /** Evaluations in flight. */
+    evaluations: number;
+    /** Candidates ready or being proposed, at most: the bounded queue between the two. */
+    queue: number;
+  };
+  /** Checkpoint the engine state every this many recorded programs. */
+  checkpointEvery: number;
+  /** Refresh insights every this many recorded programs (0: never). */
+  insightsEvery: number;
+  /** Offer children that crash to the repair operator. */
+  repair: boolean;
+}
+
+export const defaultOperatorWeights: Record<string, number> = {
+  'llm-diff': 0.6,
+  'llm-rewrite': 0.25,
+  'llm-crossover': 0.1,
+  'numeric-tune': 0.15,
+  repair: 0,
+};
+
+const fraction = z.number().min(0).max(1);
+const positiveInteger = z.number().int().positive();
+
+const settingsSchema = z.strictObject({
+  islands: positiveInteger.max(64).optional(),
+  populationSize: positiveInteger.optional(),
+  /** Alias of populationSize (OpenEvolve's name). */
+  population: positiveInteger.optional(),
+  archiveSize: positiveInteger.optional(),
+  migrationInterval: positiveInteger.optional(),
+  migrationRate: fraction.optional(),
+  explorationRatio: fraction.optional(),
+  exploitationRatio: fraction.optional(),
+  fixRatio: fraction.optional(),
+  selectionLambda: z.number().positive().optional(),
+  inspirations: z.number().int().min(0).max(32).optional(),
+  novelty: z
+    .strictObject({
+      threshold: z.number().min(0).max(1).optional(),
+      judge: z.boolean().optional(),
+      exemptOperators: z.array(z.string()).optional(),
+    })
+    .optional(),
+  operators: z.record(z.string(), z.number().min(0)).optional(),
+  concurrency: z
+    .strictObject({ proposals: positiveInteger.optional(), evaluations: positiveInteger.optional(), queue: positiveInteger.optional() })
+    .optional(),
+  checkpointEvery: positiveInteger.optional(),
+  insightsEvery: z.number().int().min(0).optional(),
+  repair: z.boolean().optional(),
+});
+
+export type EngineSettingsInput = z.input<typeof settingsSchema>;
+
+export function parseEngineSettings(
+  raw: JsonObject,
+  features: readonly FeatureDimension[],
+  overrides: { concurrency?: Partial<EngineSettings['concurrency']> } = {},
+): EngineSettings {
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
+    const message = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
+    throw new ConfigError(['settings', ...path].join('.'), message, { source: 'lamarck.json', cause: parsed.error });
+  }
+  const input = parsed.data;
+  const evaluations = overrides.concurrency?.evaluations ?? input.concurrency?.evaluations ?? Math.max(1, Math.min(4, availableParallelism()));
+  const proposals = overrides.concurrency?.proposals ?? input.concurrency?.proposals ?? Math.max(2, evaluations);
+  return {
+    database: {
+      ...defaultDatabaseSettings,
+      features: features.length > 0 ? [...features] : defaultDatabaseSettings.features,
+      ...(input.islands === undefined ? {} : { islands: input.islands }),
+      ...((input.populationSize ?? input.population) === undefined ? {} : { populationSize: (input.populationSize ?? input.population)! }),
+      ...(input.archiveSize === undefined ? {} : { archiveSize: input.archiveSize }),
+      ...(input.migrationInterval === undefined ? {} : { migrationInterval: input.migrationInterval }),
+      ...(input.migrationRate === undefined ? {} : { migrationRate: input.migrationRate }),
+    },
+    selection: {
+      explorationRatio: input.explorationRatio ?? defaultParentSelection.explorationRatio,
+      exploitationRatio: input.exploitationRatio ?? defaultParentSelection.exploitationRatio,
+      lambda: input.selectionLambda ?? defaultParentSelection.lambda,
+      fixRatio: input.fixRatio ?? defaultParentSelection.fixRatio,
+    },
+    inspirations: { ...defaultInspirations, ...(input.inspirations === undefined ? {} : { count: input.inspirations }) },
+    novelty: {
+      threshold: input.novelty?.threshold ?? defaultNovelty.threshold,
+      exemptOperators: input.novelty?.exemptOperators ?? defaultNovelty.exemptOperators,
+      maxComparisons: defaultNovelty.maxComparisons,
+      judge: input.novelty?.judge ?? false,
+    },
+    operatorWeights: { ...defaultOperatorWeights, ...input.operators },
+    concurrency: {
+      proposals,
+      evaluations,
+      queue: overrides.concurrency?.queue ?? input.concurrency?.queue ?? Math.max(2, evaluations * 2),
+    },
+    checkpointEvery: input.checkpointEvery ?? 10,
+    insightsEvery: input.insightsEvery ?? 25,
+    repair: input.repair ?? true,
+  };
+}

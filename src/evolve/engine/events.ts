@@ -1,0 +1,106 @@
+/**
+ * What an evolution run reports while it runs (a discriminated union with noun-verb names) and
+ * the summary it ends with. The CLI draws its progress line from these; the dashboard reads the
+ * persisted subset from the store's event log.
+ */
+export type StopReason =
+  | 'iterations'
+  | 'wall-time'
+  | 'budget-usd'
+  | 'budget-tokens'
+  | 'budget-calls'
+  | 'stopped'
+  | 'no-candidates'
+  | 'error';
+
+export interface UsageSummary {
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+}
+
+export interface EvolveSummary {
+  runId: string;
+  problem: string;
+  status: 'finished' | 'stopped' | 'failed';
+  stopReason: StopReason;
+  /** A one-line explanation when the run stopped early or failed. */
+  message: string | null;
+  bestProgramId: string | null;
+  bestScore: number | null;
+  initialScore: number | null;
+  /** Child attempts recorded (every proposal ends as one stored program: evaluated, failed or rejected). */
+  iterations: number;
+  /** Evaluations run (the initial program included). */
+  evaluations: number;
+  failures: Record<string, number>;
+  usage: UsageSummary;
+  durationMs: number;
+  evaluationsPerSecond: number;
+  resumed: boolean;
+}
+
+/** Running totals carried by per-candidate events, so a progress line needs no other state. */
+export interface RunTotals {
+  iterations: number;
+  evaluations: number;
+  failures: number;
+  bestScore: number | null;
+  costUsd: number;
+  elapsedMs: number;
+}
+
+export type EvolveEvent =
+  | {
+      type: 'run-started';
+      runId: string;
+      problem: string;
+      resumed: boolean;
+      iteration: number;
+      models: string[];
+      operators: string[];
+      seed: number | null;
+    }
+  | {
+      type: 'candidate-proposed';
+      runId: string;
+      iteration: number;
+      parentId: string;
+      island: number;
+      operator: string;
+      model: string | null;
+      draw: string;
+    }
+  | {
+      type: 'candidate-evaluated';
+      runId: string;
+      iteration: number;
+      programId: string;
+      parentId: string | null;
+      island: number;
+      operator: string;
+      ok: boolean;
+      score: number | null;
+      failure: { kind: string; message: string } | null;
+      durationMs: number;
+      totals: RunTotals;
+    }
+  | {
+      type: 'candidate-rejected';
+      runId: string;
+      iteration: number;
+      programId: string;
+      parentId: string;
+      island: number;
+      operator: string;
+      kind: 'novelty-rejected' | 'apply-failed' | 'not-applicable' | 'model-error';
+      message: string;
+      totals: RunTotals;
+    }
+  | { type: 'best-improved'; runId: string; iteration: number; programId: string; score: number; previousScore: number | null }
+  | { type: 'islands-migrated'; runId: string; iteration: number; from: number; to: number; programIds: string[] }
+  | { type: 'insights-refreshed'; runId: string; iteration: number; insights: string[] }
+  | { type: 'notice'; runId: string; level: 'info' | 'warning'; message: string }
+  | { type: 'run-finished'; runId: string; summary: EvolveSummary };
+
+export type EvolveEventType = EvolveEvent['type'];

@@ -1,0 +1,177 @@
+import { resolve } from 'node:path';
+import type { Clock } from '../core/clock.ts';
+import { ConfigError, NotFoundError, UsageError } from '../core/errors.ts';
+import { EventChannel } from '../core/event-channel.ts';
+import { isJsonObject, type JsonObject } from '../core/json.ts';
+import { createUsageMeter } from '../model/usage-meter.ts';
+import type { EmbeddingClient, EnsembleMember, LanguageModelClient } from '../model/types.ts';
+import { openStore } from '../store/open-store.ts';
+import type { RunRecord, Store } from '../store/types.ts';
+import { createWeightedModelChooser, type InsightsRefresher, type ModelChooser } from './engine/collaborators.ts';
+import { defaultCollaborators } from './engine/default-collaborators.ts';
+import { parseEngineSettings, type EngineSettings } from './engine/engine-settings.ts';
+import { EvolutionEngine } from './engine/evolution-engine.ts';
+import type { EvolveEvent, EvolveSummary } from './engine/events.ts';
+import { loadProblem } from './problem/index.ts';
+import type { Evaluator, Operator, Problem } from './types.ts';
+
+/**
+ * The library entry point: `evolve(options)` starts a run (or resumes one) and returns at once
+ * with a handle: the run id, a stream of events, the final summary, and `stop()`.
+ */
+export interface EvolveOptions {
+  /** A problem directory or a loaded Problem. Optional when resuming (the run remembers its directory). */
+  problem?: string | Problem;
+  /** Defaults to the SQLite store under `cwd` (`.lamarck/lamarck.db`), closed when the run ends. */
+  store?: Store;
+  cwd?: string;
+  /** Models for LLM operators: clients, or weighted ensemble members. None: model-free operators only. */
+  models?: readonly (LanguageModelClient | EnsembleMember)[];
+  /** Chooses the model per step (defaults to the cost-aware bandit over `models`). */
+  modelChooser?: ModelChooser;
+  embeddings?: EmbeddingClient;
+  /** Replace the problem's evaluator or the default operators (tests, benchmarks, custom operators). */
+  evaluator?: Evaluator;
+  operators?: readonly Operator[];
+  insights?: InsightsRefresher;
+  /** Child attempts in the whole run (resumed runs count what they did before). */
+  iterations?: number;
+  seed?: number;
+  budget?: { usd?: number; tokens?: number; calls?: number; wallTimeMs?: number };
+  concurrency?: Partial<EngineSettings['concurrency']>;
+  /** A run id to continue. */
+  resume?: string;
+  signal?: AbortSignal;
+  name?: string;
+  clock?: Clock;
+}
+
+export interface EvolveHandle {
+  readonly runId: Promise<string>;
+  readonly events: AsyncIterable<EvolveEvent>;
+  readonly result: Promise<EvolveSummary>;
+  stop(): void;
+}
+
+export function evolve(options: EvolveOptions): EvolveHandle {
+  const channel = new EventChannel<EvolveEvent>();
+  let engine: EvolutionEngine | undefined;
+  let stopRequested = false;
+  let resolveRunId!: (id: string) => void;
+  let rejectRunId!: (error: unknown) => void;
+  const runId = new Promise<string>((resolvePromise, rejectPromise) => {
+    resolveRunId = resolvePromise;
+    rejectRunId = rejectPromise;
+  });
+  const stop = (): void => {
+    stopRequested = true;
+    engine?.stop();
+  };
+  options.signal?.addEventListener('abort', stop, { once: true });
+  if (options.signal?.aborted) stopRequested = true;
+
+  const result = (async (): Promise<EvolveSummary> => {
+    const ownsStore = options.store === undefined;
+    const store = options.store ?? (await openStore({ cwd: options.cwd ?? process.cwd() }));
+    try {
+      const prepared = await prepareRun(options, store);
+      resolveRunId(prepared.run.id);
+      engine = new EvolutionEngine({ ...prepared.engine, channel, ...(options.clock ? { clock: options.clock } : {}) });
+      if (stopRequested) engine.stop();
+      const summary = await engine.run();
+      await store.updateRun(prepared.run.id, { status: runStatusOf(summary), summary: summary as unknown as JsonObject });
+      return summary;
+    } catch (error) {
+      rejectRunId(error);
+      throw error;
+    } finally {
+      channel.close();
+      options.signal?.removeEventListener('abort', stop);
+      if (ownsStore) await store.close();
+    }
+  })();
+  // The run id promise may be ignored by callers; its rejection is reported through `result`.
+  runId.catch(() => undefined);
+  return { runId, events: channel, result, stop };
+}
+
+function runStatusOf(summary: EvolveSummary): RunRecord['status'] {
+  return summary.status === 'failed' ? 'failed' : summary.status === 'stopped' ? 'stopped' : 'finished';
+}
+
+async function prepareRun(
+  options: EvolveOptions,
+  store: Store,
+): Promise<{ run: RunRecord; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
+  const previous = options.resume === undefined ? undefined : await store.getRun(options.resume);
+  if (options.resume !== undefined && (previous === undefined || previous.kind !== 'evolve')) throw new NotFoundError('evolve run', options.resume);
+  const remembered = previous?.config ?? {};
+  const problem = await resolveProblem(options.problem ?? stringField(remembered, 'problemDirectory'), options.cwd);
+  const seed = options.seed ?? numberField(remembered, 'seed');
+  const iterations = options.iterations ?? numberField(remembered, 'iterations');
+  const budget = { ...objectField(remembered, 'budget'), ...options.budget } as NonNullable<EvolveOptions['budget']>;
+  const settings = parseEngineSettings(problem.settings, problem.features, options.concurrency ? { concurrency: options.concurrency } : {});
+  const models = (options.models ?? []).map((item) => ('model' in item ? item : { model: item, weight: 1 }));
+  const meter = createUsageMeter({
+    ...(budget.usd === undefined ? {} : { maxUsd: budget.usd }),
+    ...(budget.tokens === undefined ? {} : { maxTokens: budget.tokens }),
+    ...(budget.calls === undefined ? {} : { maxCalls: budget.calls }),
+  });
+  const defaults = defaultCollaborators({ problem, models, meter, needEvaluator: options.evaluator === undefined, needOperators: options.operators === undefined });
+  const chooser = options.modelChooser ?? (models.length === 0 ? undefined : (defaults.chooser ?? createWeightedModelChooser(models)));
+  const config: JsonObject = {
+    problemDirectory: problem.directory,
+    problemName: problem.name,
+    models: models.map((member) => member.model.spec),
+    ...(seed === undefined ? {} : { seed }),
+    ...(iterations === undefined ? {} : { iterations }),
+    budget: budget as JsonObject,
+    concurrency: settings.concurrency,
+  };
+  const run =
+    previous !== undefined
+      ? await store.updateRun(previous.id, { status: 'running' })
+      : await store.createRun({ kind: 'evolve', name: options.name ?? problem.name, config });
+  const evaluator = options.evaluator ?? defaults.evaluator;
+  const operators = options.operators ?? defaults.operators;
+  if (evaluator === undefined || operators === undefined) throw new ConfigError('evaluator', 'no evaluator or operators available for this problem');
+  return {
+    run,
+    engine: {
+      runId: run.id,
+      problem,
+      store,
+      evaluator,
+      operators,
+      chooser,
+      insights: options.insights ?? defaults.insights,
+      embeddings: options.embeddings,
+      meter,
+      settings,
+      limits: { iterations, wallTimeMs: budget.wallTimeMs },
+      seed: seed ?? null,
+      resume: previous !== undefined,
+    },
+  };
+}
+
+async function resolveProblem(problem: string | Problem | undefined, cwd: string | undefined): Promise<Problem> {
+  if (problem === undefined) throw new UsageError('evolve needs a problem (a directory or a loaded Problem), or a run to resume');
+  if (typeof problem !== 'string') return problem;
+  return loadProblem(resolve(cwd ?? process.cwd(), problem));
+}
+
+function stringField(config: JsonObject, field: string): string | undefined {
+  const value = config[field];
+  return typeof value === 'string' ? value : undefined;
+}
+
+function numberField(config: JsonObject, field: string): number | undefined {
+  const value = config[field];
+  return typeof value === 'number' ? value : undefined;
+}
+
+function objectField(config: JsonObject, field: string): JsonObject {
+  const value = config[field];
+  return isJsonObject(value) ? value : {};
+}

@@ -1,0 +1,154 @@
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../../src/cli/main.ts';
+import { openStore } from '../../../src/store/open-store.ts';
+
+/**
+ * The evolve CLI end to end, in child processes: a run is killed with SIGKILL mid-run, resumed
+ * with --resume, and the evaluator's own log (one line per evaluation, with the program's hash)
+ * proves that no stored program was evaluated twice and that none was lost.
+ */
+const cli = new URL('./run-cli.ts', import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), 'lamarck-evolve-cli-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function makeProblem(name: string, evaluatorDelaySeconds: number): { directory: string; log: string } {
+  const directory = join(root, name);
+  mkdirSync(directory, { recursive: true });
+  const log = join(directory, 'evaluations.log');
+  writeFileSync(join(directory, 'program.py'), '# EVOLVE-BLOCK-START\nx = 10.0\ny = -4.0\n# EVOLVE-BLOCK-END\nprint(x, y)\n');
+  writeFileSync(
+    join(directory, 'evaluator.py'),
+    [
+      'import hashlib, json, re, sys, time',
+      'log_path, program_path = sys.argv[1], sys.argv[2]',
+      'text = open(program_path).read()',
+      `time.sleep(${evaluatorDelaySeconds})`,
+      'x = float(re.search(r"x = (-?[0-9.e+-]+)", text).group(1))',
+      'y = float(re.search(r"y = (-?[0-9.e+-]+)", text).group(1))',
+      'with open(log_path, "a") as log:',
+      '    log.write(hashlib.sha256(text.encode()).hexdigest() + "\\n")',
+      'print(json.dumps({"combined_score": -((x - 3) ** 2) - (y - 1) ** 2, "metrics": {"x": x, "y": y}}))',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(directory, 'lamarck.json'),
+    JSON.stringify({
+      name,
+      program: 'program.py',
+      evaluator: { command: ['python3', join(directory, 'evaluator.py'), log], timeoutSeconds: 30 },
+      settings: { islands: 2, checkpointEvery: 3, concurrency: { evaluations: 2 } },
+    }),
+  );
+  return { directory, log };
+}
+
+function runCli(args: string[], cwd: string, onStdout?: (text: string) => void) {
+  const child = spawn(process.execPath, [cli, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    onStdout?.(stdout);
+  });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.on('exit', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return { child, exited };
+}
+
+/** The CLI in this process (fast): everything except the run that must be killed. */
+async function runMain(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const sink = (append: (text: string) => void) => ({ write: (chunk: string | Uint8Array) => (append(chunk.toString()), true) }) as unknown as NodeJS.WritableStream;
+  const code = await main(args, { cwd, env: { ...process.env }, streams: { stdout: sink((text) => (stdout += text)), stderr: sink((text) => (stderr += text)) } });
+  return { code, stdout, stderr };
+}
+
+function logLines(log: string): string[] {
+  return existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter((line) => line.length > 0) : [];
+}
+
+describe('lamarck evolve (CLI)', () => {
+  it('survives kill -9 mid-run: resume loses no evaluated program and evaluates none twice', async () => {
+    const { directory, log } = makeProblem('crash', 0.02);
+    const first = runCli(['evolve', directory, '--iterations', '24', '--seed', '3', '--json'], directory);
+    // Kill once a dozen evaluations have been logged.
+    for (let waited = 0; logLines(log).length < 8 && waited < 60_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+    first.child.kill('SIGKILL');
+    const killed = await first.exited;
+    expect(killed.signal).toBe('SIGKILL');
+
+    const listed = await runMain(['runs', '--json'], directory);
+    const runs = JSON.parse(listed.stdout) as { id: string; status: string; kind: string }[];
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('running');
+    const runId = runs[0]!.id;
+
+    const resumed = await runMain(['evolve', '--resume', runId, '--json'], directory);
+    expect(resumed.stderr).toBe('');
+    expect(resumed.code).toBe(0);
+    const summary = JSON.parse(resumed.stdout) as { runId: string; iterations: number; bestScore: number; evaluations: number; failures: Record<string, number>; costUsd: number };
+    expect(summary.runId).toBe(runId);
+    expect(summary.iterations).toBe(24);
+    expect(summary.costUsd).toBe(0);
+    // Give evaluator processes orphaned by the kill time to finish writing their line.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const store = await openStore({ cwd: directory });
+    try {
+      const programs = await store.listPrograms(runId);
+      expect(programs).toHaveLength(25);
+      const evaluated = programs.filter((program) => program.failure === null || !['novelty-rejected', 'apply-failed', 'not-applicable'].includes(program.failure.kind));
+      expect(summary.evaluations).toBe(evaluated.length);
+      const lines = logLines(log);
+      const counts = new Map<string, number>();
+      for (const line of lines) counts.set(line, (counts.get(line) ?? 0) + 1);
+      for (const program of evaluated) {
+        const hash = createHash('sha256').update(program.files['program.py']!).digest('hex');
+        // Every stored evaluation happened exactly once: none lost, none repeated after the resume.
+        expect(counts.get(hash)).toBe(1);
+      }
+      // Evaluations that were in flight at the kill and never stored: at most the evaluation slots.
+      expect(lines.length - evaluated.length).toBeGreaterThanOrEqual(0);
+      expect(lines.length - evaluated.length).toBeLessThanOrEqual(2);
+      expect((await store.getRun(runId))?.status).toBe('finished');
+    } finally {
+      await store.close();
+    }
+
+    const best = await runMain(['best', runId, '--code'], directory);
+    expect(best.code).toBe(0);
+    expect(best.stdout).toContain('EVOLVE-BLOCK-START');
+    expect(best.stdout).toContain(`score ${summary.bestScore}`);
+    const bestJson = JSON.parse((await runMain(['best', runId, '--json'], directory)).stdout) as { id: string };
+    const lineage = await runMain(['lineage', bestJson.id, '--json'], directory);
+    const chain = JSON.parse(lineage.stdout) as { id: string; operator: string; parentId: string | null; score: number }[];
+    expect(chain[0]!.operator).toBe('initial');
+    expect(chain[0]!.parentId).toBeNull();
+    expect(chain.at(-1)!.id).toBe(bestJson.id);
+    for (let index = 1; index < chain.length; index += 1) expect(chain[index]!.parentId).toBe(chain[index - 1]!.id);
+    const text = await runMain(['lineage', bestJson.id], directory);
+    expect(text.stdout).toContain('numeric-tune');
+  }, 120_000);
+
+  it('rejects a run without a problem and prints a plain summary otherwise', async () => {
+    const { directory } = makeProblem('plain', 0);
+    const missing = await runMain(['evolve'], directory);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('give a problem directory');
+    const plain = await runMain(['evolve', directory, '--iterations', '3', '--seed', '1'], directory);
+    expect(plain.code).toBe(0);
+    expect(plain.stdout).toContain('no model configured');
+    expect(plain.stdout).toMatch(/3 iterations, \d+ evaluations/);
+    const runs = await runMain(['runs'], directory);
+    expect(runs.stdout).toContain('evolve');
+    expect(runs.stdout).toContain('finished');
+  }, 60_000);
+});
