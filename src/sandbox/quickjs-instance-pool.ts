@@ -1,0 +1,112 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import {
+  newQuickJSWASMModuleFromVariant,
+  newVariant,
+  RELEASE_SYNC,
+  type EmscriptenModuleLoaderOptions,
+  type QuickJSWASMModule,
+} from 'quickjs-emscripten';
+
+/**
+ * WebAssembly instances of QuickJS, each with its own capped linear memory.
+ *
+ * Why instances and not one shared module: this QuickJS build cannot measure its allocations
+ * (`malloc_usable_size` is unavailable, so `setMemoryLimit` counts only 8 bytes per block and
+ * large arrays and strings slip through). The WebAssembly memory's `maximum` is a limit that
+ * cannot be slipped: when it is reached, malloc fails and QuickJS throws "out of memory".
+ * So each call borrows an instance whose memory maximum matches its limit, and gives it back.
+ * An instance that faulted (host stack overflow, a trap) is dropped, never reused.
+ * The WASM code is compiled once per process; instantiating it takes about a millisecond.
+ */
+export interface QuickJsInstance {
+  readonly module: QuickJSWASMModule;
+  readonly memory: WasmMemory;
+  /** The memory's maximum in bytes. */
+  readonly capacityBytes: number;
+  /** Set when the instance must not be reused. */
+  broken: boolean;
+}
+
+/** The parts of the WebAssembly API used here (the project's `lib` setting has no WebAssembly types). */
+interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+interface WasmApi {
+  Memory: new (descriptor: { initial: number; maximum: number }) => WasmMemory;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
+}
+type WasmModule = object;
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+
+const PAGE_BYTES = 65536;
+/** The build's memory starts at 16 MiB (static data, C stack, then the heap) and may not start smaller. */
+const INITIAL_PAGES = 256;
+/** What the instance uses before the guest allocates anything; measured at about 6.5 MiB. */
+const BASELINE_BYTES = 8 * 1024 * 1024;
+const MAX_IDLE_PER_CAPACITY = 2;
+const MAX_IDLE_TOTAL = 6;
+
+let compiledModule: Promise<WasmModule | undefined> | undefined;
+const idle = new Map<number, QuickJsInstance[]>();
+
+/** The memory maximum, in pages, that gives the guest about `memoryLimitBytes` of heap. */
+export function capacityPagesFor(memoryLimitBytes: number): number {
+  return Math.max(INITIAL_PAGES, Math.ceil((memoryLimitBytes + BASELINE_BYTES) / PAGE_BYTES));
+}
+
+export async function acquireInstance(memoryLimitBytes: number): Promise<QuickJsInstance> {
+  const pages = capacityPagesFor(memoryLimitBytes);
+  const reusable = idle.get(pages)?.pop();
+  if (reusable !== undefined) return reusable;
+  return createInstance(pages);
+}
+
+export function releaseInstance(instance: QuickJsInstance): void {
+  if (instance.broken) return;
+  const pages = instance.capacityBytes / PAGE_BYTES;
+  const list = idle.get(pages) ?? [];
+  const total = [...idle.values()].reduce((sum, entries) => sum + entries.length, 0);
+  if (list.length >= MAX_IDLE_PER_CAPACITY || total >= MAX_IDLE_TOTAL) return;
+  list.push(instance);
+  idle.set(pages, list);
+}
+
+/** Drops every idle instance (their memory is reclaimed by the garbage collector). */
+export function clearInstancePool(): void {
+  idle.clear();
+}
+
+/** Compiles the QuickJS WebAssembly once; later calls reuse the compiled module. */
+export function compileQuickJs(): Promise<void> {
+  return compile().then(() => undefined);
+}
+
+async function createInstance(pages: number): Promise<QuickJsInstance> {
+  const memory = new wasm.Memory({ initial: INITIAL_PAGES, maximum: pages });
+  const compiled = await compile();
+  const variant = newVariant(RELEASE_SYNC, {
+    wasmMemory: memory,
+    // QuickJS assertion messages after a fault would go to our stderr; the fault is reported in the result instead.
+    // (Emscripten reads print/printErr from the module options; the typings do not list them.)
+    emscriptenModule: Object.assign({} as EmscriptenModuleLoaderOptions, { printErr: () => {}, print: () => {} }),
+    ...(compiled === undefined ? {} : { wasmModule: compiled }),
+  });
+  const module = await newQuickJSWASMModuleFromVariant(variant);
+  return { module, memory, capacityBytes: pages * PAGE_BYTES, broken: false };
+}
+
+function compile(): Promise<WasmModule | undefined> {
+  compiledModule ??= (async () => {
+    try {
+      // The wasm file belongs to the variant package that quickjs-emscripten depends on.
+      const fromQuickJs = createRequire(createRequire(import.meta.url).resolve('quickjs-emscripten'));
+      const bytes = await readFile(fromQuickJs.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
+      return await wasm.compile(bytes);
+    } catch {
+      // Unusual layouts: let the emscripten loader find and compile the file itself, per instance.
+      return undefined;
+    }
+  })();
+  return compiledModule;
+}

@@ -1,0 +1,96 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError, NotFoundError } from '../core/errors.ts';
+import { checkJsonSchema, checkSchemaShape, formatSchemaIssues, type SchemaIssue } from './json-schema-check.ts';
+
+/**
+ * A synthesized tool: a directory with `tool.json` (name, description, the JSON Schema of its
+ * input, the capabilities it asks for) and `index.js` (an ES module whose default export is
+ * `async (input, ctx) => result`). Declaring a capability grants nothing; the user grants.
+ */
+export const TOOL_MANIFEST_FILE = 'tool.json';
+export const TOOL_ENTRY_FILE = 'index.js';
+/** Tool sources are small by nature; a megabyte is already far beyond a reasonable tool. */
+const MAX_SOURCE_BYTES = 1024 * 1024;
+
+/** `api.example.com`, `*.example.com` or `127.0.0.1:8080`. */
+const networkHost = z
+  .string()
+  .regex(/^(\*\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*(:\d{1,5})?$/, {
+    message: 'expected a host name such as api.example.com, *.example.com or 127.0.0.1:8080',
+  })
+  .transform((host) => host.toLowerCase());
+
+export const toolCapabilitiesSchema = z.strictObject({
+  network: z.array(networkHost).default([]),
+  files: z.array(z.enum(['read', 'write'])).default([]),
+});
+
+export const toolManifestSchema = z.object({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, { message: 'expected 1-64 letters, digits, - or _, starting with a letter' }),
+  description: z.string().trim().min(1, { message: 'must not be empty' }).max(1024),
+  inputSchema: z.record(z.string(), z.unknown()).default({}),
+  capabilities: toolCapabilitiesSchema.default({ network: [], files: [] }),
+  version: z.string().optional(),
+});
+
+export type ToolCapabilities = z.infer<typeof toolCapabilitiesSchema>;
+export type ToolManifest = z.infer<typeof toolManifestSchema>;
+
+export interface LoadedTool {
+  directory: string;
+  manifest: ToolManifest;
+  /** The source of index.js. */
+  source: string;
+}
+
+/** Validates a parsed tool.json; errors are ConfigErrors naming the field, e.g. `capabilities.network.0`. */
+export function parseToolManifest(value: unknown, source = TOOL_MANIFEST_FILE): ToolManifest {
+  const parsed = toolManifestSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
+    throw new ConfigError(field, issue.message, { source });
+  }
+  const shapeIssues = checkSchemaShape(parsed.data.inputSchema);
+  if (shapeIssues.length > 0) {
+    const first = shapeIssues[0]!;
+    throw new ConfigError(first.path, first.message, { source });
+  }
+  return parsed.data;
+}
+
+/** Reads and validates `tool.json` and `index.js` from a tool directory. */
+export async function loadTool(directory: string): Promise<LoadedTool> {
+  const manifestPath = path.join(directory, TOOL_MANIFEST_FILE);
+  const manifestText = await readFile(manifestPath, 'utf8').catch((error: unknown) => {
+    throw isMissing(error) ? new NotFoundError('tool manifest', manifestPath) : error;
+  });
+  let manifestValue: unknown;
+  try {
+    manifestValue = JSON.parse(manifestText);
+  } catch (error) {
+    throw new ConfigError('(root)', `not valid JSON: ${error instanceof Error ? error.message : String(error)}`, { source: manifestPath, cause: error });
+  }
+  const manifest = parseToolManifest(manifestValue, manifestPath);
+  const entryPath = path.join(directory, TOOL_ENTRY_FILE);
+  const source = await readFile(entryPath, 'utf8').catch((error: unknown) => {
+    throw isMissing(error) ? new NotFoundError('tool entry module', entryPath) : error;
+  });
+  if (Buffer.byteLength(source) > MAX_SOURCE_BYTES) {
+    throw new ConfigError(TOOL_ENTRY_FILE, `is larger than ${MAX_SOURCE_BYTES} bytes`, { source: directory });
+  }
+  return { directory, manifest, source };
+}
+
+/** Checks a tool input against the tool's JSON Schema; an empty list means it is valid. */
+export function checkToolInput(manifest: ToolManifest, input: unknown): SchemaIssue[] {
+  return checkJsonSchema(manifest.inputSchema, input, 'input');
+}
+
+export { formatSchemaIssues };
+
+function isMissing(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'ENOENT';
+}
