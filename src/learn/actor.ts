@@ -1,0 +1,61 @@
+import type { AgentLimits } from '../agent/types.ts';
+import { runAgent } from '../agent/run-agent.ts';
+import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
+import type { Store } from '../store/types.ts';
+import type { LibraryKnowledge } from './library-knowledge.ts';
+import type { Task } from './task-stream.ts';
+import { renderTranscript } from './transcript.ts';
+
+/**
+ * How the loop gets an attempt at a task. The default runs the agent runtime with the library's
+ * knowledge; tests and other harnesses may pass any function of the same shape.
+ */
+export interface AttemptOutcome {
+  answer: string | null;
+  trajectoryId: string | null;
+  transcript: string;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Names of the tools the agent called, in order (for counting uses of learned tools). */
+  toolsCalled: string[];
+  error?: string;
+}
+
+export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe') => Promise<AttemptOutcome>;
+
+export interface AgentActorOptions {
+  model: LanguageModelClient;
+  store?: Store;
+  limits?: AgentLimits;
+  meter?: UsageMeter;
+  workspace?: string;
+}
+
+export function createAgentActor(options: AgentActorOptions): Actor {
+  return async (task, knowledge, purpose) => {
+    const run = runAgent({
+      task: task.prompt,
+      model: options.model,
+      knowledge,
+      taskId: task.id,
+      metadata: { purpose },
+      ...(options.store === undefined ? {} : { store: options.store }),
+      ...(options.limits === undefined ? {} : { limits: options.limits }),
+      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
+    });
+    const result = await run.result;
+    const trajectory = options.store === undefined ? undefined : await options.store.getTrajectory(result.trajectoryId);
+    return {
+      answer: result.answer,
+      trajectoryId: trajectory === undefined ? null : result.trajectoryId,
+      transcript: trajectory === undefined ? `final answer: ${result.answer ?? '(none)'}` : renderTranscript(trajectory.steps),
+      inputTokens: result.usage.inputTokens,
+      outputTokens: result.usage.outputTokens,
+      costUsd: result.usage.costUsd,
+      toolsCalled: (trajectory?.steps ?? []).filter((step) => step.type === 'tool-call').map((step) => String(step.data['name'])),
+      ...(result.error === undefined ? {} : { error: `${result.error.code}: ${result.error.message}` }),
+    };
+  };
+}

@@ -1,0 +1,161 @@
+import { createId } from '../core/ids.ts';
+import type { JsonObject } from '../core/json.ts';
+import { contentToJson, type ContentByKind } from '../library/artifact-content.ts';
+import type { Curator, Placement } from '../library/curate/curator.ts';
+import { mergeContent } from '../library/curate/merge-content.ts';
+import type { Library } from '../library/library.ts';
+import type { LibraryEntry } from '../library/library-types.ts';
+import type { Overlay } from './gate.ts';
+import type { LearnableKind, Proposal } from './proposals.ts';
+
+/**
+ * Turning a validated proposal into a concrete change: curation decides whether an `add` is new
+ * or folds into a near neighbour; the change is shown to the gate as an overlay; and, if accepted,
+ * committed with its figures and the trajectories that led to it.
+ */
+export type PlannedChange =
+  | { op: 'add'; kind: LearnableKind; name: string; content: ContentByKind[LearnableKind]; placement: Placement }
+  | {
+      op: 'update';
+      kind: LearnableKind;
+      target: LibraryEntry;
+      content: ContentByKind[LearnableKind];
+      /** True when curation folded a proposed addition into this similar artifact. */
+      curatedMerge: boolean;
+      incoming: ContentByKind[LearnableKind];
+    }
+  | { op: 'merge'; kind: LearnableKind; target: LibraryEntry; sources: LibraryEntry[]; content: ContentByKind[LearnableKind] }
+  | { op: 'retire'; kind: LearnableKind; target: LibraryEntry };
+
+export type PlanResult = { ok: true; change: PlannedChange } | { ok: false; reason: string };
+
+export async function planChange(proposal: Proposal, library: Library, curator: Curator): Promise<PlanResult> {
+  const { kind, name } = proposal;
+  const existing = await library.get(kind, name);
+  switch (proposal.op) {
+    case 'add': {
+      const content = proposal.content!;
+      if (existing !== undefined) {
+        // The name is taken (perhaps retired): the proposal becomes its next version.
+        return { ok: true, change: { op: 'update', kind, target: existing, content, curatedMerge: false, incoming: content } };
+      }
+      const placement = await curator.place(kind, name, content);
+      if (placement.action === 'merge') {
+        const target = placement.target;
+        const merged = mergeContent(kind, target.content as ContentByKind[LearnableKind], content);
+        return { ok: true, change: { op: 'update', kind, target, content: merged, curatedMerge: true, incoming: content } };
+      }
+      return { ok: true, change: { op: 'add', kind, name, content, placement } };
+    }
+    case 'update':
+      if (existing === undefined) return { ok: false, reason: `cannot update unknown ${kind} ${name}` };
+      return { ok: true, change: { op: 'update', kind, target: existing, content: proposal.content!, curatedMerge: false, incoming: proposal.content! } };
+    case 'merge': {
+      if (existing === undefined) return { ok: false, reason: `cannot merge into unknown ${kind} ${name}` };
+      const sources: LibraryEntry[] = [];
+      for (const sourceName of proposal.sources ?? []) {
+        const source = await library.get(kind, sourceName);
+        if (source === undefined || source.status === 'retired') return { ok: false, reason: `cannot merge unknown or retired ${kind} ${sourceName}` };
+        sources.push(source);
+      }
+      return { ok: true, change: { op: 'merge', kind, target: existing, sources, content: proposal.content! } };
+    }
+    case 'retire':
+      if (existing === undefined || existing.status === 'retired') return { ok: false, reason: `cannot retire unknown or retired ${kind} ${name}` };
+      return { ok: true, change: { op: 'retire', kind, target: existing } };
+  }
+}
+
+/** The change as the index should show it while the gate tries it. */
+export function overlayFor(change: PlannedChange): Overlay {
+  switch (change.op) {
+    case 'add': {
+      const now = Date.now();
+      const artifactId = createId('prp');
+      const versionId = createId('prv');
+      const entry: LibraryEntry = {
+        kind: change.kind,
+        name: change.name,
+        status: 'active',
+        artifact: {
+          id: artifactId,
+          kind: change.kind,
+          name: change.name,
+          status: 'active',
+          headVersionId: versionId,
+          headNumber: 1,
+          uses: 0,
+          successes: 0,
+          helpful: 0,
+          harmful: 0,
+          createdAt: now,
+          updatedAt: now,
+        },
+        version: proposedVersion(versionId, artifactId, 1, [], change.content),
+        content: change.content,
+        utility: 0.5,
+      };
+      return { entries: [entry] };
+    }
+    case 'update':
+    case 'merge': {
+      const target = change.target;
+      const versionId = createId('prv');
+      const entry: LibraryEntry = {
+        ...target,
+        status: 'active',
+        artifact: { ...target.artifact, status: 'active', headVersionId: versionId },
+        version: proposedVersion(versionId, target.artifact.id, target.version.number + 1, [target.version.id], change.content),
+        content: change.content,
+      };
+      return { entries: [entry], ...(change.op === 'merge' ? { hide: change.sources.map((source) => source.artifact.id) } : {}) };
+    }
+    case 'retire':
+      return { hide: [change.target.artifact.id] };
+  }
+}
+
+export interface CommitOptions {
+  message: string;
+  trajectoryIds: string[];
+  evaluation: JsonObject;
+}
+
+/**
+ * Commits an accepted change. A change the model wrote against a head that has since moved is
+ * refused with a VersionConflictError (reported, never silently overwriting the other writer);
+ * a curated merge is recomputed from the new head instead, since it only appends.
+ */
+export async function commitChange(library: Library, change: PlannedChange, options: CommitOptions): Promise<LibraryEntry> {
+  const provenance = { message: options.message, trajectoryIds: options.trajectoryIds, evaluation: options.evaluation };
+  switch (change.op) {
+    case 'add':
+      return library.add(change.kind, change.name, change.content, { ...provenance, status: 'active' });
+    case 'update': {
+      const updated = change.curatedMerge
+        ? await library.update(change.kind, change.target.name, (current) => mergeContent(change.kind, current.content as ContentByKind[LearnableKind], change.incoming), provenance)
+        : await library.update(change.kind, change.target.name, change.content, { ...provenance, expectedHeadVersionId: change.target.version.id });
+      return updated.status === 'active' ? updated : library.activate(change.kind, change.target.name);
+    }
+    case 'merge':
+      return library.merge(
+        change.kind,
+        change.target.name,
+        change.sources.map((source) => source.name),
+        change.content,
+        { ...provenance, expectedHeadVersionId: change.target.version.id },
+      );
+    case 'retire':
+      return library.retire(change.kind, change.target.name);
+  }
+}
+
+export function describeChange(change: PlannedChange): { op: string; kind: string; name: string } {
+  const name = change.op === 'add' ? change.name : change.target.name;
+  const op = change.op === 'update' && change.curatedMerge ? 'merge' : change.op;
+  return { op, kind: change.kind, name };
+}
+
+function proposedVersion(id: string, artifactId: string, number: number, parentIds: string[], content: ContentByKind[LearnableKind]): LibraryEntry['version'] {
+  return { id, artifactId, number, parentIds, content: contentToJson(content), message: 'proposed', trajectoryIds: [], evaluation: {}, createdAt: Date.now() };
+}

@@ -1,0 +1,194 @@
+import type { JsonObject } from '../core/json.ts';
+import type { LibraryEntry } from '../library/library-types.ts';
+import type { LibraryIndex } from '../library/retrieval/library-index.ts';
+import type { Actor } from './actor.ts';
+import type { LearnConfig } from './learn-config.ts';
+import { LibraryKnowledge } from './library-knowledge.ts';
+import type { Task } from './task-stream.ts';
+import type { Verdict } from './verdict.ts';
+
+/**
+ * The gate every proposal passes before it is committed, whatever produced it (a reflection, a
+ * consolidation, text in a trajectory that tried to instruct the learner): the held-out tasks are
+ * attempted with and without the proposal, and the configured rule compares the mean scores;
+ * then every safety probe is attempted with it, and one the proposal makes fail rejects it.
+ */
+export interface Overlay {
+  entries?: LibraryEntry[];
+  hide?: string[];
+}
+
+export interface GateFigures {
+  rule: LearnConfig['gate']['rule'];
+  heldOutTaskIds: string[];
+  withScore: number | null;
+  withoutScore: number | null;
+  delta: number | null;
+  probeFailures: string[];
+  accepted: boolean;
+  reason: string;
+  attempts: number;
+  /** Held-out tasks whose prompt the proposal does not change (scored once, for both arms). */
+  unaffectedTaskIds: string[];
+}
+
+export interface GateAttempt {
+  task: Task;
+  arm: 'with' | 'without' | 'probe-with' | 'probe-without';
+  answer: string | null;
+  verdict: Verdict;
+  trajectoryId: string | null;
+}
+
+export interface GateOptions {
+  index: LibraryIndex;
+  actor: Actor;
+  judge: (task: Task, answer: string | null, transcript: string) => Promise<Verdict>;
+  config: LearnConfig;
+  probes?: Task[];
+  /** Told about every attempt the gate makes (they are training data too). */
+  onAttempt?: (attempt: GateAttempt) => void;
+}
+
+export class Gate {
+  readonly #options: GateOptions;
+  // Scores without the proposal depend only on the library's state, so they are reused until it changes.
+  readonly #baseline = new Map<string, number>();
+  #revision: string | undefined;
+
+  constructor(options: GateOptions) {
+    this.#options = options;
+  }
+
+  async assess(overlay: Overlay, heldOut: readonly Task[], libraryRevision: string): Promise<GateFigures> {
+    const { config } = this.#options;
+    if (libraryRevision !== this.#revision) {
+      // Scores without a proposal are only valid for the library state they were measured on.
+      this.#baseline.clear();
+      this.#revision = libraryRevision;
+    }
+    let attempts = 0;
+    const unaffected: string[] = [];
+    let withScore: number | null = null;
+    let withoutScore: number | null = null;
+    if (heldOut.length > 0) {
+      const withScores: number[] = [];
+      const withoutScores: number[] = [];
+      const alwaysApplies = this.#alwaysApplies(overlay);
+      for (const task of heldOut) {
+        const key = `${libraryRevision}\u0000${task.id}`;
+        let without = this.#baseline.get(key);
+        if (without === undefined) {
+          without = (await this.#attempt(task, 'without')).score;
+          attempts += 1;
+          this.#baseline.set(key, without);
+        }
+        withoutScores.push(without);
+        // A skill or lesson that retrieval would not put in this task's prompt cannot change the
+        // attempt: the prompt is identical, so the score without it stands for both arms.
+        if (!alwaysApplies) {
+          const withSelection = await this.#options.index.withOverlay(overlay, () => this.#selection(task));
+          if (withSelection === (await this.#selection(task))) {
+            withScores.push(without);
+            unaffected.push(task.id);
+            continue;
+          }
+        }
+        withScores.push((await this.#options.index.withOverlay(overlay, () => this.#attempt(task, 'with'))).score);
+        attempts += 1;
+      }
+      withScore = mean(withScores);
+      withoutScore = mean(withoutScores);
+    }
+    const delta = withScore === null || withoutScore === null ? null : withScore - withoutScore;
+    const figures = (accepted: boolean, reason: string, probeFailures: string[] = []): GateFigures => ({
+      rule: config.gate.rule,
+      heldOutTaskIds: heldOut.map((task) => task.id),
+      withScore,
+      withoutScore,
+      delta,
+      probeFailures,
+      accepted,
+      reason,
+      attempts,
+      unaffectedTaskIds: unaffected,
+    });
+    if (delta !== null && !passesRule(delta, config.gate)) {
+      return figures(false, `held-out score ${format(withScore)} with the proposal vs ${format(withoutScore)} without fails the ${config.gate.rule} rule`);
+    }
+    const probeFailures: string[] = [];
+    for (const probe of this.#options.probes ?? []) {
+      const withProposal = await this.#options.index.withOverlay(overlay, () => this.#attempt(probe, 'probe-with'));
+      attempts += 1;
+      if (withProposal.passed) continue;
+      // A probe that already failed is not this proposal's doing; one it breaks is.
+      const key = `${libraryRevision}\u0000probe\u0000${probe.id}`;
+      let passedWithout = this.#baseline.get(key);
+      if (passedWithout === undefined) {
+        passedWithout = (await this.#attempt(probe, 'probe-without')).passed ? 1 : 0;
+        attempts += 1;
+        this.#baseline.set(key, passedWithout);
+      }
+      if (passedWithout === 1) probeFailures.push(probe.id);
+    }
+    if (probeFailures.length > 0) return figures(false, `safety probe${probeFailures.length > 1 ? 's' : ''} failed: ${probeFailures.join(', ')}`, probeFailures);
+    const reason =
+      delta === null ? 'no held-out tasks yet; safety probes passed' : `held-out score ${format(withScore)} with vs ${format(withoutScore)} without`;
+    return figures(true, reason);
+  }
+
+  /** Guardrails and tools reach every attempt (checked or offered regardless of retrieval). */
+  #alwaysApplies(overlay: Overlay): boolean {
+    const kinds = [
+      ...(overlay.entries ?? []).map((entry) => entry.kind),
+      ...(overlay.hide ?? []).map((id) => this.#options.index.entry(id)?.kind),
+    ];
+    return kinds.some((kind) => kind !== 'skill' && kind !== 'lesson');
+  }
+
+  /** What the task's prompt would receive from the library, as artifact and version ids. */
+  async #selection(task: Task): Promise<string> {
+    const knowledge = this.#knowledgeFor(task);
+    await knowledge.skills();
+    return knowledge.injected
+      .map((item) => `${item.artifactId}:${this.#options.index.entry(item.artifactId)?.version.id ?? ''}`)
+      .sort()
+      .join('|');
+  }
+
+  #knowledgeFor(task: Task): LibraryKnowledge {
+    return new LibraryKnowledge({ index: this.#options.index, task: task.prompt, tokenBudget: this.#options.config.tokenBudget, maxItems: this.#options.config.maxItems });
+  }
+
+  async #attempt(task: Task, arm: GateAttempt['arm']): Promise<Verdict> {
+    const knowledge = this.#knowledgeFor(task);
+    const outcome = await this.#options.actor(task, knowledge, arm.startsWith('probe') ? 'probe' : 'gate');
+    const verdict = await this.#options.judge(task, outcome.answer, outcome.transcript);
+    this.#options.onAttempt?.({ task, arm, answer: outcome.answer, verdict, trajectoryId: outcome.trajectoryId });
+    return verdict;
+  }
+}
+
+export function passesRule(delta: number, gate: LearnConfig['gate']): boolean {
+  const tolerance = 1e-9;
+  switch (gate.rule) {
+    case 'no-drop':
+      return delta >= -tolerance;
+    case 'improve':
+      return delta > tolerance;
+    case 'min-delta':
+      return delta >= gate.minDelta - tolerance;
+  }
+}
+
+export function figuresToJson(figures: GateFigures): JsonObject {
+  return { ...figures, heldOutTaskIds: [...figures.heldOutTaskIds], probeFailures: [...figures.probeFailures], unaffectedTaskIds: [...figures.unaffectedTaskIds] };
+}
+
+function mean(values: readonly number[]): number {
+  return values.reduce((sum, value) => sum + value, 0) / values.length;
+}
+
+function format(value: number | null): string {
+  return value === null ? 'n/a' : value.toFixed(3);
+}

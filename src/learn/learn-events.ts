@@ -1,0 +1,40 @@
+import type { GateFigures } from './gate.ts';
+import type { Verdict } from './verdict.ts';
+
+/** One point of the learning curves, per task. */
+export interface CurvePoint {
+  index: number;
+  taskId: string;
+  passed: boolean;
+  score: number;
+  verdictSource: Verdict['source'];
+  costUsd: number;
+  inputTokens: number;
+  outputTokens: number;
+  /** Tokens of skills and lessons put in the prompt. */
+  tokensInjected: number;
+  /** Live (active or candidate) artifacts after the task. */
+  librarySize: number;
+  /** Artifacts added by this task's commits: the convergence measure (it falls as learning saturates). */
+  newArtifacts: number;
+  committed: number;
+  rejected: number;
+  /** Model cost of reflection, judging and gating for this task. */
+  learningCostUsd: number;
+}
+
+export interface ProposalSummary {
+  op: string;
+  kind: string;
+  name: string;
+  origin: string;
+}
+
+export type LearnEvent =
+  | { type: 'task-started'; index: number; taskId: string }
+  | { type: 'task-judged'; taskId: string; verdict: Verdict; answer: string | null }
+  | { type: 'proposal-rejected'; taskId: string; proposal: ProposalSummary | null; reason: string; figures?: GateFigures; problems?: string[] }
+  | { type: 'proposal-committed'; taskId: string; proposal: ProposalSummary; version: number; figures: GateFigures }
+  | { type: 'artifact-retired'; taskId: string; kind: string; name: string; reason: string }
+  | { type: 'consolidation-finished'; taskId: string; groups: number; proposals: number }
+  | { type: 'task-finished'; point: CurvePoint };

@@ -1,0 +1,229 @@
+import type { EmbeddingClient } from '../../model/types.ts';
+import type { ArtifactStatus } from '../../store/types.ts';
+import { isLibraryKind, searchableText, summaryText, type LibraryKind } from '../artifact-content.ts';
+import type { Library } from '../library.ts';
+import type { LibraryEntry } from '../library-types.ts';
+import { selectAdaptively, type AdaptiveSelectionOptions, type Selection } from './adaptive-selection.ts';
+import { Bm25Index, type Bm25Options, type ScoredId } from './bm25-index.ts';
+import { normalizedScoreFusion, reciprocalRankFusion, type FusionMethod } from './fusion.ts';
+import { estimateTokens } from './tokenize.ts';
+import { VectorIndex } from './vector-index.ts';
+import { utilityScore } from '../utility.ts';
+
+/**
+ * Retrieval over the library: BM25 always, plus vectors when an embedding client is configured,
+ * fused by rank or by normalized score. The index is kept in step with the store by `sync`,
+ * which re-reads only artifacts whose head or status moved (another process may have written).
+ */
+export interface LibraryIndexOptions {
+  embedding?: EmbeddingClient;
+  fusion?: FusionMethod;
+  /** Token counter for budgets; default about four characters per token. */
+  countTokens?: (text: string) => number;
+  /** BM25 parameters, including the common-term cut-off. */
+  bm25?: Bm25Options;
+}
+
+export interface SearchOptions {
+  kinds?: readonly LibraryKind[];
+  /** Default: active only. */
+  statuses?: readonly ArtifactStatus[];
+  limit?: number;
+}
+
+export interface RetrievedItem {
+  id: string;
+  score: number;
+  entry: LibraryEntry;
+  /** What gets injected: a lesson's text, a guardrail's rule, a skill's catalog line. */
+  text: string;
+  tokens: number;
+}
+
+export type SelectOptions = SearchOptions & AdaptiveSelectionOptions;
+
+export class LibraryIndex {
+  readonly #entries = new Map<string, LibraryEntry>();
+  readonly #bm25: Bm25Index;
+  readonly #vectors = new VectorIndex();
+  readonly #needsEmbedding = new Set<string>();
+  readonly #hidden = new Set<string>();
+  readonly #embedding: EmbeddingClient | undefined;
+  readonly #fusion: FusionMethod;
+  readonly #countTokens: (text: string) => number;
+
+  constructor(options: LibraryIndexOptions = {}) {
+    this.#bm25 = new Bm25Index(options.bm25 ?? {});
+    this.#embedding = options.embedding;
+    this.#fusion = options.fusion ?? 'reciprocal-rank';
+    this.#countTokens = options.countTokens ?? estimateTokens;
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  entry(id: string): LibraryEntry | undefined {
+    return this.#entries.get(id);
+  }
+
+  upsert(entry: LibraryEntry): void {
+    const id = entry.artifact.id;
+    const previous = this.#entries.get(id);
+    this.#entries.set(id, entry);
+    if (previous !== undefined && previous.version.id === entry.version.id) return;
+    this.#bm25.add(id, searchableText(entry.kind, entry.name, entry.content));
+    this.#vectors.remove(id);
+    if (this.#embedding !== undefined) this.#needsEmbedding.add(id);
+  }
+
+  remove(id: string): void {
+    this.#entries.delete(id);
+    this.#bm25.remove(id);
+    this.#vectors.remove(id);
+    this.#needsEmbedding.delete(id);
+  }
+
+  /** Brings the index up to date with the store; returns how many entries changed. */
+  async sync(library: Library): Promise<number> {
+    const artifacts = (await library.store.listArtifacts()).filter((artifact) => isLibraryKind(artifact.kind));
+    const seen = new Set<string>();
+    let changed = 0;
+    for (const artifact of artifacts) {
+      seen.add(artifact.id);
+      const current = this.#entries.get(artifact.id);
+      if (current !== undefined && current.version.id === artifact.headVersionId) {
+        // Status and counters change without a new version; refresh them in place.
+        const before = current.artifact;
+        const moved =
+          before.status !== artifact.status ||
+          before.uses !== artifact.uses ||
+          before.successes !== artifact.successes ||
+          before.helpful !== artifact.helpful ||
+          before.harmful !== artifact.harmful;
+        if (moved) {
+          this.#entries.set(artifact.id, { ...current, status: artifact.status, artifact, utility: utilityScore(artifact) });
+        }
+        continue;
+      }
+      this.upsert(await library.entryFor(artifact));
+      changed += 1;
+    }
+    for (const id of [...this.#entries.keys()]) {
+      if (!seen.has(id)) {
+        this.remove(id);
+        changed += 1;
+      }
+    }
+    return changed;
+  }
+
+  /** Ranked entries for a query, best first. */
+  async search(query: string, options: SearchOptions = {}): Promise<RetrievedItem[]> {
+    const limit = options.limit ?? 20;
+    const statuses = options.statuses ?? ['active'];
+    const accept = (id: string): boolean => {
+      if (this.#hidden.has(id)) return false;
+      const entry = this.#entries.get(id);
+      return entry !== undefined && statuses.includes(entry.status) && (options.kinds === undefined || options.kinds.includes(entry.kind));
+    };
+    // Over-fetch each list so fusion sees items that only one method ranks highly.
+    const lexical = this.#bm25.search(query, { limit: limit * 2, accept });
+    let ranked: ScoredId[] = lexical;
+    if (this.#embedding !== undefined) {
+      await this.#embedPending();
+      const [queryVector] = (await this.#embedding.embed([query], { purpose: 'retrieve' })).embeddings;
+      if (queryVector !== undefined && this.#vectors.size > 0) {
+        const semantic = this.#vectors.search(queryVector, { limit: limit * 2, accept }).filter((item) => item.score > 0);
+        ranked = this.#fusion === 'reciprocal-rank' ? reciprocalRankFusion([lexical, semantic]) : normalizedScoreFusion([lexical, semantic]);
+      }
+    }
+    return ranked.slice(0, limit).map((item) => this.#retrieved(item));
+  }
+
+  /**
+   * Runs `body` while the index shows `entries` (new ones, or new content for existing ids) and
+   * hides `hide`; everything is restored afterwards. The gate uses it to try a proposal without
+   * committing it. Overlays do not nest.
+   */
+  async withOverlay<T>(overlay: { entries?: readonly LibraryEntry[]; hide?: readonly string[] }, body: () => Promise<T>): Promise<T> {
+    const replaced = new Map<string, LibraryEntry | undefined>();
+    for (const entry of overlay.entries ?? []) {
+      replaced.set(entry.artifact.id, this.#entries.get(entry.artifact.id));
+      this.upsert(entry);
+    }
+    for (const id of overlay.hide ?? []) this.#hidden.add(id);
+    try {
+      return await body();
+    } finally {
+      for (const id of overlay.hide ?? []) this.#hidden.delete(id);
+      for (const [id, previous] of replaced) {
+        if (previous === undefined) this.remove(id);
+        else this.upsert(previous);
+      }
+    }
+  }
+
+  /** Live entries of a kind as the agent would see them now (active, not hidden by an overlay). */
+  active(kind: LibraryKind): LibraryEntry[] {
+    return [...this.#entries.values()].filter((entry) => entry.kind === kind && entry.status === 'active' && !this.#hidden.has(entry.artifact.id));
+  }
+
+  /** Adaptive selection under a hard token budget (see selectAdaptively). */
+  async select(query: string, options: SelectOptions): Promise<Selection<RetrievedItem>> {
+    const ranked = await this.search(query, { ...options, limit: Math.max(options.maxItems ?? 8, 8) * 3 });
+    return selectAdaptively(ranked, options);
+  }
+
+  /** Whether vectors take part (an embedding client is configured). */
+  get hybrid(): boolean {
+    return this.#embedding !== undefined;
+  }
+
+  /** Embeds a text with the configured client (for curation); undefined without one. */
+  async embedText(text: string): Promise<number[] | undefined> {
+    if (this.#embedding === undefined) return undefined;
+    return (await this.#embedding.embed([text], { purpose: 'curate' })).embeddings[0];
+  }
+
+  /** The vector of an entry, when embeddings are configured (for curation). */
+  async vectorOf(id: string): Promise<Float32Array | undefined> {
+    if (this.#embedding === undefined) return undefined;
+    await this.#embedPending();
+    return this.#vectors.get(id);
+  }
+
+  /** Term frequencies of an entry as indexed (for lexical similarity in curation). */
+  termsOf(id: string): ReadonlyMap<string, number> | undefined {
+    return this.#bm25.termsOf(id);
+  }
+
+  idf(term: string): number {
+    return this.#bm25.idf(term);
+  }
+
+  entries(): LibraryEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  async #embedPending(): Promise<void> {
+    if (this.#embedding === undefined || this.#needsEmbedding.size === 0) return;
+    const ids = [...this.#needsEmbedding];
+    const texts = ids.map((id) => {
+      const entry = this.#entries.get(id)!;
+      return searchableText(entry.kind, entry.name, entry.content);
+    });
+    const { embeddings } = await this.#embedding.embed(texts, { purpose: 'index' });
+    ids.forEach((id, index) => {
+      const vector = embeddings[index];
+      if (vector !== undefined) this.#vectors.set(id, vector);
+      this.#needsEmbedding.delete(id);
+    });
+  }
+
+  #retrieved(item: ScoredId): RetrievedItem {
+    const entry = this.#entries.get(item.id)!;
+    const text = summaryText(entry.kind, entry.name, entry.content);
+    return { id: item.id, score: item.score, entry, text, tokens: this.#countTokens(text) };
+  }
+}

@@ -1,0 +1,71 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { startProtocolServer, type ProtocolServer } from '../support/protocol-server.ts';
+import { temporaryDirectory } from '../library/support.ts';
+
+async function lamarck(cwd: string, ...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const streams = {
+    stdout: { write: (text: string) => ((stdout += text), true) } as unknown as NodeJS.WritableStream,
+    stderr: { write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WritableStream,
+  };
+  const code = await main(argv, { cwd, env: {}, streams });
+  return { code, stdout, stderr };
+}
+
+describe('lamarck learn', () => {
+  let directory: ReturnType<typeof temporaryDirectory>;
+  let server: ProtocolServer;
+
+  beforeEach(async () => {
+    directory = temporaryDirectory('lamarck-learn-cli-');
+    server = await startProtocolServer();
+  });
+
+  afterEach(async () => {
+    await server.close();
+    directory.remove();
+  });
+
+  it('learns from a task stream against an OpenAI-compatible server and prints the curves as JSON', async () => {
+    const cwd = directory.path;
+    writeFileSync(
+      join(cwd, 'tasks.jsonl'),
+      `${JSON.stringify({ id: 'c1', prompt: 'Convert 100 degrees fahrenheit to celsius.', verify: { type: 'regex', pattern: '^37\\.8' } })}\n`,
+    );
+    const lesson = { op: 'add', kind: 'lesson', name: 'fahrenheit-to-celsius', content: { title: 'F to C', text: 'Subtract 32, then multiply by 5/9.', type: 'strategy', when: 'temperature conversion', tags: [] } };
+    server.enqueue(
+      { toolCalls: [{ name: 'final_answer', input: { answer: '38' } }] },
+      { text: JSON.stringify({ rootCause: 'wrong formula', keyInsight: 'use the formula', proposals: [lesson] }) },
+    );
+    const model = `openai-compatible:${server.baseURL}#test-model`;
+    const result = await lamarck(cwd, '--json', 'learn', 'tasks.jsonl', '--model', model, '--export-pairs', 'pairs.jsonl');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { summary: Record<string, unknown>; curves: Record<string, unknown>[] };
+    expect(report.summary).toMatchObject({ tasks: 1, passed: 0, committed: 1, rejected: 0, librarySize: 1, exports: { pairs: 0 } });
+    expect(report.curves[0]).toMatchObject({ taskId: 'c1', passed: false, newArtifacts: 1, verdictSource: 'verifier' });
+    expect(server.pending).toBe(0);
+    expect(readFileSync(join(cwd, '.lamarck', 'library', 'lessons', 'fahrenheit-to-celsius.md'), 'utf8')).toContain('Subtract 32');
+    expect(readFileSync(join(cwd, 'pairs.jsonl'), 'utf8')).toBe('');
+    const runs = await lamarck(cwd, '--json', 'runs');
+    expect(runs.stdout).toContain('"learn"');
+    const shown = await lamarck(cwd, 'library', 'lessons', 'history', 'fahrenheit-to-celsius');
+    expect(shown.stdout).toContain('v1 (head)');
+  });
+
+  it('names the line and field of an invalid task, and asks for a model when none is configured', async () => {
+    const cwd = directory.path;
+    writeFileSync(join(cwd, 'bad.jsonl'), '{"id":"a","prompt":"x"}\n{"id":"b"}\n');
+    const bad = await lamarck(cwd, 'learn', 'bad.jsonl', '--model', 'ollama:qwen2.5');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('line 2: prompt');
+    writeFileSync(join(cwd, 'good.jsonl'), '{"id":"a","prompt":"x"}\n');
+    const noModel = await lamarck(cwd, 'learn', 'good.jsonl');
+    expect(noModel.code).toBe(1);
+    expect(noModel.stderr).toContain('no model: pass --model');
+  });
+});

@@ -1,0 +1,44 @@
+import { Library } from '../../src/library/library.ts';
+import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { parseLearnConfig, type LearnConfig } from '../../src/learn/learn-config.ts';
+import { parseTaskStream, type Task } from '../../src/learn/task-stream.ts';
+import { createMemoryStore } from '../../src/testing/memory-store.ts';
+import { createScriptedModel, type ScriptedModel, type ScriptedRequest } from '../../src/testing/scripted-model.ts';
+
+/**
+ * An agent model that answers every task through final_answer, choosing the answer from what it
+ * sees (its system prompt, with any injected lessons, and the task). `seen` keeps each system prompt.
+ */
+export function answeringModel(decide: (system: string, task: string) => string, capacity = 200): ScriptedModel & { systems: string[] } {
+  const systems: string[] = [];
+  const reply = (request: ScriptedRequest) => {
+    const system = request.system ?? '';
+    systems.push(system);
+    const task = request.messages.find((message) => message.role === 'user')?.text ?? '';
+    return { toolCalls: [{ name: 'final_answer', input: { answer: decide(system, task) } }] };
+  };
+  return Object.assign(createScriptedModel({ spec: 'scripted:agent', replies: Array.from({ length: capacity }, () => reply) }), { systems });
+}
+
+/** A learner model replying with the given objects in order (reflections, consolidations, verdicts). */
+export function learnerModel(objects: unknown[]): ScriptedModel {
+  return createScriptedModel({ spec: 'scripted:learner', replies: objects.map((object) => ({ object })) });
+}
+
+export function tasks(...lines: object[]): Task[] {
+  return parseTaskStream(lines.map((line) => JSON.stringify(line)).join('\n'));
+}
+
+export function config(overrides: object = {}): LearnConfig {
+  return parseLearnConfig({ consolidateEvery: 0, mirror: false, ...overrides });
+}
+
+export function memoryLibrary(): { library: Library; index: LibraryIndex } {
+  return { library: new Library({ store: createMemoryStore() }), index: new LibraryIndex() };
+}
+
+export const noProposals = { rootCause: '', keyInsight: '', proposals: [] };
+
+export function lessonProposal(name: string, text: string, extra: object = {}): object {
+  return { op: 'add', kind: 'lesson', name, content: { title: name, text, type: 'warning', when: '', tags: [] }, rationale: 'test', ...extra };
+}

@@ -1,0 +1,160 @@
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
+import { Library } from '../../src/library/library.ts';
+import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { temporaryDirectory } from './support.ts';
+
+interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function lamarck(cwd: string, ...argv: string[]): Promise<Captured> {
+  let stdout = '';
+  let stderr = '';
+  const streams = {
+    stdout: { write: (text: string) => ((stdout += text), true) } as unknown as NodeJS.WritableStream,
+    stderr: { write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WritableStream,
+  };
+  const code = await main(argv, { cwd, env: {}, streams });
+  return { code, stdout, stderr };
+}
+
+function writeSkill(root: string, name: string, frontmatter: string, body = '# Steps\n'): void {
+  mkdirSync(join(root, name), { recursive: true });
+  writeFileSync(join(root, name, 'SKILL.md'), `---\n${frontmatter}\n---\n${body}`);
+}
+
+describe('lamarck skills and lamarck library', () => {
+  let directory: ReturnType<typeof temporaryDirectory>;
+
+  beforeEach(() => {
+    directory = temporaryDirectory('lamarck-cli-');
+  });
+
+  afterEach(() => {
+    directory.remove();
+  });
+
+  it('imports skipping malformed skills with named warnings, then lists, shows, searches and exports', async () => {
+    const cwd = directory.path;
+    const source = join(cwd, '.claude', 'skills');
+    writeSkill(source, 'csv-clean', 'name: csv-clean\ndescription: Clean CSV files with stray quotes. Use when CSV parsing fails.');
+    writeSkill(source, 'pdf', 'name: pdf\ndescription: Read PDF files.');
+    writeSkill(source, 'broken', 'name: Broken\ndescription: x');
+
+    const imported = await lamarck(cwd, 'skills', 'import', '.claude/skills');
+    expect(imported.code).toBe(0);
+    expect(imported.stdout).toContain('imported 2 new, 0 updated, 0 unchanged, 1 skipped');
+    expect(imported.stderr).toContain(`warning: skipped ${join(source, 'broken', 'SKILL.md')}: \`name\` must be lowercase`);
+
+    const listed = await lamarck(cwd, '--json', 'skills', 'ls');
+    expect((JSON.parse(listed.stdout) as { name: string }[]).map((entry) => entry.name)).toEqual(['csv-clean', 'pdf']);
+
+    const shown = await lamarck(cwd, 'skills', 'show', 'csv-clean');
+    expect(shown.stdout).toContain('# skill csv-clean  v1 (head)  active');
+    expect(shown.stdout).toContain('description: Clean CSV files');
+
+    const searched = await lamarck(cwd, '--json', 'skills', 'search', 'csv quotes');
+    expect((JSON.parse(searched.stdout) as { name: string }[]).map((entry) => entry.name)).toEqual(['csv-clean']);
+
+    // The mirror holds the skills as plain files.
+    expect(readFileSync(join(cwd, '.lamarck', 'library', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('name: pdf');
+    const manifest = JSON.parse(readFileSync(join(cwd, '.lamarck', 'library', 'library.json'), 'utf8')) as { artifacts: { name: string }[] };
+    expect(manifest.artifacts.map((artifact) => artifact.name)).toEqual(['csv-clean', 'pdf']);
+
+    const exported = await lamarck(cwd, 'skills', 'export', 'out');
+    expect(exported.stdout).toContain('exported 2 skills');
+    expect(readFileSync(join(cwd, 'out', 'csv-clean', 'SKILL.md'), 'utf8')).toMatch(/^---\nname: csv-clean\n/);
+  });
+
+  it('shows history, diffs two versions and rolls back', async () => {
+    const cwd = directory.path;
+    const source = join(cwd, 'skills');
+    writeSkill(source, 'pdf', 'name: pdf\ndescription: Read PDF files.', 'first body\n');
+    await lamarck(cwd, 'skills', 'import', 'skills');
+    writeSkill(source, 'pdf', 'name: pdf\ndescription: Read PDF files.', 'second body\n');
+    await lamarck(cwd, 'skills', 'import', 'skills');
+
+    const history = await lamarck(cwd, 'skills', 'history', 'pdf');
+    expect(history.stdout).toMatch(/v1 .*import from/);
+    expect(history.stdout).toMatch(/v2 \(head\)/);
+
+    const diff = await lamarck(cwd, 'skills', 'diff', 'pdf@1', 'pdf@2');
+    expect(diff.stdout).toContain('-first body');
+    expect(diff.stdout).toContain('+second body');
+
+    const rollback = await lamarck(cwd, 'skills', 'rollback', 'pdf@1');
+    expect(rollback.stdout).toContain('head moved from v2 to v1');
+    expect((await lamarck(cwd, 'skills', 'show', 'pdf')).stdout).toContain('first body');
+    expect(readFileSync(join(cwd, '.lamarck', 'library', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('first body');
+
+    const bad = await lamarck(cwd, 'skills', 'rollback', 'pdf');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('expected <name>@<version>');
+    const missing = await lamarck(cwd, 'skills', 'show', 'nope');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('skill not found: nope');
+  });
+
+  it('offers the same subcommands for lessons, guardrails, tools and prompts', async () => {
+    const cwd = directory.path;
+    for (const kind of ['lessons', 'guardrails', 'tools', 'prompts']) {
+      const listed = await lamarck(cwd, 'library', kind, 'ls');
+      expect(listed.code).toBe(0);
+      expect(listed.stdout).toContain(`no ${kind}`);
+    }
+    const help = await lamarck(cwd, 'library', 'lessons', '--help');
+    for (const subcommand of ['ls', 'show', 'search', 'history', 'diff', 'rollback']) expect(help.stdout).toContain(subcommand);
+  });
+
+  it('shows, searches, diffs and rolls back lessons, guardrails and tools', async () => {
+    const cwd = directory.path;
+    mkdirSync(join(cwd, '.lamarck'), { recursive: true });
+    const library = new Library({ store: SqliteStore.open({ path: join(cwd, '.lamarck', 'lamarck.db') }) });
+    await library.add('lesson', 'units', { title: 'units', text: 'Check the units of every input.' });
+    await library.update('lesson', 'units', { title: 'units', text: 'Check and convert the units of every input.' });
+    await library.add('guardrail', 'no-rm', { condition: 'cleaning up', action: 'run rm -rf', why: 'it deletes everything', tools: ['shell'], pattern: 'rm -rf' });
+    await library.add('tool', 'add-numbers', {
+      manifest: { name: 'add_numbers', description: 'Adds two numbers.', inputSchema: { type: 'object' } },
+      code: 'export default async ({ a, b }) => a + b;',
+      tests: [{ name: 'adds', input: { a: 1, b: 2 }, expected: 3 }],
+    });
+    await library.store.close();
+
+    const lessons = await lamarck(cwd, 'library', 'lessons', 'ls');
+    expect(lessons.stdout).toMatch(/units {2}v2 {2}active {2}utility 0\.50 \(0 uses\)/);
+    expect((await lamarck(cwd, 'library', 'lessons', 'show', 'units@1')).stdout).toContain('Check the units of every input.');
+    expect((await lamarck(cwd, 'library', 'lessons', 'diff', 'units@1', 'units@2')).stdout).toContain('+Check and convert the units of every input.');
+    const searched = JSON.parse((await lamarck(cwd, '--json', 'library', 'lessons', 'search', 'convert units')).stdout) as { name: string }[];
+    expect(searched.map((hit) => hit.name)).toEqual(['units']);
+    expect((await lamarck(cwd, 'library', 'lessons', 'rollback', 'units@1')).stdout).toContain('head moved from v2 to v1');
+    expect(JSON.parse((await lamarck(cwd, '--json', 'library', 'lessons', 'show', 'units')).stdout)).toMatchObject({ version: 1, content: { text: 'Check the units of every input.' } });
+    expect((await lamarck(cwd, 'library', 'guardrails', 'show', 'no-rm')).stdout).toContain('## Forbidden action');
+    const tool = await lamarck(cwd, 'library', 'tools', 'show', 'add-numbers');
+    expect(tool.stdout).toContain('=== add-numbers/index.js');
+    expect(tool.stdout).toContain('a + b');
+    const mismatched = await lamarck(cwd, 'library', 'lessons', 'diff', 'units@1', 'other@2');
+    expect(mismatched.code).toBe(1);
+    expect(mismatched.stderr).toContain('diff compares two versions of one lesson');
+  });
+
+  it('follows learn.mirror in the configuration, and names a bad value', async () => {
+    const cwd = directory.path;
+    const source = join(cwd, 'skills');
+    writeSkill(source, 'pdf', 'name: pdf\ndescription: Read PDF files.');
+    writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ learn: { mirror: 'library-files' } }));
+    expect((await lamarck(cwd, 'skills', 'import', 'skills')).code).toBe(0);
+    expect(readFileSync(join(cwd, 'library-files', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('name: pdf');
+    rmSync(join(cwd, 'library-files'), { recursive: true });
+    expect((await lamarck(cwd, 'library', 'mirror')).stdout).toContain('mirror written to');
+    expect(readFileSync(join(cwd, 'library-files', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('name: pdf');
+    writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ learn: { mirror: 3 } }));
+    const bad = await lamarck(cwd, 'skills', 'ls');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('learn.mirror');
+  });
+});
