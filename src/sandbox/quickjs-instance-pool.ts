@@ -1,12 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import releaseSyncExport from '@jitl/quickjs-wasmfile-release-sync';
 import {
   newQuickJSWASMModuleFromVariant,
   newVariant,
-  RELEASE_SYNC,
   type EmscriptenModuleLoaderOptions,
+  type QuickJSSyncVariant,
   type QuickJSWASMModule,
-} from 'quickjs-emscripten';
+} from 'quickjs-emscripten-core';
 
 /**
  * WebAssembly instances of QuickJS, each with its own capped linear memory.
@@ -18,6 +19,8 @@ import {
  * So each call borrows an instance whose memory maximum matches its limit, and gives it back.
  * An instance that faulted (host stack overflow, a trap) is dropped, never reused.
  * The WASM code is compiled once per process; instantiating it takes about a millisecond.
+ * Only the release-sync build is imported (through the core package): the umbrella package would
+ * also load the definitions of three unused builds, which costs a fresh process about 15 ms.
  */
 export interface QuickJsInstance {
   readonly module: QuickJSWASMModule;
@@ -46,6 +49,12 @@ const INITIAL_PAGES = 256;
 const BASELINE_BYTES = 8 * 1024 * 1024;
 const MAX_IDLE_PER_CAPACITY = 2;
 const MAX_IDLE_TOTAL = 6;
+
+/**
+ * The package's typings describe its CommonJS build, where the variant sits under `.default`;
+ * imported as ESM (as here) the default export is the variant itself. Both shapes are accepted.
+ */
+const RELEASE_SYNC = ('default' in releaseSyncExport ? releaseSyncExport.default : releaseSyncExport) as unknown as QuickJSSyncVariant;
 
 let compiledModule: Promise<WasmModule | undefined> | undefined;
 const idle = new Map<number, QuickJsInstance[]>();
@@ -99,9 +108,7 @@ async function createInstance(pages: number): Promise<QuickJsInstance> {
 function compile(): Promise<WasmModule | undefined> {
   compiledModule ??= (async () => {
     try {
-      // The wasm file belongs to the variant package that quickjs-emscripten depends on.
-      const fromQuickJs = createRequire(createRequire(import.meta.url).resolve('quickjs-emscripten'));
-      const bytes = await readFile(fromQuickJs.resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
+      const bytes = await readFile(createRequire(import.meta.url).resolve('@jitl/quickjs-wasmfile-release-sync/wasm'));
       return await wasm.compile(bytes);
     } catch {
       // Unusual layouts: let the emscripten loader find and compile the file itself, per instance.

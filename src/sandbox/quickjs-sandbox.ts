@@ -1,4 +1,4 @@
-import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten';
+import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { JsonValue } from '../core/json.ts';
 import { acquireInstance, compileQuickJs, releaseInstance, type QuickJsInstance } from './quickjs-instance-pool.ts';
 import { QUICKJS_PRELUDE } from './quickjs-prelude.ts';
@@ -67,6 +67,26 @@ const MAX_CONCURRENT_HOST_CALLS = 16;
 const RETIRING_FAILURES = new Set<SandboxErrorCode>(['memory-limit', 'stack-overflow', 'sandbox-fault']);
 /** Time allowed after a failure to turn the guest's error into a message. */
 const DESCRIBE_GRACE_MS = 50;
+/**
+ * The warm-up's tool goes through what typical tools do (array methods, closures, strings, numbers,
+ * objects, JSON, await, try/catch, logging), so V8 has compiled those parts of QuickJS too. Running
+ * it three times instead of once made the next call no measurably faster.
+ */
+const WARM_UP_TOOL = `export default async (input, ctx) => {
+  const values = input.values.map((value) => value * 2).filter((value) => value > 1);
+  const total = values.reduce((sum, value) => sum + value, 0);
+  const words = String(input.name).split('-').map((word) => word.toUpperCase()).join(' ');
+  const record = { ...input, total, words, mean: Math.round((total / values.length) * 100) / 100, at: \`\${words}:\${total.toFixed(1)}\` };
+  try { JSON.parse('{'); } catch (error) { record.error = error instanceof SyntaxError; }
+  await Promise.resolve();
+  console.log('warm-up', record.total, typeof ctx);
+  for (const key of Object.keys(record)) if (record[key] === undefined) delete record[key];
+  return JSON.parse(JSON.stringify(record));
+};`;
+/** Set once per process by the first warm-up; cleared again if it fails. */
+let codeWarmedUp: Promise<void> | undefined;
+/** Calls made through `runInQuickJs` (the warm-up's own call is not counted). */
+let callsStarted = 0;
 
 
 
@@ -91,17 +111,35 @@ class SandboxStop {
 }
 
 /**
- * Compiles QuickJS, fills the pool with one instance for `memoryLimitBytes` and runs a trivial
- * tool on it, so V8 has compiled the code paths a call takes. A host that calls this at startup
- * makes its first real tool call about as fast as the later ones.
+ * Compiles QuickJS and runs a trivial tool on it, so that V8 has compiled the WebAssembly and the
+ * JavaScript a call goes through (V8 compiles each WASM function lazily, on its first call, and
+ * most of a first call's time is that), then leaves an idle instance for `memoryLimitBytes` in the
+ * pool. A host that starts this at startup, for example while its first model call is in flight,
+ * makes its first real tool call about as fast as the later ones. The compiling happens once per
+ * process; calling it again only tops up the pool, so it is cheap to call per run.
  */
 export async function warmUpQuickJs(memoryLimitBytes = 32 * 1024 * 1024): Promise<void> {
-  await compileQuickJs();
-  const source = 'export default async (input) => { console.log(input.name); return JSON.parse(JSON.stringify(input)); };';
-  for (let round = 0; round < 3; round += 1) await runInQuickJs(source, { name: 'warm-up', values: [1, 2, 3] }, { timeoutMs: 5000, memoryLimitBytes });
+  codeWarmedUp ??= warmUpCode(memoryLimitBytes);
+  await codeWarmedUp;
+  releaseInstance(await acquireInstance(memoryLimitBytes));
 }
 
-export async function runInQuickJs(source: string, input: JsonValue, options: QuickJsRunOptions): Promise<QuickJsOutcome> {
+async function warmUpCode(memoryLimitBytes: number): Promise<void> {
+  await compileQuickJs();
+  // A real call that came first compiles the same code paths; running the warm-up tool beside it
+  // would only make that call wait longer.
+  if (callsStarted > 0) return;
+  const outcome = await runCall(WARM_UP_TOOL, { name: 'warm-up', values: [1, 2, 3] }, { timeoutMs: 5000, memoryLimitBytes });
+  // A failed warm-up is tried again by the next caller; real calls report their own failures.
+  if (!outcome.ok) codeWarmedUp = undefined;
+}
+
+export function runInQuickJs(source: string, input: JsonValue, options: QuickJsRunOptions): Promise<QuickJsOutcome> {
+  callsStarted += 1;
+  return runCall(source, input, options);
+}
+
+async function runCall(source: string, input: JsonValue, options: QuickJsRunOptions): Promise<QuickJsOutcome> {
   const started = performance.now();
   const logs = new ToolLogCollector();
   const finish = (result: { ok: true; output: JsonValue } | { ok: false; error: SandboxFailure }): QuickJsOutcome => {
