@@ -55,10 +55,12 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
   const timeoutMs = config.timeoutMs ?? 30_000;
   let alive = true;
   let closing = false;
+  let connected = false;
   let tools: AgentTool[] = [];
 
+  // Before the handshake ends, a failure is the caller's rejected promise, not a second report.
   const fail = (message: string): void => {
-    if (!alive || closing) return;
+    if (!connected || !alive || closing) return;
     alive = false;
     tools = [];
     hooks.onFailed(config.name, message);
@@ -84,7 +86,7 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
 
   const transport =
     config.command !== undefined
-      ? new StdioClientTransport({
+      ? new TrackedStdioTransport({
           command: config.command,
           ...(config.args === undefined ? {} : { args: config.args }),
           env: { ...getDefaultEnvironment(), ...(config.env ?? {}) },
@@ -95,9 +97,23 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
           ...(config.headers === undefined ? {} : { requestInit: { headers: config.headers } }),
         });
 
-  await client.connect(transport, { timeout: timeoutMs });
-  const listed = await client.listTools(undefined, { timeout: timeoutMs });
-  tools = listed.tools.map((tool) => adaptTool(config.name, tool, call));
+  try {
+    await client.connect(transport, { timeout: timeoutMs });
+    const listed = await client.listTools(undefined, { timeout: timeoutMs });
+    tools = listed.tools.map((tool) => adaptTool(config.name, tool, call));
+    connected = true;
+  } catch (error) {
+    // A server that started but did not finish the handshake would otherwise live on (a stdio
+    // child process, an open HTTP session) after the run has given up on it.
+    closing = true;
+    alive = false;
+    // A server that got this far without answering is not listening for a polite end of stdin.
+    const pid = transport instanceof TrackedStdioTransport ? transport.startedPid : undefined;
+    if (pid !== undefined) killQuietly(pid);
+    await client.close().catch(() => undefined);
+    await transport.close().catch(() => undefined);
+    throw error;
+  }
 
   async function call(toolName: string, input: JsonValue, signal: AbortSignal): Promise<ToolOutput> {
     if (!alive) return { content: `MCP server ${config.name} is not available`, isError: true };
@@ -133,6 +149,24 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
       await client.close().catch(() => undefined);
     },
   };
+}
+
+/** Keeps the child's pid after the SDK forgets it (it does on a failed handshake, mid-close). */
+class TrackedStdioTransport extends StdioClientTransport {
+  startedPid: number | undefined;
+
+  override async start(): Promise<void> {
+    await super.start();
+    this.startedPid = this.pid ?? undefined;
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
 }
 
 function adaptTool(server: string, tool: Tool, call: (name: string, input: JsonValue, signal: AbortSignal) => Promise<ToolOutput>): AgentTool {

@@ -18,6 +18,8 @@ const patterns: RegExp[] = [
   /\bAIza[0-9A-Za-z_-]{35}\b/g,
   // Authorization headers.
   /\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi,
+  // Credentials in URLs (`https://user:password@host`): the user name stays, the password goes.
+  /(?<=\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s/@]+(?=@)/gi,
   // PEM private keys.
   /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g,
 ];

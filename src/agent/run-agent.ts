@@ -2,6 +2,7 @@ import { BudgetExceededError, ConfigError, toLamarckError } from '../core/errors
 import { EventChannel } from '../core/event-channel.ts';
 import { systemClock } from '../core/clock.ts';
 import type { TrajectoryStatus } from '../store/types.ts';
+import { warmUpQuickJs } from '../sandbox/quickjs-sandbox.ts';
 import { callModel } from './call-model.ts';
 import { estimateTokens } from './context-window.ts';
 import { executeToolCalls } from './execute-tools.ts';
@@ -12,7 +13,9 @@ import { buildTaskMessage } from './prompt.ts';
 import { createRedactor } from './redact.ts';
 import { ResultReferences } from './result-references.ts';
 import { createStateRedactor, saveRunState } from './run-state.ts';
+import type { McpConnection } from './mcp-tools.ts';
 import { setUpTools } from './setup-tools.ts';
+import type { ToolRegistry } from './tool-registry.ts';
 import { startRun } from './start-run.ts';
 import { stopConditionFor } from './stop-conditions.ts';
 import { createPredicateEvaluator } from './tools/sandbox-tools.ts';
@@ -80,11 +83,6 @@ async function execute(
   const signal = remainingMs === undefined ? runSignal : AbortSignal.any([runSignal, AbortSignal.timeout(Math.max(1, remainingMs))]);
 
   const knowledge = options.knowledge;
-  const skills: SkillSummary[] = knowledge === undefined ? [] : await knowledge.skills();
-  const lessons: Lesson[] = knowledge === undefined ? [] : await knowledge.lessons(state.task);
-  const guardrails: Guardrail[] = knowledge === undefined ? [] : await knowledge.guardrails();
-  for (const lesson of lessons) await knowledge?.recordUse?.({ kind: 'lesson', id: lesson.id });
-
   const references = new ResultReferences(state.references);
   const sandbox = {
     timeoutMs: Math.min(limits.sandboxTimeoutMs, limits.toolTimeoutMs),
@@ -92,26 +90,8 @@ async function execute(
     capabilities,
     ...(options.toolRunner === undefined ? {} : { runner: options.toolRunner }),
   };
-  const { registry, connections } = await setUpTools({
-    workspace: options.workspace,
-    builtinTools: options.builtinTools ?? true,
-    customTools: options.tools ?? [],
-    toolDirectories: options.toolDirectories ?? [],
-    mcpServers: options.mcpServers ?? [],
-    knowledge,
-    hasSkills: skills.length > 0,
-    capabilities,
-    references,
-    sandbox,
-    recorder,
-    emit,
-    onSkillActivated: (name) => {
-      if (!state.activatedSkills.includes(name)) state.activatedSkills.push(name);
-      recorder.step('skill-activated', { name });
-      emit({ type: 'skill-activated', name });
-    },
-  });
-  registry.markDiscovered(state.discoveredTools);
+  // QuickJS compiles while the first model call is in flight, instead of inside the first tool call.
+  if (options.toolRunner === undefined) void warmUpQuickJs(sandbox.memoryLimitBytes).catch(() => undefined);
 
   const usage = state.usage;
   const modelContext = { model: options.model, recorder, emit, usage };
@@ -119,10 +99,14 @@ async function execute(
   const elapsed = (): number => state.elapsedMs + (clock.now() - startedAt);
   const stoppedBy = (): StopReason => (runSignal.aborted ? 'aborted' : 'time-limit');
   const redactState = createStateRedactor(redactor);
+  // Tools are set up inside the try below, so a failure there (a broken library, a store error)
+  // ends the run as failed, recorded, instead of leaving it marked running.
+  let registry: ToolRegistry | undefined;
+  let connections: McpConnection[] = [];
   const persist = async (): Promise<void> => {
     if (saveTarget.store !== true && saveTarget.file === undefined) return;
     state.references = references.entries();
-    state.discoveredTools = registry.discoveredNames();
+    if (registry !== undefined) state.discoveredTools = registry.discoveredNames();
     state.trajectoryStep = recorder.stepCount;
     state.savedAt = clock.now();
     const elapsedBefore = state.elapsedMs;
@@ -135,6 +119,33 @@ async function execute(
   let stopReason: StopReason | undefined;
   let failure: { code: string; message: string } | undefined;
   try {
+    const skills: SkillSummary[] = knowledge === undefined ? [] : await knowledge.skills();
+    const lessons: Lesson[] = knowledge === undefined ? [] : await knowledge.lessons(state.task);
+    const guardrails: Guardrail[] = knowledge === undefined ? [] : await knowledge.guardrails();
+    for (const lesson of lessons) await knowledge?.recordUse?.({ kind: 'lesson', id: lesson.id });
+    const setup = await setUpTools({
+      workspace: options.workspace,
+      builtinTools: options.builtinTools ?? true,
+      customTools: options.tools ?? [],
+      toolDirectories: options.toolDirectories ?? [],
+      mcpServers: options.mcpServers ?? [],
+      knowledge,
+      hasSkills: skills.length > 0,
+      capabilities,
+      references,
+      sandbox,
+      recorder,
+      emit,
+      onSkillActivated: (name) => {
+        if (!state.activatedSkills.includes(name)) state.activatedSkills.push(name);
+        recorder.step('skill-activated', { name });
+        emit({ type: 'skill-activated', name });
+      },
+    });
+    connections = setup.connections;
+    registry = setup.registry;
+    registry.markDiscovered(state.discoveredTools);
+
     if (state.messages.length === 0) state.messages.push({ role: 'user', content: buildTaskMessage(state.task) });
     if (options.plan === true && state.plan === null) {
       state.plan = await writePlan(modelContext, state.task, {
@@ -234,7 +245,15 @@ async function execute(
   if (store !== undefined) {
     await store.updateRun(state.runId, {
       status: trajectoryStatus,
-      summary: redactor.json({ stopReason: result.stopReason, answer: result.answer, steps: result.steps, ...result.usage, trajectoryId: result.trajectoryId }),
+      summary: redactor.json({
+        stopReason: result.stopReason,
+        answer: result.answer,
+        steps: result.steps,
+        ...result.usage,
+        trajectoryId: result.trajectoryId,
+        // Why a run failed belongs with the run, where `lamarck runs` and the dashboards look.
+        ...(failure === undefined ? {} : { error: failure }),
+      }),
     });
   }
   emit({ type: 'run-finished', result });

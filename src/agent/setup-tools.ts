@@ -45,9 +45,16 @@ export async function setUpTools(options: ToolSetupOptions): Promise<ToolSetup> 
     if (options.workspace !== undefined) for (const tool of createWorkspaceTools(options.workspace, { writeFiles: options.capabilities.writeFiles })) registry.add(tool);
     for (const tool of createSandboxTools(options.sandbox)) registry.add(tool);
   }
+  // A synthesized tool (possibly written by an agent) must not take the name of a tool already
+  // there: it would replace read_file or final_answer, or what the model is told about them.
+  const addSynthesized = (tool: AgentTool, origin: string): void => {
+    const taken = registry.get(tool.name);
+    if (taken === undefined) registry.add(tool);
+    else options.recorder.step('tool-load-failed', { directory: origin, message: `the name "${tool.name}" is taken by a ${taken.source} tool` });
+  };
   for (const directory of options.toolDirectories) {
     const { tools, failures } = await loadSynthesizedTools(directory, options.sandbox);
-    for (const tool of tools) registry.add(tool);
+    for (const tool of tools) addSynthesized(tool, directory);
     for (const failure of failures) {
       options.recorder.step('tool-load-failed', { directory: failure.directory, message: failure.message });
     }
@@ -55,7 +62,7 @@ export async function setUpTools(options: ToolSetupOptions): Promise<ToolSetup> 
   for (const entry of (await options.knowledge?.tools?.()) ?? []) {
     // Tool use shows in the trajectory (tool-call steps), where the learner counts it.
     try {
-      registry.add(libraryTool(entry, options.sandbox));
+      addSynthesized(libraryTool(entry, options.sandbox), `library:${entry.name}`);
     } catch (error) {
       options.recorder.step('tool-load-failed', { directory: `library:${entry.name}`, message: error instanceof Error ? error.message : String(error) });
     }

@@ -35,6 +35,8 @@ export class TrajectoryRecorder {
     this.record = {
       ...record,
       task: redactor.text(record.task),
+      // A model spec may carry a base URL with credentials in it.
+      model: record.model === null ? null : redactor.text(record.model),
       status: 'running',
       answer: null,
       verdict: null,

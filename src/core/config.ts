@@ -180,7 +180,11 @@ const opaqueSection = z.record(z.string(), z.unknown(), { error: 'expected an ob
 
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),
-  models: z.union([modelEntrySchema, z.array(modelEntrySchema)]).optional(),
+  models: z
+    .union([modelEntrySchema, z.array(modelEntrySchema)], {
+      error: 'expected a model spec string like "openai:gpt-5-mini", an object { spec, weight }, or a list of them',
+    })
+    .optional(),
   model: modelEntrySchema.optional(),
   embeddingModel: modelEntrySchema.optional(),
   store: z
@@ -410,7 +414,10 @@ function issueToConfigError(issues: readonly z.core.$ZodIssue[], raw: unknown, s
     const key = issue.keys[0] ?? '';
     return new ConfigError(`${prefix}${key}`, `unknown field (allowed: ${allowedKeys(issue.path, raw)})`, { source });
   }
-  if (message.startsWith('Invalid input') || message.startsWith('Invalid option')) message = 'invalid value';
+  // zod's own messages read "Invalid input: expected object, received number"; keep what was expected.
+  const expected = /^Invalid (?:input|option): (expected [^,]+)/.exec(message);
+  if (expected !== null) message = expected[1]!;
+  else if (message.startsWith('Invalid input') || message.startsWith('Invalid option')) message = 'invalid value';
   const value = valueAt(raw, issue.path);
   const got = value === undefined ? 'nothing' : JSON.stringify(value);
   return new ConfigError(field, `${message}, got ${got}`, { source });
@@ -423,8 +430,11 @@ function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
     const candidates = first.errors
       .map((branch) => branch.map((inner) => ({ ...inner, path: [...first.path, ...inner.path] }) as z.core.$ZodIssue))
       .filter((branch) => branch.length > 0);
-    // Prefer a branch whose error lies inside the value over one that rejected its type outright.
-    const deep = candidates.find((branch) => branch.some((inner) => inner.path.length > first.path.length && inner.code !== 'unrecognized_keys'));
+    // Prefer a branch whose error lies inside the value over one that rejected its type outright,
+    // and of those the one with the fewest complaints: it is the shape the user meant.
+    const deep = candidates
+      .filter((branch) => branch.some((inner) => inner.path.length > first.path.length && inner.code !== 'unrecognized_keys'))
+      .sort((a, b) => a.length - b.length)[0];
     if (deep !== undefined) return pickIssue(deep);
   }
   return first;

@@ -18,7 +18,10 @@ export async function callWithTimeout<T>(
     controller.abort(reason);
     rejectRace?.(reason);
   };
+  let settled = false;
   const touch = (): void => {
+    // A stream still being read after the call ended must not start a timer nobody clears.
+    if (settled) return;
     if (timer !== undefined) clearTimeout(timer);
     timer = setTimeout(() => fire(new TimeoutError(options.what, options.timeoutMs)), options.timeoutMs);
   };
@@ -33,6 +36,7 @@ export async function callWithTimeout<T>(
     if (controller.signal.aborted) throw controller.signal.reason;
     throw error;
   } finally {
+    settled = true;
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', onAbort);
   }

@@ -5,6 +5,7 @@ import { toModelCallError } from './call-errors.ts';
 import { callWithTimeout } from './call-timeout.ts';
 import { costOf } from './pricing.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
+import { reserveCall } from './usage-meter.ts';
 import type { CallOptions, EmbeddingClient, ModelPricing, ModelUsage, UsageMeter } from './types.ts';
 
 /**
@@ -35,20 +36,26 @@ export function createEmbeddingClient(model: EmbeddingModelV4, options: Embeddin
       const meter = callOptions.meter ?? options.meter;
       for (let start = 0; start < values.length; start += batchSize) {
         const batch = values.slice(start, start + batchSize);
-        meter?.beforeCall(options.spec);
-        const { value } = await withRetries(
-          () =>
-            callWithTimeout((abortSignal) => Promise.resolve(model.doEmbed({ values: batch, abortSignal })), {
-              timeoutMs: callOptions.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs,
-              what: `${options.spec} embedding`,
-              ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
-            }),
-          (error) => toModelCallError(error, options.spec),
-          { policy, clock, random, ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }) },
-        );
-        const inputTokens = value.usage?.tokens ?? 0;
-        const batchUsage = { inputTokens, outputTokens: 0, costUsd: costOf({ inputTokens, outputTokens: 0 }, options.pricing) };
-        meter?.record(options.spec, batchUsage, callOptions.purpose ?? 'embed');
+        const release = reserveCall(meter, options.spec);
+        let value: Awaited<ReturnType<typeof model.doEmbed>>;
+        let batchUsage: ModelUsage;
+        try {
+          ({ value } = await withRetries(
+            () =>
+              callWithTimeout((abortSignal) => Promise.resolve(model.doEmbed({ values: batch, abortSignal })), {
+                timeoutMs: callOptions.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs,
+                what: `${options.spec} embedding`,
+                ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
+              }),
+            (error) => toModelCallError(error, options.spec),
+            { policy, clock, random, ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }) },
+          ));
+          const inputTokens = value.usage?.tokens ?? 0;
+          batchUsage = { inputTokens, outputTokens: 0, costUsd: costOf({ inputTokens, outputTokens: 0 }, options.pricing) };
+          meter?.record(options.spec, batchUsage, callOptions.purpose ?? 'embed');
+        } finally {
+          release();
+        }
         usage.inputTokens += batchUsage.inputTokens;
         usage.costUsd += batchUsage.costUsd;
         embeddings.push(...value.embeddings);

@@ -18,6 +18,7 @@ import { buildPrompt } from './prompt.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import { isStrictCompatible, parseStructuredReply, repairInstruction, schemaInstruction, toJsonSchema } from './structured-output.ts';
 import { TextQueue } from './text-queue.ts';
+import { reserveCall } from './usage-meter.ts';
 import { parseToolCallFromText } from './tool-fallback.ts';
 import {
   modelSpecificationVersion,
@@ -101,20 +102,27 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
   /** One accounted call with retries; the building block of every public method. */
   async function generateRaw(request: GenerateTextRequest, prompt: LanguageModelV4Prompt, shape: CallShape): Promise<RawReply> {
     const meter = request.meter ?? options.meter;
-    meter?.beforeCall(name);
+    const release = reserveCall(meter, name);
     const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs;
     const started = performance.now();
-    const { value, attempts } = await withRetries(
-      () =>
-        callWithTimeout(
-          (abortSignal) => Promise.resolve(model.doGenerate({ ...callOptionsFor(request, prompt, shape), abortSignal })),
-          { timeoutMs, what: `${name} call`, ...(request.signal === undefined ? {} : { signal: request.signal }) },
-        ),
-      (error) => toModelCallError(error, name),
-      retryContext(request.signal),
-    );
-    const usage = usageOf(value.usage);
-    meter?.record(name, usage, request.purpose);
+    let value: Awaited<ReturnType<LanguageModelV4['doGenerate']>>;
+    let attempts: number;
+    let usage: ModelUsage;
+    try {
+      ({ value, attempts } = await withRetries(
+        () =>
+          callWithTimeout(
+            (abortSignal) => Promise.resolve(model.doGenerate({ ...callOptionsFor(request, prompt, shape), abortSignal })),
+            { timeoutMs, what: `${name} call`, ...(request.signal === undefined ? {} : { signal: request.signal }) },
+          ),
+        (error) => toModelCallError(error, name),
+        retryContext(request.signal),
+      ));
+      usage = usageOf(value.usage);
+      meter?.record(name, usage, request.purpose);
+    } finally {
+      release();
+    }
     return {
       text: value.structuredOutputText ?? textOf(value.content),
       nativeToolCalls: toolCallsOf(value.content),
@@ -207,9 +215,10 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
   };
 
   async function streamInto(queue: TextQueue, request: GenerateTextRequest): Promise<GenerateTextResult> {
+    let release = (): void => undefined;
     try {
       const meter = request.meter ?? options.meter;
-      meter?.beforeCall(name);
+      release = reserveCall(meter, name);
       const prompt = buildPrompt(request, { nativeTools });
       const callOptions = callOptionsFor(request, prompt, toolShape(request));
       const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs;
@@ -247,6 +256,8 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     } catch (error) {
       queue.fail(error);
       throw error;
+    } finally {
+      release();
     }
   }
 
@@ -269,6 +280,11 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
           for (;;) {
             const { done, value: part } = await reader.read();
             if (done) break;
+            // A provider stream that ignores the abort is not read further once the call is over.
+            if (abortSignal.aborted) {
+              await reader.cancel(abortSignal.reason).catch(() => undefined);
+              throw abortSignal.reason;
+            }
             touch();
             switch (part.type) {
               case 'text-delta':

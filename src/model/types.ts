@@ -152,6 +152,12 @@ export interface BudgetLimits {
 export interface UsageMeter {
   readonly limits: BudgetLimits;
   beforeCall(model: string): void;
+  /**
+   * Checks the budget as beforeCall does and counts the call as in flight until the returned
+   * release runs (after `record`, or on failure), so concurrent calls cannot overshoot maxCalls.
+   * Optional: meters without it get beforeCall.
+   */
+  reserveCall?(model: string): () => void;
   record(model: string, usage: ModelUsage, purpose?: string): void;
   totals(): UsageTotals;
 }

@@ -18,6 +18,7 @@ import {
   type NewRun,
   type NewVersion,
   type ProgramRecord,
+  type ProgramSummary,
   type RunKind,
   type RunRecord,
   type RunStatus,
@@ -117,6 +118,10 @@ export class SqliteStore implements Store {
 
   async listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramRecord[]> {
     return this.#guard('list programs', () => this.#programs.list(runId, options));
+  }
+
+  async listProgramSummaries(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramSummary[]> {
+    return this.#guard('list program summaries', () => this.#programs.listSummaries(runId, options));
   }
 
   async countPrograms(runId: string): Promise<number> {

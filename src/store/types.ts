@@ -63,7 +63,15 @@ export interface ProgramRecord {
   costUsd: number;
   timing: { proposeMs: number; evaluateMs: number };
   createdAt: number;
+  /**
+   * An opaque digest of the code the writer computes (evolve stores its MinHash fingerprint), so a
+   * reader can rebuild its indexes from summaries without reading the code. Absent when not written.
+   */
+  fingerprint?: string | null;
 }
+
+/** A program without its code and texts (files, diff, prompt, reply, artifacts): what an index rebuild reads. */
+export type ProgramSummary = Omit<ProgramRecord, 'files' | 'diff' | 'prompt' | 'reply' | 'artifacts'>;
 
 export type TrajectoryStatus = 'running' | 'finished' | 'failed' | 'stopped';
 
@@ -174,6 +182,8 @@ export interface Store {
   getProgram(id: string): Promise<ProgramRecord | undefined>;
   /** Programs of a run in insertion order, optionally after a sequence number, in pages. */
   listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramRecord[]>;
+  /** Like listPrograms, without the code and texts: reads only the columns a summary holds. */
+  listProgramSummaries(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramSummary[]>;
   countPrograms(runId: string): Promise<number>;
 
   /** Inserts or replaces a trajectory's fields; its steps are kept. */

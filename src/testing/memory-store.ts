@@ -11,6 +11,7 @@ import {
   type NewRun,
   type NewVersion,
   type ProgramRecord,
+  type ProgramSummary,
   type RunKind,
   type RunRecord,
   type RunStatus,
@@ -139,6 +140,14 @@ class MemoryStore implements Store {
   async listPrograms(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramRecord[]> {
     this.#checkOpen('list programs');
     return page(this.#programsByRun.get(runId) ?? [], options).map(copy);
+  }
+
+  async listProgramSummaries(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramSummary[]> {
+    this.#checkOpen('list program summaries');
+    return page(this.#programsByRun.get(runId) ?? [], options).map((program) => {
+      const { files: _files, diff: _diff, prompt: _prompt, reply: _reply, artifacts: _artifacts, ...summary } = program;
+      return copy(summary);
+    });
   }
 
   async countPrograms(runId: string): Promise<number> {

@@ -1,10 +1,12 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
+import { openStore } from '../../src/store/open-store.ts';
 import { startProtocolServer, type ProtocolServer } from '../support/protocol-server.ts';
 
 let directory: string;
@@ -79,6 +81,75 @@ describe('lamarck run and lamarck trajectory', () => {
     expect(stopped.code).toBe(1);
     expect(stopped.stderr).toContain('no answer: step-limit');
     expect(stopped.stderr).toContain('--resume run_');
+  });
+
+  it('stops at the USD budget with a message that says so, and warns when the price is unknown', async () => {
+    await writeFile(
+      path.join(directory, 'lamarck.config.json'),
+      JSON.stringify({ providers: { openai: { apiKey: 'test-key', baseURL: server.baseURL } } }),
+    );
+    // gpt-5-mini costs $0.25 per million input tokens: one call of a million tokens spends $0.25.
+    server.enqueue({ toolCalls: [{ name: 'list_files', input: {} }], usage: { inputTokens: 1_000_000, outputTokens: 0 } });
+    const stopped = await lamarck(['run', 'List files', '--model', 'openai:gpt-5-mini', '--workspace', '.', '--max-usd', '0.1']);
+    expect(stopped.code).toBe(1);
+    expect(server.pending).toBe(0);
+    expect(server.requests).toHaveLength(1);
+    expect(stopped.stderr).toMatch(/^warning: no answer: .*budget.* after 1 steps, 1000000 tokens, \$0\.2500; resume with --resume run_\w+\n$/);
+
+    server.enqueue({ text: 'done' });
+    const unpriced = await lamarck(['run', 'hi', '--model', `openai-compatible:${server.baseURL}#test-model`, '--max-usd', '1']);
+    expect(unpriced.code).toBe(0);
+    expect(unpriced.stderr).toContain('the price of openai-compatible:');
+    expect(unpriced.stderr).toContain('is unknown, so the USD budget cannot stop this run');
+  });
+
+  it('redacts an API key that comes from lamarck.config.json when a tool echoes it', async () => {
+    const key = 'zq-custom-credential-0001';
+    await writeFile(
+      path.join(directory, 'lamarck.config.json'),
+      JSON.stringify({ models: [{ spec: `openai-compatible:${server.baseURL}#test-model`, apiKey: key }] }),
+    );
+    await writeFile(path.join(directory, 'leak.txt'), `the key is ${key}`);
+    server.enqueue(
+      { toolCalls: [{ name: 'read_file', input: { path: 'leak.txt' } }] },
+      { toolCalls: [{ name: 'final_answer', input: { answer: 'read it' } }] },
+    );
+    const run = await lamarck(['run', 'Read leak.txt', '--workspace', '.', '--json']);
+    expect(run.code).toBe(0);
+    // The key did reach the provider as the bearer token, and the file's text went to the model.
+    expect(server.requests[0]!.headers['authorization']).toBe(`Bearer ${key}`);
+    const exported = await lamarck(['trajectory', 'export']);
+    expect(exported.stdout).toContain('the key is [REDACTED]');
+    expect(exported.stdout).not.toContain(key);
+  });
+
+  it('stops cleanly on Ctrl-C, marking the run stopped so it can be resumed', async () => {
+    server.enqueue({ delayMs: 20_000, then: { text: 'too late' } });
+    // The source entry, not bin/lamarck.js, which prefers a compiled dist/ that may be older.
+    const entry = new URL('../../src/cli/main.ts', import.meta.url).href;
+    const script = `const { main } = await import(${JSON.stringify(entry)}); process.exitCode = await main(process.argv.slice(1));`;
+    const args = ['run', 'think slowly', '--model', `openai-compatible:${server.baseURL}#test-model`];
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script, ...args], {
+      cwd: directory,
+      env: { PATH: process.env['PATH'] ?? '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const started = Date.now();
+    while (server.requests.length === 0) {
+      if (Date.now() - started > 20_000) throw new Error(`the model was never called: ${stderr}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/no answer: the run was aborted after 0 steps.*; resume with --resume (run_\w+)/);
+    const runId = /--resume (run_\w+)/.exec(stderr)![1]!;
+    const store = await openStore({ cwd: directory });
+    expect((await store.getRun(runId))?.status).toBe('stopped');
+    expect(await store.getState('agent-run', runId)).toMatchObject({ runId, status: 'stopped' });
+    await store.close();
   });
 
   it('explains a missing task or model', async () => {

@@ -182,6 +182,27 @@ describe('agent loop', () => {
     expect(result.error?.message).toBeTruthy();
   });
 
+  it('records a run that fails while setting up (a broken library) as failed, with the reason', async () => {
+    const store = createMemoryStore();
+    const model = createScriptedModel({ replies: [] });
+    const knowledge = {
+      skills: () => Promise.reject(new Error('library index is corrupt')),
+      loadSkill: () => Promise.reject(new Error('unused')),
+      lessons: () => [],
+      guardrails: () => [],
+    };
+    const result = await runAgent({ task: 't', model, store, knowledge, builtinTools: false }).result;
+    model.verify();
+    expect(result).toMatchObject({ status: 'failed', stopReason: 'error', error: { message: expect.stringContaining('library index is corrupt') } });
+    const trajectory = await store.getTrajectory(result.trajectoryId);
+    expect(trajectory?.status).toBe('failed');
+    expect(trajectory?.steps.at(-1)).toMatchObject({ type: 'run-failed' });
+    const run = await store.getRun(result.runId);
+    expect(run?.status).toBe('failed');
+    expect(run?.summary).toMatchObject({ stopReason: 'error', error: { message: expect.stringContaining('library index is corrupt') } });
+    await store.close();
+  });
+
   it('stops when aborted', async () => {
     const controller = new AbortController();
     const ping = customTool('ping', 'Ping', () => {

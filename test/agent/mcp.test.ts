@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { connectMcpServer } from '../../src/agent/mcp-tools.ts';
 import { runAgent } from '../../src/agent/run-agent.ts';
 import type { AgentEvent } from '../../src/agent/types.ts';
 import { createMemoryStore, createScriptedModel } from '../../src/testing/index.ts';
@@ -145,3 +149,57 @@ describe('MCP tools', () => {
     expect(events.find((event) => event.type === 'server-failed')).toMatchObject({ server: 'ghost' });
   });
 });
+
+describe('connectMcpServer failures', () => {
+  const brokenServer = fileURLToPath(new URL('../support/mcp-servers/broken-list-server.ts', import.meta.url));
+
+  it('ends a stdio server that finished the handshake but failed to list its tools, and reports it once', async () => {
+    const pidFile = path.join(mkdtempSync(path.join(tmpdir(), 'lamarck-mcp-')), 'pid');
+    const failures: string[] = [];
+    const connecting = connectMcpServer(
+      { name: 'broken', command: process.execPath, args: [brokenServer, pidFile], timeoutMs: 5_000 },
+      { onToolsChanged: () => undefined, onFailed: (_server, message) => failures.push(message) },
+    );
+    await expect(connecting).rejects.toThrow(/tools\/list is broken/);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    // The rejection comes after the close, so the process is already gone (or going: a signal was sent).
+    await waitUntil(() => !processAlive(pid));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('connectMcpServer handshake timeout', () => {
+  it('rejects a server that never answers the handshake, without a second "connection closed" report', async () => {
+    const pidFile = path.join(mkdtempSync(path.join(tmpdir(), 'lamarck-mcp-')), 'pid');
+    const script = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => undefined, 1000);`;
+    const failures: string[] = [];
+    await expect(
+      connectMcpServer(
+        { name: 'silent', command: process.execPath, args: ['-e', script], timeoutMs: 300 },
+        { onToolsChanged: () => undefined, onFailed: (_server, message) => failures.push(message) },
+      ),
+    ).rejects.toThrow(/timed out/i);
+    const pid = Number(readFileSync(pidFile, 'utf8'));
+    await waitUntil(() => !processAlive(pid));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(failures).toEqual([]);
+  });
+});
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntil(condition: () => boolean, timeoutMs = 6_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

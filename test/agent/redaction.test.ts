@@ -29,6 +29,24 @@ describe('secret redaction', () => {
     });
   });
 
+  it('redacts the password of a URL with credentials, keeping the rest of the URL', () => {
+    const redactor = createRedactor();
+    expect(redactor.text('base https://bob:pa55-w0rd-xyz@llm.example.com/v1 and http://plain.example.com/a@b')).toBe(
+      'base https://bob:[REDACTED]@llm.example.com/v1 and http://plain.example.com/a@b',
+    );
+  });
+
+  it('keeps credentials in a model base URL out of the stored trajectory, run and state', async () => {
+    const store = createMemoryStore();
+    const model = createScriptedModel({ spec: 'openai-compatible:https://bob:pa55-w0rd-xyz@llm.example.com/v1#m', replies: ['done'] });
+    const result = await runAgent({ task: 't', model, store, builtinTools: false }).result;
+    const trajectory = await store.getTrajectory(result.trajectoryId);
+    expect(trajectory?.model).toBe('openai-compatible:https://bob:[REDACTED]@llm.example.com/v1#m');
+    const everything = JSON.stringify([trajectory, await store.getState(runStateScope, result.runId), await store.getRun(result.runId)]);
+    expect(everything).not.toContain('pa55-w0rd-xyz');
+    await store.close();
+  });
+
   it('keeps secrets out of the stored trajectory and run state', async () => {
     const store = createMemoryStore();
     const secret = 'sk-live-0123456789abcdefghij';

@@ -140,6 +140,19 @@ describe('parseConfig and helpers', () => {
     expect(() => parseConfig({ model: 'gpt-5' })).toThrow(/config: model: expected a model spec like "openai:gpt-5-mini"/);
   });
 
+  it('says what was expected when a whole section has the wrong type', () => {
+    expect(() => parseConfig({ models: 5 })).toThrow(/models: expected a model spec string like "openai:gpt-5-mini", an object \{ spec, weight \}, or a list of them, got 5/);
+    expect(() => parseConfig({ retries: 5 })).toThrow(/retries: expected object, got 5/);
+    expect(() => parseConfig({ budget: 'lots' })).toThrow(/budget: expected object, got "lots"/);
+    expect(() => parseConfig({ providers: { openai: 3 } })).toThrow(/providers\.openai: expected object, got 3/);
+  });
+
+  it('names the provider of a model object when the provider is unknown', () => {
+    expect(() => parseConfig({ models: [{ provider: 'foo', model: 'x' }] })).toThrow(
+      /models\.0\.provider: expected one of openai, anthropic, ollama, openai-compatible, local, got "foo"/,
+    );
+  });
+
   it('normalises OLLAMA_HOST forms', () => {
     expect(ollamaBaseURLFromHost('localhost:11434')).toBe('http://localhost:11434/v1');
     expect(ollamaBaseURLFromHost('https://ollama.example.com/')).toBe('https://ollama.example.com/v1');

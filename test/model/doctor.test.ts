@@ -85,5 +85,10 @@ describe('lamarck doctor', () => {
     const report = JSON.parse(stdout) as DoctorReport;
     expect(report.canRun).toBe(false);
     expect(report.checks.find((check) => check.name === 'config')?.detail).toBe('lamarck.config.json: budget.maxUsd: expected a positive number, got "ten"');
+    const text = await doctor(project({ budget: { maxUsd: 'ten' } }), []);
+    expect(text.code).toBe(1);
+    // The closing line points at the failures "marked [fatal]", so the mark must be there.
+    expect(text.stdout).toMatch(/fail\s+config\s+lamarck\.config\.json: budget\.maxUsd: .* \[fatal\]\n/);
+    expect(text.stdout).toContain('until the failures marked [fatal] above are fixed');
   });
 });

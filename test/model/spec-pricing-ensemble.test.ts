@@ -93,6 +93,29 @@ describe('usage meter', () => {
   });
 });
 
+describe('usage meter under concurrent calls', () => {
+  it('lets no more calls start than maxCalls allows, even when they all start at once', async () => {
+    const meter = createUsageMeter({ maxCalls: 2 });
+    const model = createScriptedModel({ replies: ['one', 'two'], meter });
+    const outcomes = await Promise.allSettled([1, 2, 3, 4, 5].map(() => model.generateText({ prompt: 'go' })));
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+    const rejected = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(rejected).toHaveLength(3);
+    for (const outcome of rejected) expect(String(outcome.reason)).toMatch(/budget reached: calls used 2 of 2/);
+    expect(meter.totals().calls).toBe(2);
+    model.verify();
+  });
+
+  it('frees the reservation of a call that failed, so the budget is not lost', async () => {
+    const meter = createUsageMeter({ maxCalls: 1 });
+    const model = createScriptedModel({ replies: [{ error: { statusCode: 400 } }, 'ok'], meter });
+    await expect(model.generateText({ prompt: 'go' })).rejects.toThrow(/HTTP 400/);
+    await expect(model.generateText({ prompt: 'go' })).resolves.toMatchObject({ text: 'ok' });
+    await expect(model.generateText({ prompt: 'go' })).rejects.toThrow(/budget reached/);
+    model.verify();
+  });
+});
+
 describe('retry timing', () => {
   it('grows exponentially with jitter inside [half, full] and a cap', () => {
     const policy = { maxAttempts: 10, initialDelayMs: 100, maxDelayMs: 1000, maxRetryAfterMs: 60_000 };

@@ -153,6 +153,35 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
         expect((await store.listPrograms(run.id, { afterSequence: 23 })).map((program) => program.id)).toEqual(ids.slice(23));
       });
 
+      it('lists program summaries without code or texts, in pages, with the fingerprint the writer stored', async () => {
+        const run = await store.createRun({ kind: 'evolve', name: 'r', config: {} });
+        const other = await store.createRun({ kind: 'evolve', name: 'other', config: {} });
+        await store.putProgram(makeProgram(other.id, 'prg_other'));
+        const ids = Array.from({ length: 7 }, (_, index) => `prg_s${index}`);
+        for (const [index, id] of ids.entries()) {
+          await store.putProgram(makeProgram(run.id, id, index % 2 === 0 ? { fingerprint: `fp-${index}` } : {}));
+        }
+        const pages: string[][] = [];
+        let after = 0;
+        for (;;) {
+          const page = await store.listProgramSummaries(run.id, { afterSequence: after, limit: 3 });
+          if (page.length === 0) break;
+          pages.push(page.map((summary) => summary.id));
+          after = page.at(-1)?.sequence ?? Number.NaN;
+        }
+        expect(pages).toEqual([ids.slice(0, 3), ids.slice(3, 6), ids.slice(6)]);
+        const summaries = await store.listProgramSummaries(run.id);
+        for (const [index, summary] of summaries.entries()) {
+          const { files, diff, prompt, reply, artifacts, ...expected } = (await store.getProgram(ids[index]!))!;
+          expect([files, diff, prompt, reply, artifacts].every((value) => value !== undefined)).toBe(true);
+          expect(summary).toEqual(expected);
+          expect(Object.keys(summary)).not.toContain('files');
+          expect(Object.keys(summary)).not.toContain('prompt');
+          expect(summary.fingerprint).toBe(index % 2 === 0 ? `fp-${index}` : undefined);
+        }
+        expect(await store.listProgramSummaries('run_missing')).toEqual([]);
+      });
+
       it('numbers and counts each run separately', async () => {
         const left = await store.createRun({ kind: 'evolve', name: 'left', config: {} });
         const right = await store.createRun({ kind: 'evolve', name: 'right', config: {} });

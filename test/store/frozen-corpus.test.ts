@@ -20,7 +20,7 @@ interface Expected {
 const fixtures = new URL('../fixtures/store/', import.meta.url).pathname;
 
 // Databases written by older schemas must open, migrate and read back in every later release.
-describe.each([1])('frozen store corpus: schema version %i', (version) => {
+describe.each([1, 2])('frozen store corpus: schema version %i', (version) => {
   let directory: string;
   let path: string;
   let expected: Expected;

@@ -194,11 +194,11 @@ async function ggufProblem(file: string): Promise<string | undefined> {
 function printReport(output: Output, report: DoctorReport): void {
   const width = Math.max(...report.checks.map((check) => check.name.length));
   for (const check of report.checks) {
-    output.info(`${check.status.padEnd(4)}  ${check.name.padEnd(width)}  ${check.detail}`);
+    output.info(`${check.status.padEnd(4)}  ${check.name.padEnd(width)}  ${check.detail}${check.fatal === true ? ' [fatal]' : ''}`);
   }
   const models = report.checks.filter((check) => check.name.startsWith('model '));
   if (!report.canRun) {
-    output.info('\nLamarck cannot run here until the failures marked fatal above are fixed.');
+    output.info('\nLamarck cannot run here until the failures marked [fatal] above are fixed.');
   } else if (report.modelsAnswering === 0) {
     output.info(
       models.length === 0

@@ -2,10 +2,13 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { parseMcpServersConfig } from '../../agent/mcp-tools.ts';
 import { runAgent } from '../../agent/run-agent.ts';
-import type { AgentEvent, AgentLimits } from '../../agent/types.ts';
+import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts';
+import type { LamarckConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
+import { findPricing } from '../../model/pricing.ts';
 import { modelOptionsFromConfig, resolveModel } from '../../model/resolve-model.ts';
+import { formatModelSpec, parseModelSpec } from '../../model/spec.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 
@@ -49,8 +52,15 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const store = await context.store();
         const spec = options.model ?? config.models[0];
         if (spec === undefined) throw new UsageError('no model: pass --model <spec> or configure "models" in lamarck.config.json');
-        const meter = createUsageMeter({ ...config.budget, ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }) });
-        const model = resolveModel(spec, { ...modelOptionsFromConfig(config, { meter }), cwd: context.cwd, field: options.model === undefined ? 'models.0' : '--model' });
+        const budget = { ...config.budget, ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }) };
+        const meter = createUsageMeter(budget);
+        const field = options.model === undefined ? 'models.0' : '--model';
+        const model = resolveModel(spec, { ...modelOptionsFromConfig(config, { meter }), cwd: context.cwd, field });
+        // An unpriced model counts as free, so a USD budget would silently never stop it.
+        const parsed = parseModelSpec(spec, field);
+        if (budget.maxUsd !== undefined && findPricing(parsed, formatModelSpec(parsed), config.prices) === undefined) {
+          output.warn(`the price of ${model.spec} is unknown, so the USD budget cannot stop this run; add it to "prices" in lamarck.config.json`);
+        }
         const limits: AgentLimits = {
           ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
           ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
@@ -63,7 +73,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           meter,
           limits,
           plan: options.plan === true,
-          env: context.env,
+          env: { ...context.env, ...configuredSecrets(config) },
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),
           toolDirectories: (options.tools ?? []).map((directory) => resolve(context.cwd, directory)),
@@ -71,12 +81,24 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           ...(options.resume === undefined ? {} : { resume: options.resume }),
           onEvent: (event) => reportProgress(output, event),
         });
-        const result = await run.result;
+        // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it
+        // can be resumed; a second Ctrl-C, with the handler gone, ends the process as usual.
+        const interrupt = (): void => run.abort('interrupted');
+        process.once('SIGINT', interrupt);
+        process.once('SIGTERM', interrupt);
+        let result: AgentResult;
+        try {
+          result = await run.result;
+        } finally {
+          process.removeListener('SIGINT', interrupt);
+          process.removeListener('SIGTERM', interrupt);
+        }
         output.endProgress();
         if (output.json) output.printJson(result);
         else if (result.answer !== null) output.info(result.answer);
-        else output.warn(`no answer: ${result.stopReason}${result.error === undefined ? '' : ` (${result.error.message})`}; resume with --resume ${result.runId}`);
+        else output.warn(`no answer: ${describeStop(result)}; resume with --resume ${result.runId}`);
         if (!output.json && output.verbose) output.info(`run ${result.runId}, trajectory ${result.trajectoryId}: ${result.steps} steps, $${result.usage.costUsd.toFixed(4)}`);
+        if (result.stopReason === 'aborted') return 130;
         return result.status === 'answered' ? 0 : 1;
       }),
     );
@@ -87,6 +109,41 @@ function reportProgress(output: Output, event: AgentEvent): void {
   else if (event.type === 'tool-called') output.progress(`step ${event.step}: ${event.name}`);
   else if (event.type === 'server-failed') output.warn(`MCP server ${event.server} failed: ${event.message}`);
   else if (event.type === 'guardrail-blocked') output.progress(`blocked ${event.name}: ${event.reason}`);
+}
+
+/**
+ * API keys written in lamarck.config.json rather than the environment, under names the redactor
+ * treats as secret, so a key a tool or an error echoes back is redacted like an environment key.
+ */
+function configuredSecrets(config: LamarckConfig): Record<string, string> {
+  const keys = [
+    config.providers.openai.apiKey,
+    config.providers.anthropic.apiKey,
+    ...config.models.map((model) => model.apiKey),
+    config.embeddingModel?.apiKey,
+  ];
+  const secrets: Record<string, string> = {};
+  keys.forEach((key, index) => {
+    if (key !== undefined) secrets[`LAMARCK_CONFIG_SECRET_${index}`] = key;
+  });
+  return secrets;
+}
+
+/** Why a run ended without an answer, in words, with what it had spent by then. */
+function describeStop(result: AgentResult): string {
+  const spent = `${result.steps} steps, ${result.usage.inputTokens + result.usage.outputTokens} tokens, $${result.usage.costUsd.toFixed(4)}`;
+  switch (result.stopReason) {
+    case 'budget':
+      return `${result.error?.message ?? 'the budget was reached'} after ${spent}`;
+    case 'step-limit':
+      return `step-limit: the step limit was reached after ${spent}`;
+    case 'time-limit':
+      return `the time limit was reached after ${spent}`;
+    case 'aborted':
+      return `the run was aborted after ${spent}`;
+    default:
+      return `${result.stopReason}${result.error === undefined ? '' : ` (${result.error.message})`}`;
+  }
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -131,6 +131,11 @@ export const migrations: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 2,
+    name: 'programs.fingerprint',
+    sql: 'ALTER TABLE programs ADD COLUMN fingerprint TEXT;',
+  },
 ];
 
 export const latestSchemaVersion: number = migrations.at(-1)?.version ?? 0;

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import type { ProgramRecord, ProgramStatus } from '../types.ts';
+import type { ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
 import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type Row } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
@@ -14,9 +14,9 @@ const insertProgram = `
   INSERT INTO programs (
     id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, files, diff, status,
     score, metrics, features, artifacts, failure, model, prompt, reply, tokens_in, tokens_out, cost_usd,
-    timing, created_at
+    timing, created_at, fingerprint
   )
-  SELECT ?, ?, COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+  SELECT ?, ?, COALESCE(MAX(sequence), 0) + 1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
   FROM programs WHERE run_id = ?
   ON CONFLICT (id) DO NOTHING
   RETURNING sequence`;
@@ -57,6 +57,7 @@ export class SqlitePrograms {
           program.costUsd,
           toJsonText(program.timing),
           program.createdAt,
+          program.fingerprint ?? null,
           program.runId,
         );
     } catch (error) {
@@ -86,13 +87,52 @@ export class SqlitePrograms {
       .map(toProgram);
   }
 
+  /** Reads the summary columns only: the code and texts stay on disk. */
+  listSummaries(runId: string, options: { afterSequence?: number; limit?: number } = {}): ProgramSummary[] {
+    return this.#connection
+      .statement(`SELECT ${summaryColumns} FROM programs WHERE run_id = ? AND sequence > ? ORDER BY sequence LIMIT ?`)
+      .all(runId, options.afterSequence ?? 0, limitOrAll(options.limit))
+      .map(toSummary);
+  }
+
   count(runId: string): number {
     const row = this.#connection.statement('SELECT COUNT(*) AS count FROM programs WHERE run_id = ?').get(runId);
     return row === undefined ? 0 : number(row, 'count');
   }
 }
 
+const summaryColumns =
+  'id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, status, score, metrics, features, ' +
+  'failure, model, tokens_in, tokens_out, cost_usd, timing, created_at, fingerprint';
+
+function toSummary(row: Row): ProgramSummary {
+  const fingerprint = textOrNull(row, 'fingerprint');
+  return {
+    id: text(row, 'id'),
+    runId: text(row, 'run_id'),
+    sequence: number(row, 'sequence'),
+    parentId: textOrNull(row, 'parent_id'),
+    inspirationIds: json<string[]>(row, 'inspiration_ids'),
+    island: number(row, 'island'),
+    generation: number(row, 'generation'),
+    operator: text(row, 'operator'),
+    status: text(row, 'status') as ProgramStatus,
+    score: numberOrNull(row, 'score'),
+    metrics: json<JsonObject>(row, 'metrics'),
+    features: json<Record<string, number>>(row, 'features'),
+    failure: jsonOrNull<{ kind: string; message: string }>(row, 'failure'),
+    model: textOrNull(row, 'model'),
+    tokensIn: number(row, 'tokens_in'),
+    tokensOut: number(row, 'tokens_out'),
+    costUsd: number(row, 'cost_usd'),
+    timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
+    createdAt: number(row, 'created_at'),
+    ...(fingerprint === null ? {} : { fingerprint }),
+  };
+}
+
 function toProgram(row: Row): ProgramRecord {
+  const fingerprint = textOrNull(row, 'fingerprint');
   return {
     id: text(row, 'id'),
     runId: text(row, 'run_id'),
@@ -118,5 +158,6 @@ function toProgram(row: Row): ProgramRecord {
     costUsd: number(row, 'cost_usd'),
     timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
     createdAt: number(row, 'created_at'),
+    ...(fingerprint === null ? {} : { fingerprint }),
   };
 }
