@@ -55,6 +55,20 @@ describe('lamarck learn', () => {
     expect(runs.stdout).toContain('"learn"');
     const shown = await lamarck(cwd, 'library', 'lessons', 'history', 'fahrenheit-to-celsius');
     expect(shown.stdout).toContain('v1 (head)');
+
+    // A later `lamarck run` on a related task sees the learned lesson; an unrelated one and a run
+    // with --no-library do not.
+    server.enqueue({ text: '10' }, { text: 'Paris' }, { text: '10' });
+    const related = await lamarck(cwd, 'run', 'Convert 50 degrees fahrenheit to celsius.', '--model', model);
+    expect(related).toMatchObject({ code: 0, stdout: '10\n' });
+    const unrelated = await lamarck(cwd, 'run', 'What is the capital of France?', '--model', model);
+    expect(unrelated.code).toBe(0);
+    const without = await lamarck(cwd, 'run', 'Convert 50 degrees fahrenheit to celsius.', '--model', model, '--no-library');
+    expect(without.code).toBe(0);
+    const bodies = server.requests.slice(-3).map((request) => JSON.stringify(request.body));
+    expect(bodies[0]).toContain('Subtract 32');
+    expect(bodies[1]).not.toContain('Subtract 32');
+    expect(bodies[2]).not.toContain('Subtract 32');
   });
 
   it('names the line and field of an invalid task, and asks for a model when none is configured', async () => {

@@ -5,11 +5,16 @@ import { runAgent } from '../../agent/run-agent.ts';
 import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts';
 import type { LamarckConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
+import { parseLearnConfig } from '../../learn/learn-config.ts';
+import { LibraryKnowledge } from '../../learn/library-knowledge.ts';
+import { LibraryIndex } from '../../library/retrieval/library-index.ts';
+import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
 import { findPricing } from '../../model/pricing.ts';
 import { modelOptionsFromConfig, resolveModel } from '../../model/resolve-model.ts';
 import { formatModelSpec, parseModelSpec } from '../../model/spec.ts';
 import type { CliContext } from '../context.ts';
+import { openLibrary } from './library.ts';
 import type { Output } from '../output.ts';
 
 /**
@@ -28,6 +33,7 @@ interface RunOptions {
   tools?: string[];
   resume?: string;
   readOnly?: boolean;
+  library?: boolean;
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
@@ -44,6 +50,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option('--grant-net <host>', 'allow sandboxed tools to reach this host (repeatable)', collect, [])
     .option('--tools <dir>', 'load synthesized tools from this directory (repeatable)', collect, [])
     .option('--read-only', 'do not offer write_file')
+    .option('--no-library', 'run without the learned skills, lessons, guardrails and tools')
     .option('--resume <run-id>', 'continue a run that was interrupted or stopped on a budget')
     .action(async (task: string | undefined, options: RunOptions, command: Command) =>
       context.action(command, async (output) => {
@@ -66,8 +73,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
           ...(options.timeLimit === undefined ? {} : { maxTimeMs: options.timeLimit * 1000 }),
         };
+        const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '');
         const run = runAgent({
           task: task ?? '',
+          ...(knowledge === undefined ? {} : { knowledge }),
           model,
           store,
           meter,
@@ -102,6 +111,18 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         return result.status === 'answered' ? 0 : 1;
       }),
     );
+}
+
+/**
+ * What the learned library offers this task: retrieved skills and lessons within the token budget
+ * set for learning, every active guardrail, and the library's tools. An empty library offers nothing.
+ */
+async function libraryKnowledge(context: CliContext, config: LamarckConfig, task: string): Promise<LibraryKnowledge> {
+  const learnConfig = parseLearnConfig(config.learn, config.source);
+  const embedding = resolveConfiguredEmbeddingModel(config);
+  const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
+  await index.sync(await openLibrary(context));
+  return new LibraryKnowledge({ index, task, tokenBudget: learnConfig.tokenBudget, maxItems: learnConfig.maxItems });
 }
 
 function reportProgress(output: Output, event: AgentEvent): void {
