@@ -5,12 +5,20 @@
  *   pre-filled with 1,000 / 10,000 / 100,000 programs that the in-memory database holds in full.
  * - pipeline: with a 200 ms model and a 500 ms evaluator, how busy the evaluation slots are.
  * - memory: resident size with the largest database loaded.
+ * - resumeRebuild: the time to rebuild the in-memory database of a stored run, from record
+ *   summaries with stored fingerprints (now), and from full records hashed again (as releases
+ *   before the summaries did; still the path for records written without a fingerprint).
  * - modelFree: the shipped examples with numeric tuning only, over 3 seeds.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../src/core/random.ts';
+import { ProgramDatabase } from '../src/evolve/database/program-database.ts';
+import { encodeFingerprint, fingerprintText } from '../src/evolve/database/text-fingerprint.ts';
+import { parseEngineSettings } from '../src/evolve/engine/engine-settings.ts';
+import { ProgramLoader } from '../src/evolve/engine/program-loader.ts';
+import { rebuildDatabase } from '../src/evolve/engine/rebuild-database.ts';
 import { evolve, type EvolveOptions } from '../src/evolve/evolve.ts';
 import type { EvolveEvent, EvolveSummary } from '../src/evolve/engine/events.ts';
 import { createLlmDiffOperator } from '../src/evolve/operators/llm-operators.ts';
@@ -30,9 +38,11 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     const overhead: Record<string, unknown> = {};
     const medians: number[] = [];
     let memory: Record<string, number> = {};
+    const resumeRebuild: Record<string, unknown> = {};
     for (const size of sizes) {
       const figures = await measureOverhead(root, size, quick ? 120 : 400);
       overhead[String(size)] = figures.report;
+      resumeRebuild[String(size)] = figures.rebuild;
       medians.push(figures.medianMs);
       memory = { programs: size, ...figures.memory };
     }
@@ -46,6 +56,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       },
       pipeline,
       memory,
+      resumeRebuild,
       modelFree,
     };
   } finally {
@@ -69,14 +80,18 @@ function benchProblem(directory: string, settings: Problem['settings']): Problem
     ],
     templates: {},
     description: 'Bring the target value to 3.',
-    settings,
+    // The scripted model changes one literal of a 2 KB program, which the default near-duplicate
+    // threshold (0.97) rejects. At 1 every child is still compared with its look-alikes, but only
+    // exact copies are rejected, so each iteration takes the full path through evaluation.
+    settings: { novelty: { threshold: 1 }, ...settings },
   };
 }
 
-/** A program of a few hundred characters whose literals and filler lines vary. */
+/** A program whose literals and filler lines vary. */
 function programText(value: number, random: Random): string {
   const lines = ['# EVOLVE-BLOCK-START', `target_value = ${value}`];
-  const count = 3 + random.integer(12);
+  // About 2 KB, the size of a typical evolved program (the shipped examples are 1.3 to 2.1 KB).
+  const count = 40 + random.integer(60);
   for (let index = 0; index < count; index += 1) {
     lines.push(`w${random.integer(50)} = ${round(random.next() * 10, 3)} * z${random.integer(50)} + ${random.integer(100)}`);
   }
@@ -135,6 +150,25 @@ async function collect(options: EvolveOptions): Promise<{ summary: EvolveSummary
   return { summary: await handle.result, ends, events };
 }
 
+/**
+ * What an LLM attempt stores besides its code, at sizes typical of a diff step: the prompt (parent,
+ * inspirations, metrics, insights), the reply, the diff and the evaluator's stderr.
+ */
+const attemptTexts = (() => {
+  const random = new Random(7);
+  const filler = (characters: number): string => {
+    const words: string[] = [];
+    let length = 0;
+    while (length < characters) {
+      const word = `w${random.integer(5000)}`;
+      words.push(word);
+      length += word.length + 1;
+    }
+    return words.join(' ').slice(0, characters);
+  };
+  return { prompt: filler(3000), reply: filler(700), diff: filler(300), stderr: filler(200) };
+})();
+
 /** Fills a run with `size` stored programs (random lineage, scores and code) as fast as the store takes them. */
 async function prefill(store: Store, problem: Problem, size: number): Promise<string> {
   const run = await store.createRun({ kind: 'evolve', name: 'bench', config: { problemDirectory: problem.directory } });
@@ -144,6 +178,7 @@ async function prefill(store: Store, problem: Problem, size: number): Promise<st
   for (let index = 0; index < size; index += 1) {
     const id = `prg_bench${String(index).padStart(7, '0')}`;
     const value = round(random.next() * 10 - 2, 6);
+    const code = programText(value, random);
     const record: ProgramRecord = {
       id,
       runId: run.id,
@@ -152,22 +187,23 @@ async function prefill(store: Store, problem: Problem, size: number): Promise<st
       island: index === 0 ? 0 : random.integer(4),
       generation: index === 0 ? 0 : 1 + random.integer(30),
       operator: index === 0 ? 'initial' : 'llm-diff',
-      files: { 'program.py': programText(value, random) },
-      diff: '',
+      files: { 'program.py': code },
+      diff: index === 0 ? '' : attemptTexts.diff,
       status: 'evaluated',
       score: -((value - 3) ** 2),
       metrics: { value },
       features: {},
-      artifacts: {},
+      artifacts: index === 0 ? {} : { stderr: attemptTexts.stderr },
       failure: null,
       model: null,
-      prompt: null,
-      reply: null,
+      prompt: index === 0 ? null : attemptTexts.prompt,
+      reply: index === 0 ? null : attemptTexts.reply,
       tokensIn: 0,
       tokensOut: 0,
       costUsd: 0,
       timing: { proposeMs: 0, evaluateMs: 0 },
       createdAt: started + index,
+      fingerprint: encodeFingerprint(fingerprintText(code)),
     };
     await store.putProgram(record);
     ids.push(id);
@@ -183,6 +219,7 @@ async function measureOverhead(root: string, size: number, iterations: number) {
     const fillStarted = performance.now();
     const runId = await prefill(store, problem, size);
     const fillSeconds = (performance.now() - fillStarted) / 1000;
+    const rebuild = await measureRebuild(store, problem, runId);
     const rssBefore = process.memoryUsage().rss;
     const resumeStarted = performance.now();
     let rebuiltAt = 0;
@@ -217,6 +254,7 @@ async function measureOverhead(root: string, size: number, iterations: number) {
     return {
       medianMs,
       memory,
+      rebuild,
       report: {
         programs: size,
         iterations: steady.length,
@@ -230,6 +268,54 @@ async function measureOverhead(root: string, size: number, iterations: number) {
   } finally {
     await store.close();
   }
+}
+
+/**
+ * Rebuilds the stored run's database from summaries with stored fingerprints (as a resume does
+ * now), and the way resumes did before summaries existed: every full record read in pages of
+ * 500 and its code hashed again. The summaries path runs twice, around the other, and its faster
+ * run counts (the first also warms the JIT and the page cache).
+ */
+async function measureRebuild(store: Store, problem: Problem, runId: string) {
+  const settings = parseEngineSettings(problem.settings, problem.features);
+  const loader = new ProgramLoader({ store, evolvableFiles: problem.evolvableFiles });
+  const timed = async (rebuild: (database: ProgramDatabase) => Promise<number>): Promise<{ seconds: number; programs: number }> => {
+    const started = performance.now();
+    const programs = await rebuild(new ProgramDatabase(settings.database));
+    return { seconds: (performance.now() - started) / 1000, programs };
+  };
+  const fromSummaries = (database: ProgramDatabase) => rebuildDatabase({ store, runId, database, loader }).then((rebuilt) => rebuilt.records);
+  const fromFullRecords = async (database: ProgramDatabase): Promise<number> => {
+    let after = 0;
+    let records = 0;
+    for (;;) {
+      const page = await store.listPrograms(runId, { afterSequence: after, limit: 500 });
+      for (const record of page) {
+        after = record.sequence ?? after;
+        records += 1;
+        if (record.parentId !== null) database.noteChild(record.parentId);
+        if (record.status !== 'evaluated' || record.score === null) continue;
+        const fingerprint = fingerprintText(loader.textOf(record.files));
+        const complete = database.space.dimensions.every((dimension) => typeof record.features[dimension.name] === 'number');
+        const features = complete ? record.features : database.computeFeatures(fingerprint, record.metrics);
+        database.add({ ...record, sequence: record.sequence ?? records, score: record.score, features, fingerprint });
+        if (record.parentId === null) for (const island of database.islands) database.addCopy(record.id, island.index);
+      }
+      if (page.length < 500) break;
+    }
+    return records;
+  };
+  const first = await timed(fromSummaries);
+  const before = await timed(fromFullRecords);
+  const second = await timed(fromSummaries);
+  const now = Math.min(first.seconds, second.seconds);
+  return {
+    programs: first.programs,
+    sampleCodeCharacters: (await store.getProgram('prg_bench0000001'))?.files['program.py']?.length ?? 0,
+    summariesSeconds: round(now, 2),
+    fullRecordsSeconds: round(before.seconds, 2),
+    speedup: round(before.seconds / Math.max(now, 0.001), 1),
+  };
 }
 
 export async function measurePipeline(root: string, quick: boolean) {

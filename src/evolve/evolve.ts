@@ -11,6 +11,7 @@ import { createWeightedModelChooser, type InsightsRefresher, type ModelChooser }
 import { defaultCollaborators } from './engine/default-collaborators.ts';
 import { parseEngineSettings, type EngineSettings } from './engine/engine-settings.ts';
 import { EvolutionEngine } from './engine/evolution-engine.ts';
+import { RunLease } from './engine/run-lease.ts';
 import type { EvolveEvent, EvolveSummary } from './engine/events.ts';
 import { loadProblem } from './problem/index.ts';
 import type { Evaluator, Operator, Problem } from './types.ts';
@@ -41,6 +42,8 @@ export interface EvolveOptions {
   concurrency?: Partial<EngineSettings['concurrency']>;
   /** A run id to continue. */
   resume?: string;
+  /** Timing of the run's lease (one process at a time per run); tests shorten it. */
+  lease?: { timeToLiveMs?: number; heartbeatMs?: number; settleMs?: number };
   signal?: AbortSignal;
   name?: string;
   clock?: Clock;
@@ -73,18 +76,34 @@ export function evolve(options: EvolveOptions): EvolveHandle {
   const result = (async (): Promise<EvolveSummary> => {
     const ownsStore = options.store === undefined;
     const store = options.store ?? (await openStore({ cwd: options.cwd ?? process.cwd() }));
+    let lease: RunLease | undefined;
+    let leaseLost = false;
     try {
-      const prepared = await prepareRun(options, store);
+      const prepared = await prepareRun(options, store, (id) =>
+        RunLease.acquire({
+          store,
+          runId: id,
+          ...(options.clock ? { clock: options.clock } : {}),
+          ...options.lease,
+          onLost: (holder) => {
+            leaseLost = true;
+            engine?.stop(`another process (${holder.pid} on ${holder.host}) took this run over`);
+          },
+        }),
+      );
+      lease = prepared.lease;
       resolveRunId(prepared.run.id);
       engine = new EvolutionEngine({ ...prepared.engine, channel, ...(options.clock ? { clock: options.clock } : {}) });
       if (stopRequested) engine.stop();
       const summary = await engine.run();
-      await store.updateRun(prepared.run.id, { status: runStatusOf(summary), summary: summary as unknown as JsonObject });
+      // A process that lost its lease leaves the run's status to the one that holds it now.
+      if (!leaseLost) await store.updateRun(prepared.run.id, { status: runStatusOf(summary), summary: summary as unknown as JsonObject });
       return summary;
     } catch (error) {
       rejectRunId(error);
       throw error;
     } finally {
+      await lease?.release().catch(() => undefined);
       channel.close();
       options.signal?.removeEventListener('abort', stop);
       if (ownsStore) await store.close();
@@ -102,15 +121,37 @@ function runStatusOf(summary: EvolveSummary): RunRecord['status'] {
 async function prepareRun(
   options: EvolveOptions,
   store: Store,
-): Promise<{ run: RunRecord; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
+  claim: (runId: string) => Promise<RunLease>,
+): Promise<{ run: RunRecord; lease: RunLease; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
   const previous = options.resume === undefined ? undefined : await store.getRun(options.resume);
   if (options.resume !== undefined && (previous === undefined || previous.kind !== 'evolve')) throw new NotFoundError('evolve run', options.resume);
+  // A resumed run is claimed before anything is read or written for it: a second resumer stops here.
+  const earlyLease = previous === undefined ? undefined : await claim(previous.id);
+  try {
+    return await prepareClaimedRun(options, store, previous, earlyLease, claim);
+  } catch (error) {
+    await earlyLease?.release().catch(() => undefined);
+    throw error;
+  }
+}
+
+async function prepareClaimedRun(
+  options: EvolveOptions,
+  store: Store,
+  previous: RunRecord | undefined,
+  earlyLease: RunLease | undefined,
+  claim: (runId: string) => Promise<RunLease>,
+): Promise<{ run: RunRecord; lease: RunLease; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
   const remembered = previous?.config ?? {};
   const problem = await resolveProblem(options.problem ?? stringField(remembered, 'problemDirectory'), options.cwd);
   const seed = options.seed ?? numberField(remembered, 'seed');
   const iterations = options.iterations ?? numberField(remembered, 'iterations');
   const budget = { ...objectField(remembered, 'budget'), ...options.budget } as NonNullable<EvolveOptions['budget']>;
-  const settings = parseEngineSettings(problem.settings, problem.features, options.concurrency ? { concurrency: options.concurrency } : {});
+  // A seed promises a replayable run, which takes one evaluation at a time; asking for more slots trades that away.
+  const concurrencySetting = problem.settings['concurrency'];
+  const evaluationsChosen = options.concurrency?.evaluations !== undefined || (isJsonObject(concurrencySetting) && concurrencySetting['evaluations'] !== undefined);
+  const concurrency = seed !== undefined && !evaluationsChosen ? { ...options.concurrency, evaluations: 1 } : options.concurrency;
+  const settings = parseEngineSettings(problem.settings, problem.features, concurrency ? { concurrency } : {});
   const models = (options.models ?? []).map((item) => ('model' in item ? item : { model: item, weight: 1 }));
   const meter = createUsageMeter({
     ...(budget.usd === undefined ? {} : { maxUsd: budget.usd }),
@@ -135,8 +176,10 @@ async function prepareRun(
   const evaluator = options.evaluator ?? defaults.evaluator;
   const operators = options.operators ?? defaults.operators;
   if (evaluator === undefined || operators === undefined) throw new ConfigError('evaluator', 'no evaluator or operators available for this problem');
+  const lease = earlyLease ?? (await claim(run.id));
   return {
     run,
+    lease,
     engine: {
       runId: run.id,
       problem,

@@ -10,6 +10,8 @@ export { parseEngineSettings, defaultOperatorWeights, type EngineSettings, type 
 export { createWeightedModelChooser, type InsightsRefresher, type ModelChooser, type ProgramOutcome } from './engine/collaborators.ts';
 export { standardOperators } from './engine/default-collaborators.ts';
 export { checkpointVersion, loadCheckpoint, type EngineCheckpoint } from './engine/checkpoint.ts';
+export { RunLease, RunLeaseHeldError, readLease, type LeaseRecord, type LeaseOptions } from './engine/run-lease.ts';
+export { rebuildDatabase, type RebuiltRun } from './engine/rebuild-database.ts';
 export {
   ProgramDatabase,
   defaultDatabaseSettings,
@@ -19,7 +21,15 @@ export {
 } from './database/program-database.ts';
 export type { Placement, ProgramInfo, FailedProgramInfo } from './database/program-entry.ts';
 export { FeatureSpace } from './database/feature-grid.ts';
-export { fingerprintText, estimateSimilarity, exactSimilarity, programText, type TextFingerprint } from './database/text-fingerprint.ts';
+export {
+  fingerprintText,
+  encodeFingerprint,
+  decodeFingerprint,
+  estimateSimilarity,
+  exactSimilarity,
+  programText,
+  type TextFingerprint,
+} from './database/text-fingerprint.ts';
 export {
   selectParent,
   selectionWeight,

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../../core/errors.ts';
-import type { ProgramRecord, Store } from '../../store/types.ts';
+import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 
 /** `lamarck best <run>`: the best program of an evolution run, with its code on `--code`. */
@@ -15,7 +15,7 @@ export function registerBestCommand(program: Command, context: CliContext): void
         const store = await context.store();
         const best = await findBest(store, runId);
         if (output.json) {
-          const { prompt: _prompt, reply: _reply, ...rest } = best;
+          const { prompt: _prompt, reply: _reply, fingerprint: _fingerprint, ...rest } = best;
           output.printJson(options.code === true ? rest : { ...rest, files: Object.keys(best.files) });
           return;
         }
@@ -32,25 +32,29 @@ export function registerBestCommand(program: Command, context: CliContext): void
     );
 }
 
-/** The run summary names the best program; a run killed before writing one is scanned instead. */
+/**
+ * The summary of an ended run names its best program. A run still running, or killed, may have
+ * a summary from before it was resumed, so its program summaries are scanned instead (no code read).
+ */
 export async function findBest(store: Store, runId: string): Promise<ProgramRecord> {
   const run = await store.getRun(runId);
   if (run === undefined) throw new NotFoundError('run', runId);
   const named = run.summary['bestProgramId'];
-  if (typeof named === 'string') {
+  if (typeof named === 'string' && run.status !== 'running') {
     const program = await store.getProgram(named);
     if (program !== undefined) return program;
   }
-  let best: ProgramRecord | undefined;
+  let best: ProgramSummary | undefined;
   let after = 0;
   for (;;) {
-    const page = await store.listPrograms(runId, { afterSequence: after, limit: 500 });
+    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: 2000 });
     for (const program of page) {
       after = program.sequence ?? after;
-      if (program.score !== null && (best === undefined || best.score === null || program.score > best.score)) best = program;
+      if (program.status === 'evaluated' && program.score !== null && (best === undefined || program.score > best.score!)) best = program;
     }
-    if (page.length < 500) break;
+    if (page.length < 2000) break;
   }
-  if (best === undefined) throw new NotFoundError('evaluated program in run', runId);
-  return best;
+  const program = best === undefined ? undefined : await store.getProgram(best.id);
+  if (program === undefined) throw new NotFoundError('evaluated program in run', runId);
+  return program;
 }

@@ -31,7 +31,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .argument('[problem-dir]', 'problem directory with lamarck.json (optional with --resume)')
     .option('--iterations <n>', 'child attempts in the whole run', positiveInteger)
     .option('--model <spec...>', 'model spec(s), e.g. openai:gpt-5-mini (default: the configured models)')
-    .option('--seed <n>', 'random seed (model-free runs with one evaluation slot replay exactly)', integer)
+    .option('--seed <n>', 'random seed: a model-free run replays exactly (one evaluation at a time unless --evaluations is given)', integer)
     .option('--budget-usd <x>', 'stop once this much has been spent on model calls', positiveNumber)
     .option('--budget-tokens <n>', 'stop once this many tokens have been used', positiveInteger)
     .option('--wall-time <seconds>', 'stop starting new attempts after this many seconds', positiveNumber)
@@ -101,7 +101,7 @@ function report(event: EvolveEvent, output: Output): void {
     case 'candidate-rejected': {
       const totals = event.totals;
       const seconds = totals.elapsedMs / 1000;
-      const rate = seconds > 0 ? totals.evaluations / seconds : 0;
+      const rate = seconds > 0 ? totals.evaluationsHere / seconds : 0;
       output.progress(
         `iteration ${totals.iterations} · best ${formatScore(totals.bestScore)} · ${rate.toFixed(2)} eval/s · failures ${totals.failures} · $${totals.costUsd.toFixed(4)}`,
       );

@@ -44,6 +44,32 @@ export function fingerprintText(text: string): TextFingerprint {
   return { signature, contentHash: contentHash(text), length: text.length };
 }
 
+const encodingPrefix = 'mh1';
+
+/**
+ * The fingerprint as stored with a program record (`mh1:<length>:<content hash>:<signature>`), so
+ * a resumed run rebuilds its database from record summaries without reading or re-hashing code.
+ */
+export function encodeFingerprint(fingerprint: TextFingerprint): string {
+  const bytes = Buffer.alloc(signatureLength * 4);
+  for (let index = 0; index < signatureLength; index += 1) bytes.writeUInt32LE(fingerprint.signature[index] ?? 0, index * 4);
+  return `${encodingPrefix}:${fingerprint.length}:${fingerprint.contentHash.toString(36)}:${bytes.toString('base64')}`;
+}
+
+/** The stored fingerprint, or undefined for a missing, foreign or damaged one (the caller hashes the code). */
+export function decodeFingerprint(encoded: string | null | undefined): TextFingerprint | undefined {
+  if (typeof encoded !== 'string') return undefined;
+  const parts = encoded.split(':');
+  if (parts.length !== 4 || parts[0] !== encodingPrefix) return undefined;
+  const length = Number(parts[1]);
+  const hash = Number.parseInt(parts[2]!, 36);
+  const bytes = Buffer.from(parts[3]!, 'base64');
+  if (!Number.isSafeInteger(length) || length < 0 || !Number.isSafeInteger(hash) || bytes.length !== signatureLength * 4) return undefined;
+  const signature = new Uint32Array(signatureLength);
+  for (let index = 0; index < signatureLength; index += 1) signature[index] = bytes.readUInt32LE(index * 4);
+  return { signature, contentHash: hash, length };
+}
+
 /** Estimated Jaccard similarity of two signatures: the fraction of equal MinHash values. */
 export function estimateSimilarity(first: Uint32Array, second: Uint32Array): number {
   let equal = 0;

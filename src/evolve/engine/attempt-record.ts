@@ -34,6 +34,8 @@ export function attemptRecord(
     artifacts?: JsonObject;
     failure: { kind: string; message: string } | null;
     evaluateMs: number;
+    /** The encoded text fingerprint, so a resumed run rebuilds without reading the code. */
+    fingerprint?: string;
   },
 ): ProgramRecord {
   const usage = outcome.proposal?.usage ?? { inputTokens: 0, outputTokens: 0, costUsd: 0 };
@@ -61,6 +63,7 @@ export function attemptRecord(
     costUsd: usage.costUsd,
     timing: { proposeMs: base.proposeMs, evaluateMs: outcome.evaluateMs },
     createdAt: base.createdAt,
+    ...(outcome.fingerprint === undefined ? {} : { fingerprint: outcome.fingerprint }),
   };
 }
 

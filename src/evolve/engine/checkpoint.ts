@@ -20,6 +20,8 @@ export interface EngineCheckpoint {
   islandCounters: number[];
   /** Why the last attempt from a parent failed to apply, by parent id (fed into the next prompt). */
   applyFailures: [string, string][];
+  /** Once-per-run notices already given (a resumed run does not repeat them); absent in older checkpoints. */
+  notices?: string[];
   savedAt: number;
 }
 

@@ -44,6 +44,8 @@ export interface EvolveSummary {
 export interface RunTotals {
   iterations: number;
   evaluations: number;
+  /** Evaluations run by this process since it started (a resumed run's rate counts only these). */
+  evaluationsHere: number;
   failures: number;
   bestScore: number | null;
   costUsd: number;

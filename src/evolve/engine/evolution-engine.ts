@@ -7,7 +7,7 @@ import { Random } from '../../core/random.ts';
 import type { EmbeddingClient, UsageMeter } from '../../model/types.ts';
 import type { ProgramRecord, Store } from '../../store/types.ts';
 import { ProgramDatabase } from '../database/program-database.ts';
-import { fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
+import { encodeFingerprint, fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
 import { NoveltyFilter } from '../novelty.ts';
 import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
@@ -75,6 +75,8 @@ export class EvolutionEngine {
   private readonly repairQueue: string[] = [];
   private readonly applyFailures = new Map<string, string>();
   private readonly recentOutcomes: ProgramOutcome[] = [];
+  /** Keys of once-per-run notices already given, kept in the checkpoint. */
+  private readonly noticesGiven = new Set<string>();
   private insights: string[] = [];
   private stopReason: StopReason | null = null;
   private stopMessage: string | null = null;
@@ -109,8 +111,8 @@ export class EvolutionEngine {
   }
 
   /** Asks the loop to stop: nothing new starts, in-flight work is abandoned (it is redone on resume). */
-  stop(): void {
-    this.requestStop('stopped', 'stopped on request');
+  stop(message = 'stopped on request'): void {
+    this.requestStop('stopped', message);
     this.abort.abort(new Error('stopped'));
   }
 
@@ -129,9 +131,12 @@ export class EvolutionEngine {
       operators: this.eligibleOperators.map((operator) => operator.name),
       seed: this.options.seed,
     });
-    if (models.length === 0) {
+    if (models.length === 0 && !this.noticesGiven.has('model-free')) {
       const names = this.eligibleOperators.map((operator) => operator.name).join(', ');
       this.emit({ type: 'notice', runId, level: 'info', message: `no model configured: running model-free operators only (${names})` });
+      this.noticesGiven.add('model-free');
+      // Saved at once: a run killed before its first periodic checkpoint must not repeat it either.
+      this.enqueueWrite(() => this.writeCheckpoint());
     }
     try {
       if (this.progress.initialScore === null && this.progress.records === 0) await this.evaluateInitial();
@@ -169,7 +174,7 @@ export class EvolutionEngine {
       runId,
       database: this.database,
       loader: this.loader,
-      onFailedEvaluation: (record, text) => this.novelty.rememberFailure(fingerprintText(text).contentHash, record.id),
+      onFailedEvaluation: (programId, contentHash) => this.novelty.rememberFailure(contentHash, programId),
     });
     this.progress.restore(rebuilt);
     this.recentOutcomes.push(...rebuilt.recent.map((record) => outcomeOf(record, null)));
@@ -194,6 +199,7 @@ export class EvolutionEngine {
       if (index < this.database.islands.length) this.database.islands[index]!.generationsSinceMigration = count;
     });
     for (const [parentId, reason] of checkpoint.applyFailures) this.applyFailures.set(parentId, reason);
+    for (const notice of checkpoint.notices ?? []) this.noticesGiven.add(notice);
   }
 
   private async evaluateInitial(): Promise<void> {
@@ -318,8 +324,14 @@ export class EvolutionEngine {
       pendingHashes: this.pendingHashes,
       signal: this.abort.signal,
     });
-    if (!verdict.novel) {
-      await this.recordRejection(base, iteration, { status: 'rejected', files: proposal.files, proposal }, { kind: 'novelty-rejected', message: verdict.reason });
+    // The check awaited: an identical child proposed concurrently may have become pending meanwhile.
+    const reason = !verdict.novel
+      ? verdict.reason
+      : this.pendingHashes.has(fingerprint.contentHash)
+        ? 'identical to a candidate already waiting for evaluation'
+        : null;
+    if (reason !== null) {
+      await this.recordRejection(base, iteration, { status: 'rejected', files: proposal.files, proposal }, { kind: 'novelty-rejected', message: reason });
       return undefined;
     }
     this.pendingHashes.add(fingerprint.contentHash);
@@ -329,11 +341,15 @@ export class EvolutionEngine {
   private async evaluate(candidate: Candidate): Promise<void> {
     const { base, proposal } = candidate;
     const began = this.clock.now();
-    const result = await this.runEvaluator(proposal.files);
-    this.pendingHashes.delete(candidate.fingerprint.contentHash);
-    // Abandoned by stop(): not recorded, so a resumed run proposes afresh instead of trusting it.
-    if (this.abort.signal.aborted) return;
-    await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, result, this.clock.now() - began);
+    try {
+      const result = await this.runEvaluator(proposal.files);
+      // Abandoned by stop(): not recorded, so a resumed run proposes afresh instead of trusting it.
+      if (this.abort.signal.aborted) return;
+      await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, result, this.clock.now() - began);
+    } finally {
+      // Pending until recorded (in the database or the failed set), so no identical child slips through meanwhile.
+      this.pendingHashes.delete(candidate.fingerprint.contentHash);
+    }
   }
 
   /** An evaluator that throws (a bug, a vanished interpreter) gives a failed evaluation, not a dead run. */
@@ -370,6 +386,7 @@ export class EvolutionEngine {
         artifacts: result.artifacts,
         failure,
         evaluateMs: evaluateMs || result.durationMs,
+        fingerprint: encodeFingerprint(fingerprint),
       }),
     );
     this.loader.remember(record);
@@ -532,6 +549,7 @@ export class EvolutionEngine {
       insights: this.insights,
       islandCounters: this.database.islands.map((island) => island.generationsSinceMigration),
       applyFailures: [...this.applyFailures.entries()].slice(-100),
+      notices: [...this.noticesGiven],
       savedAt: this.clock.now(),
     });
   }
@@ -568,6 +586,7 @@ export class EvolutionEngine {
     return {
       iterations: this.progress.attempts,
       evaluations: this.progress.evaluations,
+      evaluationsHere: this.progress.evaluationsHere,
       failures,
       bestScore: this.progress.best?.score ?? null,
       costUsd: this.options.meter.totals().costUsd,

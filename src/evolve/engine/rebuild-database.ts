@@ -1,13 +1,15 @@
 import { isJsonObject } from '../../core/json.ts';
-import type { ProgramRecord, Store } from '../../store/types.ts';
+import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts';
 import type { MigrationMove, ProgramDatabase } from '../database/program-database.ts';
-import { fingerprintText } from '../database/text-fingerprint.ts';
+import { decodeFingerprint, fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
 import type { ProgramLoader } from './program-loader.ts';
 
 /**
- * Rebuilds the in-memory database of a run from its stored program records (in insertion
+ * Rebuilds the in-memory database of a run from its stored program summaries (in insertion
  * order) and replays its recorded migrations, so a resumed run sees what the killed one saw and
- * never evaluates a stored program again. Reads in pages; keeps no code.
+ * never evaluates a stored program again. Reads summaries in pages, never the code: each record
+ * carries the fingerprint computed when it was written. Only records written without one (by an
+ * older release) have their code read, a page at a time.
  */
 export interface RebuiltRun {
   /** Every stored record, the initial program included. */
@@ -35,10 +37,11 @@ export async function rebuildDatabase(options: {
   pageSize?: number;
   recentCount?: number;
   /** Told of every program that failed evaluation (the novelty filter remembers them). */
-  onFailedEvaluation?: (record: ProgramRecord, text: string) => void;
+  onFailedEvaluation?: (programId: string, contentHash: number) => void;
 }): Promise<RebuiltRun> {
   const { store, runId, database, loader } = options;
-  const pageSize = options.pageSize ?? 500;
+  const pageSize = options.pageSize ?? 2000;
+  const recentCount = options.recentCount ?? 50;
   const result: RebuiltRun = {
     records: 0,
     attempts: 0,
@@ -49,18 +52,19 @@ export async function rebuildDatabase(options: {
     best: null,
     recent: [],
   };
-  let after = -1;
+  let after = 0;
   for (;;) {
-    const page = await store.listPrograms(runId, { afterSequence: after, limit: pageSize });
+    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: pageSize });
     if (page.length === 0) break;
-    for (const record of page) {
-      after = Math.max(after, record.sequence ?? after + 1);
-      addRecord(record, result, database, loader, options.onFailedEvaluation);
-      result.recent.push(record);
-      if (result.recent.length > (options.recentCount ?? 50)) result.recent.shift();
+    const fingerprints = await pageFingerprints(store, runId, after, page, loader);
+    for (const summary of page) {
+      after = Math.max(after, summary.sequence ?? after + 1);
+      addSummary(summary, fingerprints.get(summary.id), result, database, options.onFailedEvaluation);
     }
     if (page.length < pageSize) break;
   }
+  // Insights read the diffs of the last few attempts: only those are read in full.
+  if (result.records > 0) result.recent = await store.listPrograms(runId, { afterSequence: Math.max(0, after - recentCount), limit: recentCount });
   const moves: MigrationMove[] = [];
   let eventsAfter = -1;
   for (;;) {
@@ -83,42 +87,78 @@ export async function rebuildDatabase(options: {
   return result;
 }
 
-function addRecord(
-  record: ProgramRecord,
+/** Fingerprints of a page's programs that need one: decoded from the summary, or (for old records) hashed from the code. */
+async function pageFingerprints(
+  store: Store,
+  runId: string,
+  after: number,
+  page: readonly ProgramSummary[],
+  loader: ProgramLoader,
+): Promise<Map<string, TextFingerprint>> {
+  const fingerprints = new Map<string, TextFingerprint>();
+  let missing = false;
+  for (const summary of page) {
+    if (!needsFingerprint(summary)) continue;
+    const decoded = decodeFingerprint(summary.fingerprint);
+    if (decoded === undefined) missing = true;
+    else fingerprints.set(summary.id, decoded);
+  }
+  if (!missing) return fingerprints;
+  for (const record of await store.listPrograms(runId, { afterSequence: after, limit: page.length })) {
+    if (needsFingerprint(record) && !fingerprints.has(record.id)) fingerprints.set(record.id, fingerprintText(loader.textOf(record.files)));
+  }
+  return fingerprints;
+}
+
+function isEvaluated(summary: ProgramSummary): boolean {
+  return summary.status === 'evaluated' && summary.score !== null && Number.isFinite(summary.score);
+}
+
+function failedInEvaluation(summary: ProgramSummary): boolean {
+  return summary.status === 'failed' && summary.failure !== null && !preEvaluationFailures.has(summary.failure.kind);
+}
+
+function needsFingerprint(summary: ProgramSummary): boolean {
+  return isEvaluated(summary) || failedInEvaluation(summary);
+}
+
+function addSummary(
+  summary: ProgramSummary,
+  fingerprint: TextFingerprint | undefined,
   result: RebuiltRun,
   database: ProgramDatabase,
-  loader: ProgramLoader,
-  onFailedEvaluation: ((record: ProgramRecord, text: string) => void) | undefined,
+  onFailedEvaluation: ((programId: string, contentHash: number) => void) | undefined,
 ): void {
   result.records += 1;
-  result.usage.inputTokens += record.tokensIn;
-  result.usage.outputTokens += record.tokensOut;
-  result.usage.costUsd += record.costUsd;
-  const isInitial = record.operator === initialOperator && record.parentId === null;
-  if (isInitial) result.initial = { id: record.id, score: record.score };
+  result.usage.inputTokens += summary.tokensIn;
+  result.usage.outputTokens += summary.tokensOut;
+  result.usage.costUsd += summary.costUsd;
+  const isInitial = summary.operator === initialOperator && summary.parentId === null;
+  if (isInitial) result.initial = { id: summary.id, score: summary.score };
   else result.attempts += 1;
-  if (record.parentId !== null) database.noteChild(record.parentId);
-  if (record.failure !== null) result.failures[record.failure.kind] = (result.failures[record.failure.kind] ?? 0) + 1;
-  if (record.failure === null || !preEvaluationFailures.has(record.failure.kind)) result.evaluations += 1;
+  if (summary.parentId !== null) database.noteChild(summary.parentId);
+  if (summary.failure !== null) result.failures[summary.failure.kind] = (result.failures[summary.failure.kind] ?? 0) + 1;
+  if (summary.failure === null || !preEvaluationFailures.has(summary.failure.kind)) result.evaluations += 1;
+  if (fingerprint === undefined) return;
 
-  if (record.status === 'evaluated' && record.score !== null && Number.isFinite(record.score)) {
-    const fingerprint = fingerprintText(loader.textOf(record.files));
-    const complete = database.space.dimensions.every((dimension) => typeof record.features[dimension.name] === 'number');
+  if (isEvaluated(summary)) {
+    const score = summary.score!;
+    const complete = database.space.dimensions.every((dimension) => typeof summary.features[dimension.name] === 'number');
     database.add({
-      id: record.id,
-      sequence: record.sequence ?? result.records,
-      parentId: record.parentId,
-      operator: record.operator,
-      generation: record.generation,
-      score: record.score,
-      features: complete ? record.features : database.computeFeatures(fingerprint, record.metrics),
+      id: summary.id,
+      sequence: summary.sequence ?? result.records,
+      parentId: summary.parentId,
+      operator: summary.operator,
+      generation: summary.generation,
+      score,
+      features: complete ? summary.features : database.computeFeatures(fingerprint, summary.metrics),
       fingerprint,
-      island: record.island,
+      island: summary.island,
     });
-    if (isInitial) for (const island of database.islands) database.addCopy(record.id, island.index);
-    if (result.best === null || record.score > result.best.score) result.best = { id: record.id, score: record.score };
-  } else if (record.status === 'failed' && record.failure !== null && !preEvaluationFailures.has(record.failure.kind)) {
-    database.recordFailure({ id: record.id, island: record.island, generation: record.generation, failureKind: record.failure.kind, operator: record.operator });
-    onFailedEvaluation?.(record, loader.textOf(record.files));
+    if (isInitial) for (const island of database.islands) database.addCopy(summary.id, island.index);
+    if (result.best === null || score > result.best.score) result.best = { id: summary.id, score };
+  } else if (failedInEvaluation(summary)) {
+    database.recordFailure({ id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator });
+    onFailedEvaluation?.(summary.id, fingerprint.contentHash);
   }
 }

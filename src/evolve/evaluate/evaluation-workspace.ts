@@ -1,4 +1,4 @@
-import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SandboxError } from '../../core/errors.ts';
@@ -16,6 +16,43 @@ export interface EvaluationWorkspace {
   dispose(): Promise<void>;
 }
 
+const workspacePrefix = 'lamarck-eval-';
+const swept = new Set<string>();
+
+/**
+ * Removes workspaces whose owning process no longer exists (a run killed with `kill -9` cannot
+ * clean up after itself). Returns the names removed. Workspaces of live processes are left alone.
+ */
+export async function sweepAbandonedWorkspaces(root: string, isAlive: (pid: number) => boolean = processIsAlive): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(root);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const match = /^lamarck-eval-(\d+)-[^/]+$/.exec(name);
+    if (match === null) continue;
+    const pid = Number(match[1]);
+    if (pid === process.pid || isAlive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true, maxRetries: 3, retryDelay: 50 }).then(
+      () => removed.push(name),
+      () => undefined,
+    );
+  }
+  return removed;
+}
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function createEvaluationWorkspace(options: {
   problemDirectory: string;
   programPaths: readonly string[];
@@ -24,7 +61,12 @@ export async function createEvaluationWorkspace(options: {
 }): Promise<EvaluationWorkspace> {
   const root = options.tempRoot ?? tmpdir();
   await mkdir(root, { recursive: true });
-  const directory = await mkdtemp(join(root, 'lamarck-eval-'));
+  if (!swept.has(root)) {
+    swept.add(root);
+    await sweepAbandonedWorkspaces(root);
+  }
+  // The owner's pid in the name lets a later process remove what a killed one left behind.
+  const directory = await mkdtemp(join(root, `${workspacePrefix}${process.pid}-`));
   const dispose = async (): Promise<void> => {
     await rm(directory, { recursive: true, force: true, maxRetries: 3, retryDelay: 50 });
   };

@@ -119,6 +119,9 @@ describe('lamarck evolve (CLI)', () => {
       expect(lines.length - evaluated.length).toBeGreaterThanOrEqual(0);
       expect(lines.length - evaluated.length).toBeLessThanOrEqual(2);
       expect((await store.getRun(runId))?.status).toBe('finished');
+      // The model-free notice was given once, by the killed process; the resumed one did not repeat it.
+      const notices = (await store.listEvents(runId)).filter((event) => event.type === 'notice');
+      expect(notices.map((event) => event.data['message'])).toEqual([expect.stringContaining('no model configured')]);
     } finally {
       await store.close();
     }
@@ -151,4 +154,31 @@ describe('lamarck evolve (CLI)', () => {
     expect(runs.stdout).toContain('evolve');
     expect(runs.stdout).toContain('finished');
   }, 60_000);
+
+  it('shows the best program of a run resumed and still running, not the one its old summary names', async () => {
+    const directory = join(root, 'best-running');
+    mkdirSync(directory, { recursive: true });
+    const store = await openStore({ cwd: directory });
+    try {
+      const run = await store.createRun({ kind: 'evolve', name: 'r', config: {} });
+      const base = {
+        runId: run.id, inspirationIds: [], island: 0, generation: 0, operator: 'initial', diff: '', status: 'evaluated' as const, metrics: {}, features: {},
+        artifacts: {}, failure: null, model: null, prompt: null, reply: null, tokensIn: 0, tokensOut: 0, costUsd: 0, timing: { proposeMs: 0, evaluateMs: 0 }, createdAt: 1,
+      };
+      await store.putProgram({ ...base, id: 'prg_old', parentId: null, files: { 'a.py': 'old' }, score: 1 });
+      // The first session ended and named its best; the run was resumed (running again) and found better.
+      await store.updateRun(run.id, { status: 'finished', summary: { bestProgramId: 'prg_old', bestScore: 1 } });
+      await store.updateRun(run.id, { status: 'running' });
+      await store.putProgram({ ...base, id: 'prg_new', parentId: 'prg_old', generation: 1, operator: 'numeric-tune', files: { 'a.py': 'new' }, score: 5 });
+      await store.putProgram({ ...base, id: 'prg_bad', parentId: 'prg_old', generation: 1, status: 'failed', score: null, failure: { kind: 'timeout', message: 't' }, files: { 'a.py': 'bad' } });
+      const best = await runMain(['best', run.id, '--code'], directory);
+      expect(best.stdout).toContain('program prg_new  score 5');
+      expect(best.stdout).toContain('new');
+      const json = JSON.parse((await runMain(['best', run.id, '--json'], directory)).stdout) as Record<string, unknown>;
+      expect(json['id']).toBe('prg_new');
+      expect(Object.keys(json)).not.toContain('fingerprint');
+    } finally {
+      await store.close();
+    }
+  });
 });

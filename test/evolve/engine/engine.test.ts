@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { evolve, type EvolveOptions } from '../../../src/evolve/evolve.ts';
 import type { EvolveEvent } from '../../../src/evolve/engine/events.ts';
+import type { Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { createMemoryStore } from '../../../src/testing/memory-store.ts';
@@ -92,6 +93,24 @@ describe('evolve engine (model-free)', () => {
     const { runId } = await runCollecting({ problem: fakeProblem(10), store: other, evaluator: fakeEvaluator(), operators: [tuningOperator()], iterations: 30, seed: 43, concurrency: { evaluations: 1 } });
     const values = (await other.listPrograms(runId)).map((program) => valueOf(program.files));
     expect(values).not.toEqual(sequences[0]!.slice(0, -1));
+  });
+
+  it('replays a seeded run exactly by default, however long each evaluation takes', async () => {
+    const runs: number[][] = [];
+    for (let round = 0; round < 2; round += 1) {
+      const inner = fakeEvaluator();
+      // Evaluation times vary at random, so parallel evaluations would finish in a different order each run.
+      const jittery: Evaluator = {
+        evaluate: async (files, options) => {
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 6));
+          return inner.evaluate(files, options);
+        },
+      };
+      const store = memoryStore();
+      const { runId, summary } = await runCollecting({ problem: fakeProblem(10), store, evaluator: jittery, operators: [tuningOperator()], iterations: 25, seed: 9 });
+      runs.push([...(await store.listPrograms(runId)).map((program) => valueOf(program.files)), summary.bestScore!]);
+    }
+    expect(runs[0]).toEqual(runs[1]);
   });
 
   it('stops on a wall-time budget and on stop()', async () => {
@@ -293,7 +312,8 @@ describe('resume', () => {
     directories.push(directory);
     const evaluator = fakeEvaluator();
     const first = await openStore({ cwd: directory });
-    const { runId, summary: firstSummary } = await runCollecting({ problem: fakeProblem(10), store: first, evaluator, operators: [tuningOperator()], iterations: 15, seed: 5 });
+    const { runId, summary: firstSummary, events: firstEvents } = await runCollecting({ problem: fakeProblem(10), store: first, evaluator, operators: [tuningOperator()], iterations: 15, seed: 5 });
+    expect(firstEvents.filter((event) => event.type === 'notice')).toHaveLength(1);
     await first.close();
     expect(firstSummary.iterations).toBe(15);
 
@@ -302,6 +322,11 @@ describe('resume', () => {
     const resumed = await runCollecting({ resume: runId, problem: fakeProblem(10), store: second, evaluator, operators: [tuningOperator()], iterations: 30 });
     expect(resumed.runId).toBe(runId);
     expect(resumed.summary.resumed).toBe(true);
+    // The model-free notice was given when the run started; a resumed run does not repeat it.
+    expect(resumed.events.filter((event) => event.type === 'notice')).toEqual([]);
+    // The progress rate counts only this process's evaluations, not those before the resume.
+    const lastEvaluated = resumed.events.filter((event) => event.type === 'candidate-evaluated').at(-1);
+    expect(lastEvaluated?.type === 'candidate-evaluated' && lastEvaluated.totals).toMatchObject({ evaluations: resumed.summary.evaluations, evaluationsHere: resumed.summary.evaluations - firstSummary.evaluations });
     expect(resumed.summary.iterations).toBe(30);
     expect(resumed.summary.initialScore).toBe(-49);
     expect(resumed.summary.bestScore!).toBeGreaterThanOrEqual(firstSummary.bestScore!);

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,6 +46,24 @@ elif mode == "memory":
         time.sleep(0.02)
 elif mode == "signal":
     os.kill(os.getpid(), 9)
+elif mode == "flood100":
+    chunk = "y" * (1024 * 1024)
+    for _ in range(100):
+        sys.stdout.write(chunk)
+elif mode.startswith("fork"):
+    # Leaves children that outlive this process and hold its output open; records their pids.
+    pids = []
+    for _ in range(5):
+        pid = os.fork()
+        if pid == 0:
+            time.sleep(60)
+            os._exit(0)
+        pids.append(pid)
+    open(mode.split(":", 1)[1], "w").write(" ".join(str(pid) for pid in pids))
+    print(json.dumps({"combined_score": 1.5}))
+    sys.stdout.flush()
+    if mode.startswith("forkhang"):
+        time.sleep(60)
 elif mode == "weak":
     print(json.dumps({"combined_score": 1.0}))
 `;
@@ -62,6 +80,16 @@ function writeProblem(name: string, config: object, extra: Record<string, string
   writeFileSync(join(directory, 'data.txt'), 'payload');
   for (const [path, content] of Object.entries(extra)) writeFileSync(join(directory, path), content);
   return directory;
+}
+
+/** A process that exists and is not a zombie (a killed orphan stays a zombie until init reaps it). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !/^\d+ \(.*\) [ZX] /.test(stat);
+  } catch {
+    return false;
+  }
 }
 
 function candidate(mode: string): Record<string, string> {
@@ -95,7 +123,8 @@ describe('createEvaluator with a command', () => {
     expect(readdirSync(tempRoot)).toEqual([]);
   });
 
-  it.each([
+  // Concurrent, each in its own temporary root: most of these wait on a limit.
+  it.concurrent.for([
     ['hang', 'timeout', /time limit/],
     ['exit', 'exit-code', /exited with code 3/],
     ['notjson', 'invalid-output', /not a JSON object/],
@@ -103,9 +132,11 @@ describe('createEvaluator with a command', () => {
     ['inf', 'non-finite-score', /combined_score is Infinity/],
     ['noscore', 'invalid-output', /no "combined_score"/],
     ['flood', 'output-too-large', /over the 100000-byte limit/],
+    ['flood100', 'output-too-large', /over the 100000-byte limit/],
     ['memory', 'memory', /memory/],
     ['signal', 'crash', /signal SIGKILL/],
-  ])('turns %s into a %s failure with an artifact saying why', async (mode, kind, reason) => {
+  ] as const)('turns %s into a %s failure with an artifact saying why', async ([mode, kind, reason], { expect }) => {
+    const tempRoot = join(root, `work-${mode}`);
     const result = await createEvaluator(basic, { tempRoot }).evaluate(candidate(mode), {});
     expect(result.ok).toBe(false);
     expect(result.score).toBeNull();
@@ -115,6 +146,39 @@ describe('createEvaluator with a command', () => {
     if (mode === 'exit') expect(result.artifacts.stderr).toContain('ValueError: boom');
     if (mode === 'notjson') expect(result.artifacts.offending_line).toBe('score: 3');
     expect(readdirSync(tempRoot)).toEqual([]);
+  });
+
+  it.concurrent.for([
+    ['fork', 'leaves children behind and exits'],
+    ['forkhang', 'leaves children behind and hangs'],
+  ] as const)('kills every process of the group when the evaluator %s (%s)', async ([mode], { expect }) => {
+    const tempRoot = join(root, `work-${mode}`);
+    const pidFile = join(root, `${mode}-pids.txt`);
+    const result = await createEvaluator(basic, { tempRoot }).evaluate(candidate(`${mode}:${pidFile}`), {});
+    if (mode === 'forkhang') expect(result.failure?.kind).toBe('timeout');
+    else expect(result).toMatchObject({ ok: true, score: 1.5 });
+    const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number);
+    expect(pids).toHaveLength(5);
+    // The group was killed; give the kernel a moment to reap before checking.
+    for (let attempt = 0; attempt < 50 && pids.some(isAlive); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(pids.filter(isAlive)).toEqual([]);
+    expect(readdirSync(tempRoot)).toEqual([]);
+  });
+
+  it('removes workspaces that a killed run left behind, and keeps those of live processes', async () => {
+    const sweptRoot = join(root, 'sweep');
+    let deadPid = 4_194_000;
+    while (isAlive(deadPid)) deadPid -= 1;
+    const abandoned = join(sweptRoot, `lamarck-eval-${deadPid}-abc123`);
+    const live = join(sweptRoot, `lamarck-eval-${process.ppid}-def456`);
+    const unrelated = join(sweptRoot, 'lamarck-eval-other');
+    for (const directory of [abandoned, live, unrelated]) {
+      mkdirSync(directory, { recursive: true });
+      writeFileSync(join(directory, 'program.py'), 'x = 1\n');
+    }
+    const result = await createEvaluator(basic, { tempRoot: sweptRoot }).evaluate(candidate('good'), {});
+    expect(result.ok).toBe(true);
+    expect(readdirSync(sweptRoot).sort()).toEqual([`lamarck-eval-${process.ppid}-def456`, 'lamarck-eval-other']);
   });
 
   it('runs cascade stages with their args and stops below the threshold, keeping that stage metrics', async () => {
