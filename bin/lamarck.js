@@ -20,6 +20,14 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.exit(child.status ?? 1);
 }
 
+// `lamarck runs | head -1`: the reader left, which is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
+}
+
 const source = new URL('../src/cli/main.ts', import.meta.url);
 const compiled = new URL('../dist/cli/main.js', import.meta.url);
 const entry = existsSync(source) ? source : compiled;

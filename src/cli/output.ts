@@ -47,7 +47,8 @@ export function createOutput(
     },
     progress(text) {
       if (!showProgress) return;
-      const width = Math.max(20, (streams.stderr.columns ?? 100) - 1);
+      // Some terminals report 0 columns; treat that like an unknown width.
+      const width = Math.max(20, (streams.stderr.columns || 100) - 1);
       streams.stderr.write(`\r\u001b[2K${text.slice(0, width)}`);
       progressShown = true;
     },
