@@ -5,3 +5,4 @@ export * from './json.ts';
 export * from './random.ts';
 export * from './event-channel.ts';
 export * from './config.ts';
+export * from './text-diff.ts';

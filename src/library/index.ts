@@ -5,7 +5,6 @@ export * from './skill-folders.ts';
 export * from './library.ts';
 export * from './library-types.ts';
 export * from './library-mirror.ts';
-export * from './text-diff.ts';
 export * from './utility.ts';
 export * from './retrieval/tokenize.ts';
 export * from './retrieval/bm25-index.ts';

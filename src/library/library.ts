@@ -11,7 +11,7 @@ import {
 import { renderArtifactText } from './artifact-files.ts';
 import type { LibraryMirror } from './library-mirror.ts';
 import type { AddOptions, ChangeOptions, LibraryChange, LibraryEntry, UpdateOptions } from './library-types.ts';
-import { unifiedDiff } from './text-diff.ts';
+import { unifiedDiff } from '../core/text-diff.ts';
 import { utilityScore } from './utility.ts';
 
 export interface LibraryOptions {

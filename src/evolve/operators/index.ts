@@ -12,4 +12,4 @@ export { parseSearchReplace, type SearchReplaceEdit } from './parse-search-repla
 export { scanNumericLiterals, writeNumericLiterals, type NumericLiteral, type LiteralScan } from './numeric-literals.ts';
 export { SepCmaEs, type ScoredSample } from './sep-cma-es.ts';
 export { ProposalRejectedError } from './proposal-error.ts';
-export { unifiedDiff, unifiedDiffOfFiles } from './unified-diff.ts';
+export { unifiedDiffOfFile, unifiedDiffOfFiles } from './unified-diff.ts';

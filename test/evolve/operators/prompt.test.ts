@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../../src/core/random.ts';
-import { unifiedDiff } from '../../../src/evolve/operators/unified-diff.ts';
+import { unifiedDiffOfFile as unifiedDiff } from '../../../src/evolve/operators/unified-diff.ts';
 import { buildMutationPrompt, formatArtifacts } from '../../../src/evolve/prompt/build-prompt.ts';
 import { distillInsights, summarizeForInsights } from '../../../src/evolve/prompt/insights.ts';
 import { renderTemplate } from '../../../src/evolve/prompt/render-template.ts';
