@@ -34,6 +34,8 @@ export interface EvolveSummary {
   /** Evaluations run (the initial program included). */
   evaluations: number;
   failures: Record<string, number>;
+  /** Children that failed their evaluation and were repaired (not counted in `failures`). */
+  repaired: number;
   usage: UsageSummary;
   durationMs: number;
   evaluationsPerSecond: number;
@@ -99,6 +101,10 @@ export type EvolveEvent =
       message: string;
       totals: RunTotals;
     }
+  /** A child failed its evaluation in a repairable way: it is repaired before it is scored. */
+  | { type: 'repair-queued'; runId: string; iteration: number; programId: string; failure: { kind: string; message: string } }
+  /** The repair of a pending child ended: `repaired` false scores the child as a failure of its kind. */
+  | { type: 'repair-finished'; runId: string; iteration: number; programId: string; repairId: string | null; repaired: boolean }
   | { type: 'best-improved'; runId: string; iteration: number; programId: string; score: number; previousScore: number | null }
   | { type: 'islands-migrated'; runId: string; iteration: number; from: number; to: number; programIds: string[] }
   | { type: 'insights-refreshed'; runId: string; iteration: number; insights: string[] }

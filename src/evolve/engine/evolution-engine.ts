@@ -20,13 +20,15 @@ import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events
 import { PipelineScheduler } from './pipeline-scheduler.ts';
 import { ProgramLoader, toSnapshot } from './program-loader.ts';
 import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebuild-database.ts';
+import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
 import { RunProgress } from './run-progress.ts';
 
 /**
  * The evolution loop. Each attempt is a proposal (select parent and inspirations, choose operator
  * and model, propose, novelty check) then an evaluation, run by the PipelineScheduler with many in
  * flight. Every attempt is written to the store as soon as it ends; the engine state is checkpointed
- * periodically, and a resumed run rebuilds its database from the stored records.
+ * periodically, and a resumed run rebuilds its database from the stored records. A child that
+ * fails in a repairable way is repaired, ahead of new proposals, before it is scored as a failure.
  */
 export interface EngineOptions {
   runId: string;
@@ -54,10 +56,9 @@ interface Candidate {
   proposal: Proposal;
   fingerprint: TextFingerprint;
   iteration: number;
+  /** The pending child this candidate repairs, if it is such a repair. */
+  repairOf: PendingRepair | null;
 }
-
-/** Evaluation failures worth offering to the repair operator (the program ran and broke). */
-const repairableFailures = new Set(['crash', 'exit-code', 'invalid-output', 'non-finite-score']);
 
 export class EvolutionEngine {
   private readonly options: EngineOptions;
@@ -72,7 +73,9 @@ export class EvolutionEngine {
   private readonly canRepair: boolean;
   private readonly eligibleOperators: Operator[];
   private readonly pendingHashes = new Set<number>();
-  private readonly repairQueue: string[] = [];
+  private readonly repairs = new RepairQueue();
+  /** Children a resumed run found still waiting for their repair. */
+  private resumedRepairs: PendingRepair[] = [];
   private readonly applyFailures = new Map<string, string>();
   private readonly recentOutcomes: ProgramOutcome[] = [];
   /** Keys of once-per-run notices already given, kept in the checkpoint. */
@@ -104,8 +107,8 @@ export class EvolutionEngine {
     this.serial = options.seed !== null && concurrency.evaluations === 1;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
-    this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === 'repair');
-    if (this.eligibleOperators.every((operator) => operator.name === 'repair' || this.weightOf(operator) <= 0)) {
+    this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === repairOperatorName);
+    if (this.eligibleOperators.every((operator) => operator.name === repairOperatorName || this.weightOf(operator) <= 0)) {
       throw new ConfigError('settings.operators', 'no operator can run: configure a model or give a model-free operator (numeric-tune) a weight');
     }
   }
@@ -138,6 +141,7 @@ export class EvolutionEngine {
       // Saved at once: a run killed before its first periodic checkpoint must not repeat it either.
       this.enqueueWrite(() => this.writeCheckpoint());
     }
+    this.settleResumedRepairs();
     try {
       if (this.progress.initialScore === null && this.progress.records === 0) await this.evaluateInitial();
       if (this.database.size === 0 && !this.canRepair) {
@@ -151,6 +155,8 @@ export class EvolutionEngine {
         mayStart: (iteration, idle) => this.mayStart(iteration, idle),
         propose: (iteration) => this.propose(iteration),
         evaluate: (candidate) => this.evaluate(candidate),
+        urgent: () => this.canRepair && this.repairs.hasWaiting,
+        priority: (candidate) => candidate.repairOf !== null,
         aborted: () => this.abort.signal.aborted,
         onError: (error) => this.fail(error),
       }).run();
@@ -177,6 +183,7 @@ export class EvolutionEngine {
       onFailedEvaluation: (programId, contentHash) => this.novelty.rememberFailure(contentHash, programId),
     });
     this.progress.restore(rebuilt);
+    this.resumedRepairs = rebuilt.pendingRepairs;
     this.recentOutcomes.push(...rebuilt.recent.map((record) => outcomeOf(record, null)));
     const checkpoint = await loadCheckpoint(store, runId);
     if (checkpoint !== undefined) this.restoreCheckpoint(checkpoint);
@@ -185,6 +192,15 @@ export class EvolutionEngine {
     if (usage.costUsd > 0 || usage.inputTokens + usage.outputTokens > 0) {
       this.options.meter.record('resumed-run', { ...usage }, 'resume');
     }
+  }
+
+  /** Children left waiting for a repair by a killed run: repaired first now, or failures at once when no repair can run. */
+  private settleResumedRepairs(): void {
+    for (const pending of this.resumedRepairs) {
+      this.repairs.defer(pending);
+      if (!this.canRepair) this.finishRepair(pending, null, false, this.progress.attempts);
+    }
+    this.resumedRepairs = [];
   }
 
   private restoreCheckpoint(checkpoint: EngineCheckpoint): void {
@@ -240,9 +256,11 @@ export class EvolutionEngine {
 
   private async propose(iteration: number): Promise<Candidate | undefined> {
     const { runId, problem, settings } = this.options;
-    const islandIndex = (iteration - 1) % this.database.islands.length;
+    // A failed child waiting for its repair goes first, on its own island.
+    const repairOf = this.canRepair ? (this.repairs.next() ?? null) : null;
+    const islandIndex = repairOf?.island ?? (iteration - 1) % this.database.islands.length;
     // Every random draw of a step happens here, before any await, so a seeded serial run replays exactly.
-    const choice = this.chooseParent(islandIndex);
+    const choice: ParentChoice | undefined = repairOf === null ? this.chooseParent(islandIndex) : { kind: 'fix', programId: repairOf.id, failed: true };
     if (choice === undefined) {
       this.requestStop('no-candidates', 'no program to select a parent from');
       return undefined;
@@ -259,7 +277,10 @@ export class EvolutionEngine {
     this.applyFailures.delete(choice.programId);
 
     const parentRecord = await this.loader.get(choice.programId);
-    if (parentRecord === undefined) return undefined;
+    if (parentRecord === undefined) {
+      if (repairOf !== null) this.finishRepair(repairOf, null, false, iteration);
+      return undefined;
+    }
     const parent = toSnapshot(parentRecord);
     const inspirations = (await Promise.all(inspirationIds.map((id) => this.loader.get(id)))).filter((record) => record !== undefined).map((record) => toSnapshot(record));
     const otherRecord = otherParentId === undefined ? undefined : await this.loader.get(otherParentId);
@@ -307,7 +328,7 @@ export class EvolutionEngine {
       }
       base.proposeMs = this.clock.now() - began;
       const status = failure.kind === 'apply-failed' || failure.kind === 'not-applicable' ? 'rejected' : 'failed';
-      await this.recordRejection(base, iteration, { status, files: {}, proposal: spentProposal(error, operator.name) }, failure);
+      await this.recordRejection(base, iteration, { status, files: {}, proposal: spentProposal(error, operator.name) }, failure, repairOf);
       return undefined;
     }
     base.proposeMs = this.clock.now() - began;
@@ -331,11 +352,11 @@ export class EvolutionEngine {
         ? 'identical to a candidate already waiting for evaluation'
         : null;
     if (reason !== null) {
-      await this.recordRejection(base, iteration, { status: 'rejected', files: proposal.files, proposal }, { kind: 'novelty-rejected', message: reason });
+      await this.recordRejection(base, iteration, { status: 'rejected', files: proposal.files, proposal }, { kind: 'novelty-rejected', message: reason }, repairOf);
       return undefined;
     }
     this.pendingHashes.add(fingerprint.contentHash);
-    return { base, parent, operator, proposal, fingerprint, iteration };
+    return { base, parent, operator, proposal, fingerprint, iteration, repairOf };
   }
 
   private async evaluate(candidate: Candidate): Promise<void> {
@@ -375,6 +396,15 @@ export class EvolutionEngine {
     const ok = result.ok && result.score !== null && Number.isFinite(result.score);
     const features = ok ? this.database.computeFeatures(fingerprint, result.metrics) : {};
     const failure = ok ? null : (result.failure ?? { kind: 'non-finite-score', message: 'the evaluation gave no finite score' });
+    const { runId } = this.options;
+    const iteration = candidate?.iteration ?? 0;
+    // A child that broke is scored only after its repair; a repair's own failure is final.
+    const deferred = failure !== null && candidate !== null && this.canRepair && candidate.operator.name !== repairOperatorName && repairableFailures.has(failure.kind);
+    if (deferred) {
+      // Stored before the child, so a resumed run never mistakes a pending child for a final failure.
+      this.emit({ type: 'repair-queued', runId, iteration, programId: base.id, failure });
+      await this.writes;
+    }
     const record = await this.options.store.putProgram(
       attemptRecord(base, {
         status: ok ? 'evaluated' : 'failed',
@@ -404,20 +434,19 @@ export class EvolutionEngine {
         island: record.island,
       });
     } else {
-      this.database.recordFailure({ id: record.id, island: record.island, generation: record.generation, failureKind: failure!.kind, operator: record.operator });
+      const info = { id: record.id, island: record.island, generation: record.generation, failureKind: failure!.kind, operator: record.operator };
+      if (deferred) this.repairs.defer(info);
+      else this.database.recordFailure(info);
       this.novelty.rememberFailure(fingerprint.contentHash, record.id);
-      const fromRepair = candidate?.operator.name === 'repair';
-      if (this.canRepair && !fromRepair && repairableFailures.has(failure!.kind)) this.repairQueue.push(record.id);
     }
-    this.progress.recordAttempt(record, { evaluated: true, initial: candidate === null });
-    const iteration = candidate?.iteration ?? 0;
+    this.progress.recordAttempt(record, { evaluated: true, initial: candidate === null, deferFailure: deferred });
+    if (candidate?.repairOf) this.finishRepair(candidate.repairOf, record.id, ok, iteration);
     if (candidate !== null) {
       candidate.operator.observe?.({ parent: candidate.parent, proposal: candidate.proposal, result });
       if (proposal?.model) {
         this.options.chooser?.observe({ model: proposal.model, parentScore: candidate.parent.score, childScore: record.score, costUsd: record.costUsd });
       }
     }
-    const { runId } = this.options;
     this.emit({
       type: 'candidate-evaluated',
       runId,
@@ -446,9 +475,11 @@ export class EvolutionEngine {
     iteration: number,
     outcome: { status: 'rejected' | 'failed'; files: Record<string, string>; proposal: Proposal | null },
     failure: { kind: string; message: string },
+    repairOf: PendingRepair | null,
   ): Promise<void> {
     const record = await this.options.store.putProgram(attemptRecord(base, { ...outcome, score: null, failure, evaluateMs: 0 }));
     this.progress.recordAttempt(record, { evaluated: false, initial: false });
+    if (repairOf !== null) this.finishRepair(repairOf, record.id, false, iteration);
     const kind = failure.kind === 'novelty-rejected' || failure.kind === 'apply-failed' || failure.kind === 'not-applicable' ? failure.kind : 'model-error';
     this.emit({
       type: 'candidate-rejected',
@@ -463,6 +494,17 @@ export class EvolutionEngine {
       totals: this.totals(),
     });
     this.afterRecord(record, null, iteration);
+  }
+
+  /** Scores a pending child once its repair ended: repaired, or a failure of its own kind. */
+  private finishRepair(pending: PendingRepair, repairId: string | null, repaired: boolean, iteration: number): void {
+    if (this.repairs.resolve(pending.id) === undefined) return;
+    if (repaired) this.progress.repaired += 1;
+    else {
+      this.progress.countFailure(pending.failureKind);
+      this.database.recordFailure(pending);
+    }
+    this.emit({ type: 'repair-finished', runId: this.options.runId, iteration, programId: pending.id, repairId, repaired });
   }
 
   /** Bookkeeping after any stored attempt: migration, checkpoint, insights, budgets. */
@@ -510,8 +552,6 @@ export class EvolutionEngine {
   }
 
   private chooseParent(islandIndex: number): ParentChoice | undefined {
-    const repairId = this.canRepair ? this.repairQueue.shift() : undefined;
-    if (repairId !== undefined) return { kind: 'fix', programId: repairId, failed: true };
     const select = (island: number): ParentChoice | undefined =>
       selectParent({ database: this.database, island, random: this.random, settings: this.options.settings.selection, canRepair: this.canRepair });
     // An island with nothing to offer yet borrows from the first island that has something.
@@ -519,8 +559,8 @@ export class EvolutionEngine {
   }
 
   private chooseOperator(choice: ParentChoice): Operator {
-    if (choice.failed) return this.eligibleOperators.find((operator) => operator.name === 'repair')!;
-    const candidates = this.eligibleOperators.filter((operator) => operator.name !== 'repair');
+    if (choice.failed) return this.eligibleOperators.find((operator) => operator.name === repairOperatorName)!;
+    const candidates = this.eligibleOperators.filter((operator) => operator.name !== repairOperatorName);
     return candidates[this.random.weightedIndex(candidates.map((operator) => this.weightOf(operator)))]!;
   }
 
@@ -606,6 +646,7 @@ export class EvolutionEngine {
       durationMs,
       usage: { inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, costUsd: totals.costUsd },
       resumed: this.options.resume,
+      unrepaired: this.repairs.leftovers().map((pending) => pending.failureKind),
     });
   }
 }

@@ -4,7 +4,8 @@
  * stop only when proposals in flight plus ready candidates reach `queue`, so a slow evaluator
  * never stalls proposing beyond that bound and a slow model never idles an evaluator while a
  * candidate is ready. In serial mode one attempt runs start to end before the next begins,
- * which makes a seeded run replay exactly.
+ * which makes a seeded run replay exactly. Urgent work (a failed child's repair) may start a
+ * proposal beyond the queue bound, and its candidate is evaluated before the others ready.
  */
 export interface PipelineOptions<Candidate> {
   proposals: number;
@@ -18,6 +19,10 @@ export interface PipelineOptions<Candidate> {
   /** Makes a candidate, or records why none was made and returns undefined. */
   propose(iteration: number): Promise<Candidate | undefined>;
   evaluate(candidate: Candidate): Promise<void>;
+  /** Whether a proposal is waiting that goes ahead of new ones (it may exceed the queue bound). */
+  urgent?(): boolean;
+  /** Whether a candidate is evaluated before those already ready. */
+  priority?(candidate: Candidate): boolean;
   /** True once in-flight work should be abandoned; ready candidates are then dropped. */
   aborted(): boolean;
   onError(error: unknown): void;
@@ -68,7 +73,9 @@ export class PipelineScheduler<Candidate> {
       void options
         .propose(this.started)
         .then((candidate) => {
-          if (candidate !== undefined) this.ready.push(candidate);
+          if (candidate === undefined) return;
+          if (options.priority?.(candidate) === true) this.ready.unshift(candidate);
+          else this.ready.push(candidate);
         })
         .catch((error: unknown) => options.onError(error))
         .finally(() => {
@@ -85,6 +92,7 @@ export class PipelineScheduler<Candidate> {
     const inFlight = this.proposing + this.ready.length + this.evaluating;
     if (options.aborted() || !options.mayStart(this.started + 1, inFlight === 0)) return false;
     if (options.serial) return inFlight === 0;
-    return this.proposing < options.proposals && this.proposing + this.ready.length < options.queue;
+    if (this.proposing >= options.proposals) return false;
+    return this.proposing + this.ready.length < options.queue || options.urgent?.() === true;
   }
 }

@@ -3,13 +3,17 @@ import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts'
 import type { MigrationMove, ProgramDatabase } from '../database/program-database.ts';
 import { decodeFingerprint, fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
 import type { ProgramLoader } from './program-loader.ts';
+import { repairOperatorName, type PendingRepair } from './repair-queue.ts';
 
 /**
  * Rebuilds the in-memory database of a run from its stored program summaries (in insertion
  * order) and replays its recorded migrations, so a resumed run sees what the killed one saw and
  * never evaluates a stored program again. Reads summaries in pages, never the code: each record
  * carries the fingerprint computed when it was written. Only records written without one (by an
- * older release) have their code read, a page at a time.
+ * older release) have their code read, a page at a time. A child marked pending repair (a
+ * `repair-queued` event) counts as a failure only once its repair failed: it is resolved by a
+ * `repair-finished` event or, when the run was killed before that was written, by the first repair
+ * child stored under it; one with neither is still pending.
  */
 export interface RebuiltRun {
   /** Every stored record, the initial program included. */
@@ -18,6 +22,10 @@ export interface RebuiltRun {
   attempts: number;
   evaluations: number;
   failures: Record<string, number>;
+  /** Failed children whose repair succeeded (not counted in `failures`). */
+  repaired: number;
+  /** Children still waiting for their repair, oldest first (not counted in `failures`). */
+  pendingRepairs: PendingRepair[];
   usage: { inputTokens: number; outputTokens: number; costUsd: number };
   initial: { id: string; score: number | null } | null;
   best: { id: string; score: number } | null;
@@ -47,31 +55,24 @@ export async function rebuildDatabase(options: {
     attempts: 0,
     evaluations: 0,
     failures: {},
+    repaired: 0,
+    pendingRepairs: [],
     usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
     initial: null,
     best: null,
     recent: [],
   };
-  let after = 0;
-  for (;;) {
-    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: pageSize });
-    if (page.length === 0) break;
-    const fingerprints = await pageFingerprints(store, runId, after, page, loader);
-    for (const summary of page) {
-      after = Math.max(after, summary.sequence ?? after + 1);
-      addSummary(summary, fingerprints.get(summary.id), result, database, options.onFailedEvaluation);
-    }
-    if (page.length < pageSize) break;
-  }
-  // Insights read the diffs of the last few attempts: only those are read in full.
-  if (result.records > 0) result.recent = await store.listPrograms(runId, { afterSequence: Math.max(0, after - recentCount), limit: recentCount });
   const moves: MigrationMove[] = [];
+  const repairs: RepairMarks = { queued: new Set(), finished: new Map(), open: new Map() };
   let eventsAfter = -1;
   for (;;) {
     const events = await store.listEvents(runId, { afterSequence: eventsAfter, limit: pageSize });
     if (events.length === 0) break;
     for (const event of events) {
       eventsAfter = Math.max(eventsAfter, event.sequence);
+      const programId = event.data['programId'];
+      if (event.type === 'repair-queued' && typeof programId === 'string') repairs.queued.add(programId);
+      if (event.type === 'repair-finished' && typeof programId === 'string') repairs.finished.set(programId, event.data['repaired'] === true);
       if (event.type !== 'islands-migrated') continue;
       const recorded = event.data['moves'];
       if (!Array.isArray(recorded)) continue;
@@ -83,6 +84,20 @@ export async function rebuildDatabase(options: {
     }
     if (events.length < pageSize) break;
   }
+  let after = 0;
+  for (;;) {
+    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: pageSize });
+    if (page.length === 0) break;
+    const fingerprints = await pageFingerprints(store, runId, after, page, loader);
+    for (const summary of page) {
+      after = Math.max(after, summary.sequence ?? after + 1);
+      addSummary(summary, fingerprints.get(summary.id), result, database, repairs, options.onFailedEvaluation);
+    }
+    if (page.length < pageSize) break;
+  }
+  result.pendingRepairs = [...repairs.open.values()];
+  // Insights read the diffs of the last few attempts: only those are read in full.
+  if (result.records > 0) result.recent = await store.listPrograms(runId, { afterSequence: Math.max(0, after - recentCount), limit: recentCount });
   database.applyMigration(moves);
   return result;
 }
@@ -122,11 +137,20 @@ function needsFingerprint(summary: ProgramSummary): boolean {
   return isEvaluated(summary) || failedInEvaluation(summary);
 }
 
+interface RepairMarks {
+  queued: Set<string>;
+  /** Resolved children: whether the repair succeeded. */
+  finished: Map<string, boolean>;
+  /** Marked children seen so far and not yet resolved. */
+  open: Map<string, PendingRepair>;
+}
+
 function addSummary(
   summary: ProgramSummary,
   fingerprint: TextFingerprint | undefined,
   result: RebuiltRun,
   database: ProgramDatabase,
+  repairs: RepairMarks,
   onFailedEvaluation: ((programId: string, contentHash: number) => void) | undefined,
 ): void {
   result.records += 1;
@@ -137,8 +161,18 @@ function addSummary(
   if (isInitial) result.initial = { id: summary.id, score: summary.score };
   else result.attempts += 1;
   if (summary.parentId !== null) database.noteChild(summary.parentId);
-  if (summary.failure !== null) result.failures[summary.failure.kind] = (result.failures[summary.failure.kind] ?? 0) + 1;
+  // A repair child stored before its `repair-finished` event decides its parent's fate.
+  const repairedParent = summary.operator === repairOperatorName && summary.parentId !== null ? repairs.open.get(summary.parentId) : undefined;
+  if (repairedParent !== undefined) {
+    repairs.open.delete(repairedParent.id);
+    resolveRepair(repairedParent, isEvaluated(summary), result, database);
+  }
+  const failed = failedInEvaluation(summary);
+  const marked = failed && repairs.queued.has(summary.id);
+  if (summary.failure !== null && !marked) result.failures[summary.failure.kind] = (result.failures[summary.failure.kind] ?? 0) + 1;
   if (summary.failure === null || !preEvaluationFailures.has(summary.failure.kind)) result.evaluations += 1;
+  if (marked) recordMarked(summary, result, database, repairs);
+  else if (failed) database.recordFailure({ id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator });
   if (fingerprint === undefined) return;
 
   if (isEvaluated(summary)) {
@@ -157,8 +191,23 @@ function addSummary(
     });
     if (isInitial) for (const island of database.islands) database.addCopy(summary.id, island.index);
     if (result.best === null || score > result.best.score) result.best = { id: summary.id, score };
-  } else if (failedInEvaluation(summary)) {
-    database.recordFailure({ id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator });
+  } else if (failed) {
     onFailedEvaluation?.(summary.id, fingerprint.contentHash);
   }
+}
+
+function recordMarked(summary: ProgramSummary, result: RebuiltRun, database: ProgramDatabase, repairs: RepairMarks): void {
+  const info: PendingRepair = { id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator };
+  const repaired = repairs.finished.get(summary.id);
+  if (repaired === undefined) repairs.open.set(summary.id, info);
+  else resolveRepair(info, repaired, result, database);
+}
+
+function resolveRepair(pending: PendingRepair, repaired: boolean, result: RebuiltRun, database: ProgramDatabase): void {
+  if (repaired) {
+    result.repaired += 1;
+    return;
+  }
+  result.failures[pending.failureKind] = (result.failures[pending.failureKind] ?? 0) + 1;
+  database.recordFailure(pending);
 }

@@ -14,6 +14,8 @@ export class RunProgress {
   /** Evaluations run by this process (for the rate; resumed ones are not timed here). */
   evaluationsHere = 0;
   failures: Record<string, number> = {};
+  /** Failed children whose repair succeeded: not failures. */
+  repaired = 0;
   initialScore: number | null = null;
   best: { id: string; score: number } | null = null;
 
@@ -27,11 +29,13 @@ export class RunProgress {
     this.attempts = rebuilt.attempts;
     this.evaluations = rebuilt.evaluations;
     this.failures = { ...rebuilt.failures };
+    this.repaired = rebuilt.repaired;
     this.initialScore = rebuilt.initial?.score ?? null;
     this.best = rebuilt.best;
   }
 
-  recordAttempt(record: ProgramRecord, options: { evaluated: boolean; initial: boolean }): void {
+  /** `deferFailure`: the record failed but waits for its repair; `countFailure` scores it later. */
+  recordAttempt(record: ProgramRecord, options: { evaluated: boolean; initial: boolean; deferFailure?: boolean }): void {
     this.records += 1;
     if (!options.initial) this.attempts += 1;
     if (options.evaluated) {
@@ -39,8 +43,12 @@ export class RunProgress {
       this.evaluationsHere += 1;
     }
     if (options.initial) this.initialScore = record.score;
-    if (record.failure !== null) this.failures[record.failure.kind] = (this.failures[record.failure.kind] ?? 0) + 1;
+    if (record.failure !== null && options.deferFailure !== true) this.countFailure(record.failure.kind);
     if (record.score !== null && (this.best === null || record.score > this.best.score)) this.best = { id: record.id, score: record.score };
+  }
+
+  countFailure(kind: string): void {
+    this.failures[kind] = (this.failures[kind] ?? 0) + 1;
   }
 
   summary(options: {
@@ -50,7 +58,11 @@ export class RunProgress {
     durationMs: number;
     usage: UsageSummary;
     resumed: boolean;
+    /** Failure kinds of children still waiting for a repair when the run ended: failures as far as this run went. */
+    unrepaired: readonly string[];
   }): EvolveSummary {
+    const failures = { ...this.failures };
+    for (const kind of options.unrepaired) failures[kind] = (failures[kind] ?? 0) + 1;
     return {
       runId: this.runId,
       problem: this.problem,
@@ -62,7 +74,8 @@ export class RunProgress {
       initialScore: this.initialScore,
       iterations: this.attempts,
       evaluations: this.evaluations,
-      failures: { ...this.failures },
+      failures,
+      repaired: this.repaired,
       usage: options.usage,
       durationMs: options.durationMs,
       evaluationsPerSecond: options.durationMs > 0 ? (this.evaluationsHere * 1000) / options.durationMs : 0,

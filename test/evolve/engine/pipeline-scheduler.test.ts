@@ -113,4 +113,39 @@ describe('PipelineScheduler', () => {
     }).run();
     expect(order).toEqual(['propose 1', 'evaluate 1', 'propose 2', 'evaluate 2', 'propose 3', 'evaluate 3']);
   });
+
+  it('starts an urgent proposal beyond the queue bound and evaluates a priority candidate first', async () => {
+    const gate = deferred();
+    const order: number[] = [];
+    const scheduler: PipelineScheduler<number> = new PipelineScheduler<number>({
+      proposals: 1,
+      evaluations: 1,
+      queue: 2,
+      serial: false,
+      startAfter: 0,
+      mayStart: (iteration) => iteration <= 5,
+      // Attempt 4 stands for a repair: it is urgent once the queue is full with 2 and 3.
+      urgent: () => scheduler.started === 3,
+      priority: (candidate) => candidate === 4,
+      propose: async (iteration) => {
+        await Promise.resolve();
+        return iteration;
+      },
+      evaluate: async (candidate) => {
+        order.push(candidate);
+        if (candidate === 1) await gate.promise;
+      },
+      aborted: () => false,
+      onError: (error) => {
+        throw error;
+      },
+    });
+    const done = scheduler.run();
+    for (let tick = 0; tick < 20; tick += 1) await Promise.resolve();
+    expect(scheduler.started).toBe(4);
+    expect(scheduler.waiting).toBe(3);
+    gate.resolve();
+    await done;
+    expect(order).toEqual([1, 4, 2, 3, 5]);
+  });
 });
