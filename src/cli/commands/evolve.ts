@@ -125,6 +125,7 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
     iterations: summary.iterations,
     evaluations: summary.evaluations,
     failures: summary.failures,
+    repaired: summary.repaired,
     costUsd: summary.usage.costUsd,
     tokens: { input: summary.usage.inputTokens, output: summary.usage.outputTokens },
     durationMs: Math.round(summary.durationMs),
@@ -137,7 +138,7 @@ function textSummary(summary: EvolveSummary): string {
   return [
     `run ${summary.runId}: ${summary.status} (${summary.stopReason})${summary.message === null ? '' : ` — ${summary.message}`}`,
     `best ${formatScore(summary.bestScore)} (program ${summary.bestProgramId ?? '-'}), initial ${formatScore(summary.initialScore)}`,
-    `${summary.iterations} iterations, ${summary.evaluations} evaluations, failures: ${failures.length > 0 ? failures : 'none'}, cost $${summary.usage.costUsd.toFixed(4)}, ${(summary.durationMs / 1000).toFixed(1)} s`,
+    `${summary.iterations} iterations, ${summary.evaluations} evaluations, failures: ${failures.length > 0 ? failures : 'none'}${summary.repaired > 0 ? `, repaired ${summary.repaired}` : ''}, cost $${summary.usage.costUsd.toFixed(4)}, ${(summary.durationMs / 1000).toFixed(1)} s`,
   ].join('\n');
 }
 
