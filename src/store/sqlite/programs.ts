@@ -131,33 +131,14 @@ function toSummary(row: Row): ProgramSummary {
   };
 }
 
+/** A full record is its summary plus the heavy columns the summary leaves out. */
 function toProgram(row: Row): ProgramRecord {
-  const fingerprint = textOrNull(row, 'fingerprint');
   return {
-    id: text(row, 'id'),
-    runId: text(row, 'run_id'),
-    sequence: number(row, 'sequence'),
-    parentId: textOrNull(row, 'parent_id'),
-    inspirationIds: json<string[]>(row, 'inspiration_ids'),
-    island: number(row, 'island'),
-    generation: number(row, 'generation'),
-    operator: text(row, 'operator'),
+    ...toSummary(row),
     files: json<Record<string, string>>(row, 'files'),
     diff: text(row, 'diff'),
-    status: text(row, 'status') as ProgramStatus,
-    score: numberOrNull(row, 'score'),
-    metrics: json<JsonObject>(row, 'metrics'),
-    features: json<Record<string, number>>(row, 'features'),
     artifacts: json<JsonObject>(row, 'artifacts'),
-    failure: jsonOrNull<{ kind: string; message: string }>(row, 'failure'),
-    model: textOrNull(row, 'model'),
     prompt: textOrNull(row, 'prompt'),
     reply: textOrNull(row, 'reply'),
-    tokensIn: number(row, 'tokens_in'),
-    tokensOut: number(row, 'tokens_out'),
-    costUsd: number(row, 'cost_usd'),
-    timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
-    createdAt: number(row, 'created_at'),
-    ...(fingerprint === null ? {} : { fingerprint }),
   };
 }
