@@ -19,7 +19,7 @@ import { withRetries, type RetryPolicy } from './retry.ts';
 import { isStrictCompatible, parseStructuredReply, repairInstruction, schemaInstruction, toJsonSchema } from './structured-output.ts';
 import { TextQueue } from './text-queue.ts';
 import { reserveCall } from './usage-meter.ts';
-import { parseToolCallFromText } from './tool-fallback.ts';
+import { parseToolCallFromText, parseToolReply, toolReplySchema } from './tool-fallback.ts';
 import {
   modelSpecificationVersion,
   type FinishReason,
@@ -49,6 +49,11 @@ export interface LanguageModelClientOptions {
   nativeTools?: boolean;
   /** Whether the provider enforces a JSON schema itself; otherwise the schema goes in the prompt. */
   nativeStructuredOutput?: boolean;
+  /**
+   * Whether the provider samples JSON under a grammar that enforces any schema (local models). Text
+   * tool calls are then constrained to well-formed replies; remote providers keep the plain fallback.
+   */
+  grammarConstrainedJson?: boolean | undefined;
   /** Undefined: the price is unknown and calls are counted at no cost. */
   pricing?: ModelPricing | undefined;
   retries?: Partial<RetryPolicy>;
@@ -146,9 +151,38 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     };
   }
 
-  function finishText(request: GenerateTextRequest, raw: Omit<RawReply, 'latencyMs' | 'attempts'>): Pick<GenerateTextResult, 'text' | 'toolCalls' | 'finishReason'> {
+  /** Whether this call's text tool calls are sampled under the reply schema (see `toolReplySchema`). */
+  function constrainsToolReplies(request: GenerateTextRequest): boolean {
+    return (
+      !nativeTools &&
+      options.grammarConstrainedJson === true &&
+      request.tools !== undefined &&
+      request.tools.length > 0 &&
+      request.toolChoice !== 'none'
+    );
+  }
+
+  function constrainedToolShape(request: GenerateTextRequest): CallShape {
+    const schema = toolReplySchema(request.tools ?? [], request.toolChoice === 'required' ? 'required' : 'auto');
+    return {
+      responseFormat: { type: 'json', schema: schema as JSONSchema7, name: 'tool_reply' },
+      // The tool descriptions in the system prompt already say what to write; no second copy.
+      providerOptions: { local: { schemaInPrompt: false } },
+    };
+  }
+
+  function finishText(
+    request: GenerateTextRequest,
+    raw: Omit<RawReply, 'latencyMs' | 'attempts'>,
+    constrained = false,
+  ): Pick<GenerateTextResult, 'text' | 'toolCalls' | 'finishReason'> {
     if (nativeTools || request.tools === undefined || request.toolChoice === 'none') {
       return { text: raw.text, toolCalls: raw.nativeToolCalls, finishReason: raw.finishReason };
+    }
+    if (constrained) {
+      const reply = parseToolReply(raw.text, request.tools);
+      // A reply cut off by the token limit is not valid JSON; it is passed on as text, as unconstrained.
+      if (reply !== undefined) return { ...reply, finishReason: reply.toolCalls.length > 0 ? 'tool-calls' : raw.finishReason };
     }
     const call = parseToolCallFromText(raw.text, request.tools);
     if (call === undefined) return { text: raw.text, toolCalls: [], finishReason: raw.finishReason };
@@ -163,9 +197,10 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     nativeTools,
 
     async generateText(request) {
-      const prompt = buildPrompt(request, { nativeTools });
-      const raw = await generateRaw(request, prompt, toolShape(request));
-      return { ...finishText(request, raw), usage: raw.usage, model: name, latencyMs: raw.latencyMs, attempts: raw.attempts };
+      const constrained = constrainsToolReplies(request);
+      const prompt = buildPrompt(request, { nativeTools, answerAsJson: constrained });
+      const raw = await generateRaw(request, prompt, constrained ? constrainedToolShape(request) : toolShape(request));
+      return { ...finishText(request, raw, constrained), usage: raw.usage, model: name, latencyMs: raw.latencyMs, attempts: raw.attempts };
     },
 
     async generateObject<T>(request: GenerateObjectRequest<T>): Promise<GenerateObjectResult<T>> {
@@ -214,6 +249,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     },
   };
 
+  // Streams keep the plain text fallback: a constrained reply would stream its JSON wrapper to the reader.
   async function streamInto(queue: TextQueue, request: GenerateTextRequest): Promise<GenerateTextResult> {
     let release = (): void => undefined;
     try {

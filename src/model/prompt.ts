@@ -9,7 +9,7 @@ import type { ChatMessage, GenerateTextRequest } from './types.ts';
  */
 export function buildPrompt(
   request: Pick<GenerateTextRequest, 'system' | 'prompt' | 'messages' | 'tools' | 'toolChoice'>,
-  options: { nativeTools: boolean; extraSystem?: readonly string[] },
+  options: { nativeTools: boolean; extraSystem?: readonly string[]; answerAsJson?: boolean },
 ): LanguageModelV4Prompt {
   const systemParts: string[] = [];
   if (request.system !== undefined && request.system !== '') systemParts.push(request.system);
@@ -17,7 +17,7 @@ export function buildPrompt(
   if (request.prompt !== undefined) messages.push({ role: 'user', content: request.prompt });
   for (const message of messages) if (message.role === 'system') systemParts.push(message.content);
   if (!options.nativeTools && request.tools !== undefined) {
-    const description = describeToolsForText(request.tools, request.toolChoice);
+    const description = describeToolsForText(request.tools, request.toolChoice, { answerAsJson: options.answerAsJson === true });
     if (description !== '') systemParts.push(description);
   }
   systemParts.push(...(options.extraSystem ?? []));

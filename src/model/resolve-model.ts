@@ -45,13 +45,14 @@ export interface ResolveModelOptions {
 export function resolveModel(input: ModelSpecInput, options: ResolveModelOptions = {}): LanguageModelClient {
   const spec = parseModelSpec(input, options.field ?? 'model');
   const canonical = formatModelSpec(spec);
-  const { model, nativeStructuredOutput, defaultNativeTools } = providerModel(spec, options);
+  const { model, nativeStructuredOutput, defaultNativeTools, grammarConstrainedJson } = providerModel(spec, options);
   return createLanguageModelClient(model, {
     spec: canonical,
     provider: spec.provider,
     modelId: spec.modelId,
     nativeTools: spec.nativeTools ?? defaultNativeTools,
     nativeStructuredOutput,
+    grammarConstrainedJson,
     pricing: findPricing(spec, canonical, options.prices),
     ...sharedOptions(options),
   });
@@ -114,7 +115,7 @@ function sharedOptions(options: ResolveModelOptions) {
 function providerModel(
   spec: ModelSpec,
   options: ResolveModelOptions,
-): { model: LanguageModelV4; nativeStructuredOutput: boolean; defaultNativeTools: boolean } {
+): { model: LanguageModelV4; nativeStructuredOutput: boolean; defaultNativeTools: boolean; grammarConstrainedJson?: boolean | undefined } {
   switch (spec.provider) {
     case 'openai':
       return { model: openaiProvider(spec, options).chat(spec.modelId), nativeStructuredOutput: true, defaultNativeTools: true };
@@ -125,7 +126,12 @@ function providerModel(
       return { model: compatibleProvider(spec, options).chatModel(spec.modelId), nativeStructuredOutput: false, defaultNativeTools: true };
     case 'local':
       // Local models sample JSON under a grammar, but have no native tool calling.
-      return { model: createLazyLocalModel(localPath(spec, options)), nativeStructuredOutput: true, defaultNativeTools: false };
+      return {
+        model: createLazyLocalModel(localPath(spec, options)),
+        nativeStructuredOutput: true,
+        defaultNativeTools: false,
+        grammarConstrainedJson: true,
+      };
     case 'scripted':
       throw new ConfigError(options.field ?? 'model', 'scripted models come from createScriptedModel in lamarck/testing, not from a spec');
   }

@@ -159,7 +159,8 @@ function prepareCall(call: LanguageModelV4CallOptions): PreparedCall {
         });
       }
     }
-    addJsonInstruction(history, schema);
+    // A caller that already described the reply in its prompt (text tool calls) opts out of a second copy.
+    if (call.providerOptions?.['local']?.['schemaInPrompt'] !== false) addJsonInstruction(history, schema);
   }
   const penalties =
     call.presencePenalty === undefined && call.frequencyPenalty === undefined
