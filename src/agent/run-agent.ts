@@ -200,8 +200,13 @@ async function execute(
       state.step += 1;
       state.messages.push({ role: 'assistant', content: reply.text, ...(reply.toolCalls.length > 0 ? { toolCalls: reply.toolCalls } : {}) });
       if (reply.toolCalls.length === 0) {
-        // A reply without tool calls is the model answering in plain text; take it as the answer.
-        if (reply.text.trim() !== '') {
+        // A reply without tool calls is the model answering in plain text; take it as the answer,
+        // unless it was cut off at the output limit (it may be half an answer or half a tool call).
+        if (reply.finishReason === 'length') {
+          const nudge = 'Your reply was cut off at the output limit. Reply more briefly: call a tool, or call final_answer with a short answer.';
+          state.messages.push({ role: 'user', content: nudge });
+          recorder.step('nudge', { step: state.step, text: nudge });
+        } else if (reply.text.trim() !== '') {
           state.answer = reply.text.trim();
           recorder.step('answer', { step: state.step, answer: state.answer });
         } else {

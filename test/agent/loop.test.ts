@@ -51,6 +51,25 @@ describe('agent loop', () => {
     expect(result).toMatchObject({ status: 'answered', answer: '42', steps: 1 });
   });
 
+  it('does not take a reply cut off at the output limit as the answer', async () => {
+    const store = createMemoryStore();
+    const model = createScriptedModel({
+      replies: [
+        { text: '{"tool": "final_answer", "input": {"answer": "The capital is Par', finishReason: 'length' },
+        (request) => {
+          expect(request.messages.at(-1)?.text).toContain('cut off at the output limit');
+          return 'Paris.';
+        },
+      ],
+    });
+    const result = await runAgent({ task: 'Capital of France?', model, store, builtinTools: false }).result;
+    model.verify();
+    expect(result).toMatchObject({ status: 'answered', answer: 'Paris.', steps: 2 });
+    const trajectory = await store.getTrajectory(result.trajectoryId);
+    expect(trajectory!.steps.map((step) => step.type)).toEqual(['prompt', 'model-call', 'nudge', 'model-call', 'answer']);
+    await store.close();
+  });
+
   it('stops at the step limit', async () => {
     const ping = customTool('ping', 'Ping', () => 'pong');
     const model = createScriptedModel({
