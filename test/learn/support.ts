@@ -1,6 +1,10 @@
 import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { createAgentActor } from '../../src/learn/actor.ts';
 import { parseLearnConfig, type LearnConfig } from '../../src/learn/learn-config.ts';
+import type { LearnEvent } from '../../src/learn/learn-events.ts';
+import { runLearn, type LearnResult } from '../../src/learn/learn-loop.ts';
+import type { LanguageModelClient } from '../../src/model/types.ts';
 import { parseTaskStream, type Task } from '../../src/learn/task-stream.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { createScriptedModel, type ScriptedModel, type ScriptedRequest } from '../../src/testing/scripted-model.ts';
@@ -41,4 +45,31 @@ export const noProposals = { rootCause: '', keyInsight: '', proposals: [] };
 
 export function lessonProposal(name: string, text: string, extra: object = {}): object {
   return { op: 'add', kind: 'lesson', name, content: { title: name, text, type: 'warning', when: '', tags: [] }, rationale: 'test', ...extra };
+}
+
+/**
+ * One learn run as most tests set it up: the agent acts with at most two steps on the library's
+ * store, the learner judges and reflects, and every event is kept for the assertions.
+ */
+export async function learnOnce(setup: {
+  tasks: Task[];
+  probes?: Task[];
+  library: Library;
+  index: LibraryIndex;
+  agent: LanguageModelClient;
+  learner: LanguageModelClient;
+  config?: LearnConfig;
+}): Promise<{ result: LearnResult; events: LearnEvent[] }> {
+  const events: LearnEvent[] = [];
+  const result = await runLearn({
+    tasks: setup.tasks,
+    ...(setup.probes === undefined ? {} : { probes: setup.probes }),
+    library: setup.library,
+    index: setup.index,
+    actor: createAgentActor({ model: setup.agent, store: setup.library.store, limits: { maxSteps: 2 } }),
+    learner: setup.learner,
+    config: setup.config ?? config(),
+    onEvent: (event) => events.push(event),
+  });
+  return { result, events };
 }
