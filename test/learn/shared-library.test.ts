@@ -4,12 +4,10 @@ import { describe, expect, it } from 'vitest';
 import type { LessonContent } from '../../src/library/artifact-content.ts';
 import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
-import { createAgentActor } from '../../src/learn/actor.ts';
 import type { LearnEvent } from '../../src/learn/learn-events.ts';
-import { runLearn } from '../../src/learn/learn-loop.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { temporaryDirectory } from '../library/support.ts';
-import { answeringModel, config, learnerModel, lessonProposal, tasks } from './support.ts';
+import { answeringModel, config, learnerModel, learnOnce, lessonProposal, threeTasks } from './support.ts';
 
 describe('two learners sharing one library', () => {
   it('never lose an update: every commit is in the history and every clash is reported', async () => {
@@ -33,19 +31,14 @@ describe('two learners sharing one library', () => {
     try {
       await Promise.all(
         learners.map(({ library, learner, events }) =>
-          runLearn({
-            tasks: tasks(
-              { id: 't1', prompt: 'First task.', verify: { type: 'exact', expected: 'x' } },
-              { id: 't2', prompt: 'Second task.', verify: { type: 'exact', expected: 'x' } },
-              { id: 't3', prompt: 'Third task.', verify: { type: 'exact', expected: 'x' } },
-            ),
+          learnOnce({
+            tasks: threeTasks(),
             library,
             index: new LibraryIndex(),
-            actor: createAgentActor({ model: answeringModel(() => 'x'), store: library.store, limits: { maxSteps: 2 } }),
+            agent: answeringModel(() => 'x'),
             learner,
             config: config({ gate: { holdoutSize: 0 } }),
-            onEvent: (event) => events.push(event),
-          }),
+          }).then((run) => events.push(...run.events)),
         ),
       );
       const reader = learners[0]!.library;

@@ -73,3 +73,12 @@ export async function learnOnce(setup: {
   });
   return { result, events };
 }
+
+/** The three-task stream both shared-library tests (threads and processes) learn from. */
+export function threeTasks(): Task[] {
+  return tasks(
+    { id: 't1', prompt: 'First task.', verify: { type: 'exact', expected: 'x' } },
+    { id: 't2', prompt: 'Second task.', verify: { type: 'exact', expected: 'x' } },
+    { id: 't3', prompt: 'Third task.', verify: { type: 'exact', expected: 'x' } },
+  );
+}

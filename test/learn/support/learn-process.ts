@@ -5,11 +5,8 @@
  */
 import { Library } from '../../../src/library/library.ts';
 import { LibraryIndex } from '../../../src/library/retrieval/library-index.ts';
-import { createAgentActor } from '../../../src/learn/actor.ts';
-import type { LearnEvent } from '../../../src/learn/learn-events.ts';
-import { runLearn } from '../../../src/learn/learn-loop.ts';
 import { SqliteStore } from '../../../src/store/sqlite-store.ts';
-import { answeringModel, config, learnerModel, lessonProposal, tasks } from '../support.ts';
+import { answeringModel, config, learnerModel, learnOnce, lessonProposal, threeTasks } from '../support.ts';
 
 const [path, label] = process.argv.slice(2) as [string, string];
 const library = new Library({ store: SqliteStore.open({ path, busyTimeoutMs: 20_000 }) });
@@ -25,19 +22,13 @@ const learner = learnerModel(
 );
 process.stdout.write('ready\n');
 await new Promise<void>((resolve) => process.stdin.once('data', () => resolve()));
-const events: LearnEvent[] = [];
-await runLearn({
-  tasks: tasks(
-    { id: 't1', prompt: 'First task.', verify: { type: 'exact', expected: 'x' } },
-    { id: 't2', prompt: 'Second task.', verify: { type: 'exact', expected: 'x' } },
-    { id: 't3', prompt: 'Third task.', verify: { type: 'exact', expected: 'x' } },
-  ),
+const { events } = await learnOnce({
+  tasks: threeTasks(),
   library,
   index: new LibraryIndex(),
-  actor: createAgentActor({ model: answeringModel(() => 'x'), store: library.store, limits: { maxSteps: 2 } }),
+  agent: answeringModel(() => 'x'),
   learner,
   config: config({ gate: { holdoutSize: 0 } }),
-  onEvent: (event) => events.push(event),
 });
 await library.store.close();
 const decisions = events.flatMap((event) => {
