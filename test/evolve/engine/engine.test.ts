@@ -1,27 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { evolve, type EvolveOptions } from '../../../src/evolve/evolve.ts';
 import type { EvolveEvent } from '../../../src/evolve/engine/events.ts';
 import type { Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
-import type { Store } from '../../../src/store/types.ts';
-import { createMemoryStore } from '../../../src/testing/memory-store.ts';
+import { closeAfterEach } from './test-resources.ts';
 import { fakeEvaluator, fakeProblem, hashFiles, modelOperator, scriptedModel, tuningOperator, valueOf } from './fakes.ts';
 
-const stores: Store[] = [];
-const directories: string[] = [];
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-function memoryStore(): Store {
-  const store = createMemoryStore();
-  stores.push(store);
-  return store;
-}
+const { memoryStore, keep, keepDirectory } = closeAfterEach();
 
 async function runCollecting(options: EvolveOptions) {
   const handle = evolve(options);
@@ -309,7 +297,7 @@ describe('insights, token budgets and checkpoints', () => {
 describe('resume', () => {
   it('continues a run from the store without evaluating any program twice', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'lamarck-resume-'));
-    directories.push(directory);
+    keepDirectory(directory);
     const evaluator = fakeEvaluator();
     const first = await openStore({ cwd: directory });
     const { runId, summary: firstSummary, events: firstEvents } = await runCollecting({ problem: fakeProblem(10), store: first, evaluator, operators: [tuningOperator()], iterations: 15, seed: 5 });
@@ -318,7 +306,7 @@ describe('resume', () => {
     expect(firstSummary.iterations).toBe(15);
 
     const second = await openStore({ cwd: directory });
-    stores.push(second);
+    keep(second);
     const resumed = await runCollecting({ resume: runId, problem: fakeProblem(10), store: second, evaluator, operators: [tuningOperator()], iterations: 30 });
     expect(resumed.runId).toBe(runId);
     expect(resumed.summary.resumed).toBe(true);

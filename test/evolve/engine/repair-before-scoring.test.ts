@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ProgramDatabase } from '../../../src/evolve/database/program-database.ts';
 import { parseEngineSettings } from '../../../src/evolve/engine/engine-settings.ts';
 import type { EvolveEvent } from '../../../src/evolve/engine/events.ts';
@@ -13,8 +13,8 @@ import { createLlmDiffOperator, createRepairOperator } from '../../../src/evolve
 import type { EvaluationResult, Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { ProgramRecord, Store } from '../../../src/store/types.ts';
-import { createMemoryStore } from '../../../src/testing/memory-store.ts';
 import { createScriptedModel, type ScriptedModel, type ScriptedRequest } from '../../../src/testing/scripted-model.ts';
+import { closeAfterEach } from './test-resources.ts';
 import { fakeEvaluator, fakeProblem, hashFiles, programPath, tuningOperator, valueOf } from './fakes.ts';
 
 /**
@@ -22,18 +22,7 @@ import { fakeEvaluator, fakeProblem, hashFiles, programPath, tuningOperator, val
  * it is scored: a successful repair counts as `repaired`, a failed one leaves the child a failure
  * of its own kind, and a child left pending by a stopped run is repaired after resume.
  */
-const stores: Store[] = [];
-const directories: string[] = [];
-afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
-  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
-});
-
-function memoryStore(): Store {
-  const store = createMemoryStore();
-  stores.push(store);
-  return store;
-}
+const { memoryStore, keep, keepDirectory } = closeAfterEach();
 
 const repairHeading = '# A program that failed';
 
@@ -220,7 +209,7 @@ describe('repair before scoring', () => {
 
   it('survives kill -9 while a crashed child waits for its repair: resume repairs it and evaluates nothing twice', async () => {
     const directory = mkdtempSync(join(tmpdir(), 'lamarck-pending-repair-'));
-    directories.push(directory);
+    keepDirectory(directory);
     const script = new URL('./fixtures/pending-repair-run.ts', import.meta.url).pathname;
     const child = spawn(process.execPath, [script, directory], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -239,7 +228,7 @@ describe('repair before scoring', () => {
     const runId = /run (\S+)/.exec(stdout)![1]!;
 
     const store = await openStore({ cwd: directory });
-    stores.push(store);
+    keep(store);
     const before = await store.listPrograms(runId);
     expect(before.map((program) => valueOf(program.files))).toEqual([10, 13]);
     const evaluator = crashingAbove13();
