@@ -5,13 +5,14 @@ import { EventChannel } from '../core/event-channel.ts';
 import { isJsonObject, type JsonObject } from '../core/json.ts';
 import { createUsageMeter } from '../model/usage-meter.ts';
 import type { EmbeddingClient, EnsembleMember, LanguageModelClient } from '../model/types.ts';
+import { createId } from '../core/ids.ts';
 import { openStore } from '../store/open-store.ts';
+import { RunLease } from '../store/run-lease.ts';
 import type { RunRecord, Store } from '../store/types.ts';
 import { createWeightedModelChooser, type InsightsRefresher, type ModelChooser } from './engine/collaborators.ts';
 import { defaultCollaborators } from './engine/default-collaborators.ts';
 import { parseEngineSettings, type EngineSettings } from './engine/engine-settings.ts';
 import { EvolutionEngine } from './engine/evolution-engine.ts';
-import { RunLease } from './engine/run-lease.ts';
 import type { EvolveEvent, EvolveSummary } from './engine/events.ts';
 import { loadProblem } from './problem/index.ts';
 import type { Evaluator, Operator, Problem } from './types.ts';
@@ -43,7 +44,7 @@ export interface EvolveOptions {
   /** A run id to continue. */
   resume?: string;
   /** Timing of the run's lease (one process at a time per run); tests shorten it. */
-  lease?: { timeToLiveMs?: number; heartbeatMs?: number; settleMs?: number };
+  lease?: { timeToLiveMs?: number; heartbeatMs?: number };
   signal?: AbortSignal;
   name?: string;
   clock?: Clock;
@@ -87,7 +88,7 @@ export function evolve(options: EvolveOptions): EvolveHandle {
           ...options.lease,
           onLost: (holder) => {
             leaseLost = true;
-            engine?.stop(`another process (${holder.pid} on ${holder.host}) took this run over`);
+            engine?.stop(holder === undefined ? 'another process took this run over' : `another process (${holder.pid} on ${holder.host}) took this run over`);
           },
         }),
       );
@@ -125,12 +126,13 @@ async function prepareRun(
 ): Promise<{ run: RunRecord; lease: RunLease; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
   const previous = options.resume === undefined ? undefined : await store.getRun(options.resume);
   if (options.resume !== undefined && (previous === undefined || previous.kind !== 'evolve')) throw new NotFoundError('evolve run', options.resume);
-  // A resumed run is claimed before anything is read or written for it: a second resumer stops here.
-  const earlyLease = previous === undefined ? undefined : await claim(previous.id);
+  // The run is claimed before anything is read or written for it: a second resumer stops here, and a
+  // new run is never stored as running without a lease that shows whether its process is alive.
+  const lease = await claim(previous?.id ?? createId('run'));
   try {
-    return await prepareClaimedRun(options, store, previous, earlyLease, claim);
+    return await prepareClaimedRun(options, store, previous, lease);
   } catch (error) {
-    await earlyLease?.release().catch(() => undefined);
+    await lease.release().catch(() => undefined);
     throw error;
   }
 }
@@ -139,8 +141,7 @@ async function prepareClaimedRun(
   options: EvolveOptions,
   store: Store,
   previous: RunRecord | undefined,
-  earlyLease: RunLease | undefined,
-  claim: (runId: string) => Promise<RunLease>,
+  lease: RunLease,
 ): Promise<{ run: RunRecord; lease: RunLease; engine: Omit<ConstructorParameters<typeof EvolutionEngine>[0], 'channel'> }> {
   const remembered = previous?.config ?? {};
   const problem = await resolveProblem(options.problem ?? stringField(remembered, 'problemDirectory'), options.cwd);
@@ -172,11 +173,10 @@ async function prepareClaimedRun(
   const run =
     previous !== undefined
       ? await store.updateRun(previous.id, { status: 'running' })
-      : await store.createRun({ kind: 'evolve', name: options.name ?? problem.name, config });
+      : await store.createRun({ id: lease.runId, kind: 'evolve', name: options.name ?? problem.name, config });
   const evaluator = options.evaluator ?? defaults.evaluator;
   const operators = options.operators ?? defaults.operators;
   if (evaluator === undefined || operators === undefined) throw new ConfigError('evaluator', 'no evaluator or operators available for this problem');
-  const lease = earlyLease ?? (await claim(run.id));
   return {
     run,
     lease,

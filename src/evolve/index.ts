@@ -10,7 +10,6 @@ export { parseEngineSettings, defaultOperatorWeights, type EngineSettings, type 
 export { createWeightedModelChooser, type InsightsRefresher, type ModelChooser, type ProgramOutcome } from './engine/collaborators.ts';
 export { standardOperators } from './engine/default-collaborators.ts';
 export { checkpointVersion, loadCheckpoint, type EngineCheckpoint } from './engine/checkpoint.ts';
-export { RunLease, RunLeaseHeldError, readLease, type LeaseRecord, type LeaseOptions } from './engine/run-lease.ts';
 export { rebuildDatabase, type RebuiltRun } from './engine/rebuild-database.ts';
 export {
   ProgramDatabase,

@@ -2,3 +2,14 @@ export * from './types.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
 export { openStore, defaultStorePath, type OpenStoreOptions } from './open-store.ts';
 export { latestSchemaVersion, migrations, type Migration } from './sqlite/migrations.ts';
+export {
+  RunLease,
+  RunLeaseHeldError,
+  readRunLease,
+  leaseExpired,
+  runLeaseScope,
+  defaultLeaseTimeToLiveMs,
+  type RunLeaseRecord,
+  type RunLeaseOptions,
+} from './run-lease.ts';
+export { runStatusView, shownRunStatus, type ShownRunStatus, type RunStatusView, type RunStatusOptions } from './run-status.ts';

@@ -203,6 +203,10 @@ export class SqliteStore implements Store {
     return this.#guard('read state', () => this.#state.get(scope, key));
   }
 
+  async compareAndSetState(scope: string, key: string, expected: JsonValue | undefined, next: JsonValue | undefined): Promise<boolean> {
+    return this.#guard('compare and set state', () => this.#state.compareAndSet(scope, key, expected, next));
+  }
+
   /** Idempotent. */
   async close(): Promise<void> {
     this.#connection.close();

@@ -226,6 +226,13 @@ export interface Store {
   putState(scope: string, key: string, value: JsonValue): Promise<void>;
   /** undefined when the key was never written; a stored `null` reads back as null. */
   getState(scope: string, key: string): Promise<JsonValue | undefined>;
+  /**
+   * Atomic compare-and-set on one state document, safe across processes sharing the store: when the
+   * stored value equals `expected` (as JSON values: object key order does not matter; `undefined`
+   * means the key is absent), it becomes `next` (`undefined` deletes the key) and the call returns
+   * true. Otherwise nothing changes and it returns false. Leases (`store/run-lease.ts`) are built on it.
+   */
+  compareAndSetState(scope: string, key: string, expected: JsonValue | undefined, next: JsonValue | undefined): Promise<boolean>;
 
   /** Idempotent; later calls fail with a StoreError. */
   close(): Promise<void>;

@@ -1,6 +1,6 @@
 import { NotFoundError, StoreError, VersionConflictError } from '../core/errors.ts';
 import { createId } from '../core/ids.ts';
-import type { JsonObject, JsonValue } from '../core/json.ts';
+import { sameJson, type JsonObject, type JsonValue } from '../core/json.ts';
 import { latestSchemaVersion } from '../store/sqlite/migrations.ts';
 import {
   storeSpecificationVersion,
@@ -325,6 +325,19 @@ class MemoryStore implements Store {
     this.#checkOpen('read state');
     const text = this.#state.get(`${scope}\u0000${key}`);
     return text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+  }
+
+  async compareAndSetState(scope: string, key: string, expected: JsonValue | undefined, next: JsonValue | undefined): Promise<boolean> {
+    this.#checkOpen('compare and set state');
+    // No await between the read and the write: on one event loop the pair is atomic.
+    const name = `${scope}\u0000${key}`;
+    const text = this.#state.get(name);
+    const current = text === undefined ? undefined : (JSON.parse(text) as JsonValue);
+    const matches = current === undefined || expected === undefined ? current === expected : sameJson(current, expected);
+    if (!matches) return false;
+    if (next === undefined) this.#state.delete(name);
+    else this.#state.set(name, JSON.stringify(next));
+    return true;
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LamarckError, NotFoundError, StoreError, VersionConflictError } from '../../src/core/errors.ts';
 import type { JsonValue } from '../../src/core/json.ts';
+import { readRunLease } from '../../src/store/run-lease.ts';
 import type { Store } from '../../src/store/types.ts';
 import { makeProgram, makeTrajectory } from './records.ts';
 
@@ -11,6 +13,8 @@ import { makeProgram, makeTrajectory } from './records.ts';
 export interface StoreHarness {
   store: Store;
   openAnother?: () => Promise<Store>;
+  /** A URL other processes open the same data with (`openStore({ url })`), where real processes can share it. */
+  sharedUrl?: string;
   cleanup(): Promise<void>;
 }
 
@@ -457,6 +461,81 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       });
     });
 
+    describe('compare-and-set on state', () => {
+      it('creates only where the key is absent, replaces only the expected value, and deletes', async () => {
+        expect(await store.compareAndSetState('lease', 'run_a', undefined, { owner: 'a', revision: 1 })).toBe(true);
+        expect(await store.compareAndSetState('lease', 'run_a', undefined, { owner: 'b', revision: 1 })).toBe(false);
+        expect(await store.getState('lease', 'run_a')).toEqual({ owner: 'a', revision: 1 });
+        // A stale expectation changes nothing.
+        expect(await store.compareAndSetState('lease', 'run_a', { owner: 'a', revision: 0 }, { owner: 'b', revision: 2 })).toBe(false);
+        expect(await store.getState('lease', 'run_a')).toEqual({ owner: 'a', revision: 1 });
+        // Values compare as JSON documents: key order does not matter.
+        expect(await store.compareAndSetState('lease', 'run_a', { revision: 1, owner: 'a' }, { owner: 'a', revision: 2 })).toBe(true);
+        expect(await store.getState('lease', 'run_a')).toEqual({ owner: 'a', revision: 2 });
+        // `undefined` as the next value deletes the key; a deleted key can be created again.
+        expect(await store.compareAndSetState('lease', 'run_a', { owner: 'a', revision: 2 }, undefined)).toBe(true);
+        expect(await store.getState('lease', 'run_a')).toBeUndefined();
+        expect(await store.compareAndSetState('lease', 'run_a', { owner: 'a', revision: 2 }, undefined)).toBe(false);
+        expect(await store.compareAndSetState('lease', 'run_a', undefined, 'again')).toBe(true);
+        expect(await store.getState('lease', 'run_a')).toBe('again');
+        // Scopes are separate namespaces.
+        expect(await store.getState('other', 'run_a')).toBeUndefined();
+      });
+
+      it('tells a stored null from an absent key, and compares nested arrays and numbers exactly', async () => {
+        await store.putState('cas', 'nothing', null);
+        expect(await store.compareAndSetState('cas', 'nothing', undefined, 1)).toBe(false);
+        expect(await store.compareAndSetState('cas', 'nothing', null, 1)).toBe(true);
+        expect(await store.compareAndSetState('cas', 'absent', null, 1)).toBe(false);
+        expect(await store.getState('cas', 'absent')).toBeUndefined();
+        await store.putState('cas', 'nested', { list: [1, 2, { deep: 0.5 }] });
+        expect(await store.compareAndSetState('cas', 'nested', { list: [2, 1, { deep: 0.5 }] }, 'x')).toBe(false);
+        expect(await store.compareAndSetState('cas', 'nested', { list: [1, 2, { deep: 0.25 }] }, 'x')).toBe(false);
+        expect(await store.compareAndSetState('cas', 'nested', { list: [1, 2, { deep: 0.5 }] }, 'x')).toBe(true);
+        expect(await store.getState('cas', 'nested')).toBe('x');
+      });
+
+      it('lets exactly one of many concurrent claims on the same expected value win', async () => {
+        const other = await secondStore();
+        await store.putState('lease', 'contested', { owner: 'nobody', revision: 0 });
+        const claims = Array.from({ length: 12 }, (_, index) =>
+          (index % 2 === 0 ? store : other).compareAndSetState('lease', 'contested', { owner: 'nobody', revision: 0 }, { owner: `claimant-${index}`, revision: 1 }),
+        );
+        const results = await Promise.all(claims);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const winner = results.indexOf(true);
+        expect(await other.getState('lease', 'contested')).toEqual({ owner: `claimant-${winner}`, revision: 1 });
+        if (other !== store) await other.close();
+      });
+    });
+
+    describe('compare-and-set across processes', () => {
+      it('gives each lease and each key to exactly one of two real processes racing for them', async (context) => {
+        if (harness.sharedUrl === undefined) {
+          context.skip();
+          return;
+        }
+        const rounds = 60;
+        const contenders = ['left', 'right'].map((label) => startContender(harness.sharedUrl!, label, rounds));
+        await Promise.all(contenders.map((contender) => contender.ready));
+        for (const contender of contenders) contender.go();
+        const reports = await Promise.all(contenders.map((contender) => contender.report));
+        for (const contender of contenders) contender.exit();
+        await Promise.all(contenders.map((contender) => contender.closed));
+        for (let round = 0; round < rounds; round += 1) {
+          const leaseWinners = reports.filter((report) => report.leases.includes(round));
+          expect(leaseWinners.map((report) => report.label)).toHaveLength(1);
+          expect(reports.filter((report) => report.swaps.includes(round))).toHaveLength(1);
+          const stored = await store.getState('race', `key_${round}`);
+          expect(stored).toEqual({ winner: reports.find((report) => report.swaps.includes(round))!.label });
+          const lease = await readRunLease(store, `race_${round}`);
+          expect(leaseWinners[0]!.owners).toContain(lease?.owner);
+        }
+        // Every lost claim was refused as held by the other, never as a store failure.
+        for (const report of reports) expect(new Set(report.refusals)).toEqual(report.refusals.length === 0 ? new Set() : new Set(['run-leased']));
+      }, 120_000);
+    });
+
     describe('isolation', () => {
       it('hands out copies: mutating a returned or given record changes nothing stored', async () => {
         const config = { nested: { value: 1 } };
@@ -488,4 +567,59 @@ export function describeStoreConformance(name: string, factory: () => Promise<St
       });
     });
   });
+}
+
+interface ContenderReport {
+  label: string;
+  leases: number[];
+  refusals: string[];
+  swaps: number[];
+  owners: string[];
+}
+
+const contenderScript = new URL('./support/race-lease.ts', import.meta.url).pathname;
+
+/** A real child process racing for leases; `ready` once its store is open, `report` with its last line. */
+function startContender(
+  url: string,
+  label: string,
+  rounds: number,
+): { ready: Promise<void>; go(): void; report: Promise<ContenderReport>; exit(): void; closed: Promise<void> } {
+  const child = spawn(process.execPath, [contenderScript, url, label, String(rounds)], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let markReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => {
+    markReady = resolve;
+  });
+  let reported: (report: ContenderReport) => void = () => undefined;
+  const report = new Promise<ContenderReport>((resolve) => {
+    reported = resolve;
+  });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    if (stdout.startsWith('ready\n')) markReady();
+    const reportLine = stdout.split('\n').find((line) => line.startsWith('{') && line.length > 0);
+    if (reportLine !== undefined && stdout.includes(`${reportLine}\n`)) reported(JSON.parse(reportLine) as ContenderReport);
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const closed = new Promise<void>((resolve, reject) => {
+    child.on('close', (code) => {
+      markReady();
+      if (code === 0) resolve();
+      else reject(new Error(`contender ${label} exited ${code}: ${stderr}`));
+    });
+  });
+  // A contender that dies before reporting fails the report too, instead of leaving it pending.
+  const failedEarly = closed.then(() => Promise.reject(new Error(`contender ${label} exited without a report: ${stderr}`)));
+  failedEarly.catch(() => undefined);
+  return {
+    ready,
+    go: () => child.stdin.write('go\n'),
+    report: Promise.race([report, failedEarly]),
+    exit: () => child.stdin.end('exit\n'),
+    closed,
+  };
 }

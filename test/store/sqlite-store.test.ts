@@ -11,6 +11,7 @@ describeStoreConformance('sqlite file', async () => {
   const opened: SqliteStore[] = [SqliteStore.open({ path })];
   return {
     store: opened[0]!,
+    sharedUrl: `sqlite:${path}`,
     openAnother: async () => {
       const another = SqliteStore.open({ path });
       opened.push(another);

@@ -1,8 +1,12 @@
 import type { Command } from 'commander';
+import { runStatusView } from '../../store/run-status.ts';
 import type { RunKind } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 
-/** `lamarck runs`: the recorded runs, newest first, with their status and best score. */
+/**
+ * `lamarck runs`: the recorded runs, newest first, with their status and best score. A run stored
+ * as running whose process is gone (its lease expired) is shown as `interrupted`.
+ */
 export function registerRunsCommand(program: Command, context: CliContext): void {
   program
     .command('runs')
@@ -13,19 +17,39 @@ export function registerRunsCommand(program: Command, context: CliContext): void
       context.action(command, async (output) => {
         const store = await context.store();
         const runs = await store.listRuns({ ...(options.kind === undefined ? {} : { kind: options.kind }), limit: options.limit });
+        const views = await Promise.all(runs.map((run) => runStatusView(store, run)));
         if (output.json) {
-          output.printJson(runs.map((run) => ({ id: run.id, kind: run.kind, name: run.name, status: run.status, createdAt: run.createdAt, updatedAt: run.updatedAt, summary: run.summary })));
+          output.printJson(
+            runs.map((run, index) => {
+              const { status, lease } = views[index]!;
+              return {
+                id: run.id,
+                kind: run.kind,
+                name: run.name,
+                status,
+                storedStatus: run.status,
+                createdAt: run.createdAt,
+                updatedAt: run.updatedAt,
+                ...(lease === undefined ? {} : { lease: { pid: lease.pid, host: lease.host, heartbeatAt: lease.heartbeatAt, timeToLiveMs: lease.timeToLiveMs } }),
+                summary: run.summary,
+              };
+            }),
+          );
           return;
         }
         if (runs.length === 0) {
           output.info('no runs recorded yet');
           return;
         }
-        for (const run of runs) {
+        for (const [index, run] of runs.entries()) {
+          const status = views[index]!.status;
           const best = typeof run.summary['bestScore'] === 'number' ? `best ${run.summary['bestScore']}` : '';
           const iterations = typeof run.summary['iterations'] === 'number' ? `${run.summary['iterations']} iterations` : '';
           const when = new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19);
-          output.info([run.id, run.kind.padEnd(6), run.status.padEnd(8), when, run.name, best, iterations].filter((part) => part !== '').join('  '));
+          output.info([run.id, run.kind.padEnd(6), status.padEnd(11), when, run.name, best, iterations].filter((part) => part !== '').join('  '));
+        }
+        if (runs.some((run, index) => run.kind === 'evolve' && views[index]!.status === 'interrupted')) {
+          output.info('an interrupted run lost its process; `lamarck evolve --resume <run>` continues an evolve run');
         }
       }),
     );

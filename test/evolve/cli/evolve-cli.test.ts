@@ -85,11 +85,16 @@ describe('lamarck evolve (CLI)', () => {
     const killed = await first.exited;
     expect(killed.signal).toBe('SIGKILL');
 
+    // The killed process's lease names a pid that no longer exists: the run is shown as interrupted,
+    // while the stored status stays what the process last wrote.
     const listed = await runMain(['runs', '--json'], directory);
-    const runs = JSON.parse(listed.stdout) as { id: string; status: string; kind: string }[];
+    const runs = JSON.parse(listed.stdout) as { id: string; status: string; storedStatus: string; kind: string; lease?: { pid: number } }[];
     expect(runs).toHaveLength(1);
-    expect(runs[0]!.status).toBe('running');
+    expect(runs[0]).toMatchObject({ status: 'interrupted', storedStatus: 'running', lease: { pid: first.child.pid } });
     const runId = runs[0]!.id;
+    const listedText = await runMain(['runs'], directory);
+    expect(listedText.stdout).toMatch(new RegExp(`${runId}\\s+evolve\\s+interrupted`));
+    expect(listedText.stdout).toContain('lamarck evolve --resume <run>');
 
     const resumed = await runMain(['evolve', '--resume', runId, '--json'], directory);
     expect(resumed.stderr).toBe('');
