@@ -9,6 +9,7 @@ import { registerLineageCommand } from './commands/lineage.ts';
 import { registerModelCommand } from './commands/model.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerRunsCommand } from './commands/runs.ts';
+import { registerServeCommand } from './commands/serve.ts';
 import { registerSkillsCommand } from './commands/skills.ts';
 import { registerToolsCommand } from './commands/tools.ts';
 import { registerTrajectoryCommand } from './commands/trajectory.ts';
@@ -27,6 +28,7 @@ export function registerCommands(program: Command, context: CliContext): void {
   registerTrajectoryCommand(program, context);
   registerSkillsCommand(program, context);
   registerLibraryCommand(program, context);
+  registerServeCommand(program, context);
   registerToolsCommand(program, context);
   registerModelCommand(program, context);
   registerDoctorCommand(program, context);

@@ -9,7 +9,7 @@ import { LibraryMirror } from '../../library/library-mirror.ts';
 import type { LibraryEntry } from '../../library/library-types.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
-import type { ArtifactStatus } from '../../store/types.ts';
+import type { ArtifactStatus, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 
 /**
@@ -35,11 +35,14 @@ export function registerLibraryCommand(program: Command, context: CliContext): v
     );
 }
 
-/** The library a command works on: the configured store, mirrored to `learn.mirror` (default `.lamarck/library`). */
-export async function openLibrary(context: CliContext): Promise<Library> {
+/**
+ * The library a command works on: the configured store (or the one given, as `lamarck serve
+ * --store` does), mirrored to `learn.mirror` (default `.lamarck/library`).
+ */
+export async function openLibrary(context: CliContext, given?: Store): Promise<Library> {
   const config = await context.config();
   const { mirror } = parseLearnConfig(config.learn, config.source);
-  const store = await context.store();
+  const store = given ?? (await context.store());
   if (mirror === false) return new Library({ store });
   return new Library({ store, mirror: new LibraryMirror(resolve(context.cwd, mirror)) });
 }

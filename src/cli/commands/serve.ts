@@ -1,0 +1,97 @@
+import type { Command } from 'commander';
+import type { LamarckConfig } from '../../core/config.ts';
+import { UsageError } from '../../core/errors.ts';
+import { startDashboard } from '../../serve/dashboard-server.ts';
+import { defaultHost, defaultPort, parsePort } from '../../serve/serve-options.ts';
+import { openStore } from '../../store/open-store.ts';
+import type { Store } from '../../store/types.ts';
+import type { CliContext } from '../context.ts';
+import { openLibrary } from './library.ts';
+
+interface ServeFlags {
+  port: string;
+  host: string;
+  store?: string;
+  token?: string;
+  allowHost: string[];
+  pollMs: string;
+}
+
+/**
+ * `lamarck serve`: the dashboard (runs, programs, lineage, learn runs, the library) with live
+ * updates, until Ctrl-C. Binds to 127.0.0.1 unless told otherwise; any other address needs a token.
+ */
+export function registerServeCommand(program: Command, context: CliContext): void {
+  program
+    .command('serve')
+    .description('serve the live dashboard: runs, lineage, learn runs and the library, in a browser')
+    .option('--port <n>', 'port to listen on (0: any free port)', String(defaultPort))
+    .option('--host <address>', 'address to listen on; anything but loopback needs --token', defaultHost)
+    .option('--store <path-or-url>', 'the store to show (default: the configured one, .lamarck/lamarck.db)')
+    .option('--token <secret>', 'require this token on every request and enable write actions (or LAMARCK_TOKEN)')
+    .option('--allow-host <name>', 'another name the Host header may carry, e.g. behind a proxy (repeatable)', collect, [])
+    .option('--poll-ms <n>', 'how often live pages check the store, in milliseconds', '500')
+    .action(async (flags: ServeFlags, command: Command) =>
+      context.action(command, async (output) => {
+        const config = await context.config();
+        const store = flags.store === undefined ? await context.store() : await openGivenStore(context, flags.store);
+        const library = await openLibrary(context, store);
+        const token = flags.token ?? (context.env['LAMARCK_TOKEN'] || undefined);
+        const dashboard = await startDashboard({
+          store,
+          library,
+          host: flags.host,
+          port: parsePort(flags.port),
+          token,
+          allowHosts: flags.allowHost,
+          secrets: configuredSecrets(config),
+          env: context.env,
+          pollMs: parsePollMs(flags.pollMs),
+        });
+        if (output.json) output.printJson({ url: dashboard.url, store: store.location, token: token !== undefined });
+        else output.info(`lamarck dashboard on ${dashboard.url}  (store ${store.location}${token === undefined ? '' : '; open it once with ?token=<token>'}; Ctrl-C stops it)`);
+        await untilInterrupted();
+        await dashboard.close();
+        // A store this command opened is its own to close; the configured one closes with the context.
+        if (flags.store !== undefined) await store.close();
+      }),
+    );
+}
+
+async function openGivenStore(context: CliContext, given: string): Promise<Store> {
+  const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(given) && !/^[a-z]:[\\/]/i.test(given);
+  return openStore({ cwd: context.cwd, ...(isUrl ? { url: given } : { path: given }) });
+}
+
+/** Every API key the configuration holds: the dashboard never shows them, whatever record quotes them. */
+function configuredSecrets(config: LamarckConfig): string[] {
+  const keys = [
+    ...config.models.map((model) => model.apiKey),
+    config.embeddingModel?.apiKey,
+    config.providers.openai.apiKey,
+    config.providers.anthropic.apiKey,
+  ];
+  return keys.filter((key): key is string => typeof key === 'string' && key.length >= 6);
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function parsePollMs(text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 50 || value > 60_000) throw new UsageError(`--poll-ms expects a whole number from 50 to 60000, got "${text}"`);
+  return value;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
