@@ -39,7 +39,7 @@ try {
   ];
   for (const [name, path, ready] of shots) {
     for (const theme of name === 'evolve-lineage' ? ['dark'] : ['light']) {
-      await page.evaluate((value) => window.localStorage.setItem('lamarck-theme', value), theme);
+      await page.evaluate(`window.localStorage.setItem('lamarck-theme', '${theme}')`);
       await page.goto(`${dashboard.url}${path}`);
       await page.waitForSelector(ready);
       await page.waitForTimeout(300);
@@ -47,7 +47,7 @@ try {
       console.log(`docs/screenshots/${name}.png`);
     }
   }
-  await page.evaluate(() => window.localStorage.removeItem('lamarck-theme'));
+  await page.evaluate("window.localStorage.removeItem('lamarck-theme')");
   if (errors.length > 0) throw new Error(`console errors: ${errors.join('\n')}`);
 } finally {
   await browser.close();

@@ -27,6 +27,7 @@ export class LiveUpdates {
   private readonly marks = new Map<string, RunMark>();
   private timer: NodeJS.Timeout | undefined;
   private polling: Promise<void> | undefined;
+  private pollWaiters: (() => void)[] = [];
   private readonly closing = new AbortController();
 
   constructor(store: Store, pollMs: number) {
@@ -40,6 +41,15 @@ export class LiveUpdates {
     return () => {
       this.listeners.delete(listener);
     };
+  }
+
+  /**
+   * Resolves when the poller has finished a tick that started after this call's subscriber joined:
+   * from then on every change is reported (the live route waits for it before saying hello).
+   */
+  nextPoll(): Promise<void> {
+    if (this.closing.signal.aborted) return Promise.resolve();
+    return new Promise((resolve) => this.pollWaiters.push(resolve));
   }
 
   /** Aborted when the server closes, so open streams end instead of waiting for their next heartbeat. */
@@ -56,6 +66,7 @@ export class LiveUpdates {
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.listeners.clear();
     await this.polling;
+    this.releaseWaiters();
   }
 
   private schedule(delayMs: number): void {
@@ -66,6 +77,7 @@ export class LiveUpdates {
         .catch(() => undefined)
         .finally(() => {
           this.polling = undefined;
+          this.releaseWaiters();
           if (this.listeners.size > 0) this.schedule(this.pollMs);
         });
     }, delayMs);
@@ -107,6 +119,12 @@ export class LiveUpdates {
       mark.trajectories = trajectories.map((trajectory) => `${trajectory.id}:${trajectory.updatedAt}:${trajectory.status}`).join(',');
     }
     return mark;
+  }
+
+  private releaseWaiters(): void {
+    const waiters = this.pollWaiters;
+    this.pollWaiters = [];
+    for (const resolve of waiters) resolve();
   }
 
   private publish(update: LiveUpdate): void {

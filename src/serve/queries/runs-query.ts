@@ -14,6 +14,8 @@ export type RunSortKey = (typeof runSortKeys)[number];
 export interface RunListQuery {
   kind?: string | undefined;
   status?: string | undefined;
+  /** Leave out the agent runs a learn run starts for each attempt (they have a purpose). */
+  hideAttempts?: boolean;
   sort?: string | undefined;
   order?: string | undefined;
   offset: number;
@@ -32,7 +34,12 @@ export async function listRunRows(store: Store, cache: RunProgramsCache, query: 
     if (live) liveBudget -= 1;
     rows.push(live ? await liveEvolveRow(run, cache, now) : runRow(run, now));
   }
-  const filtered = rows.filter((row) => (query.kind === undefined || row.kind === query.kind) && (query.status === undefined || row.status === query.status));
+  const filtered = rows.filter(
+    (row) =>
+      (query.kind === undefined || row.kind === query.kind) &&
+      (query.status === undefined || row.status === query.status) &&
+      (query.hideAttempts !== true || row.purpose === null),
+  );
   const key: RunSortKey = (runSortKeys as readonly string[]).includes(query.sort ?? '') ? (query.sort as RunSortKey) : 'createdAt';
   const direction = query.order === 'asc' ? 1 : -1;
   filtered.sort((left, right) => compareSorted(left[key], right[key], direction) || direction * compareValues(left.id, right.id));

@@ -24,6 +24,8 @@ export function registerLiveRoutes(app: Hono, dashboard: DashboardContext): void
       stream.onAbort(end);
       dashboard.live.closed.addEventListener('abort', end, { once: true });
       try {
+        // The first tick records where every run stands; changes after it are what this stream reports.
+        await dashboard.live.nextPoll();
         await stream.writeSSE({ event: 'hello', data: JSON.stringify({ pollMs: dashboard.pollMs }), retry: 2000 });
         while (open && !stream.aborted && !stream.closed) {
           while (queue.length > 0) {

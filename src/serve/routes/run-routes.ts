@@ -36,6 +36,7 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
       {
         kind: query['kind'] || undefined,
         status: query['status'] || undefined,
+        hideAttempts: query['attempts'] === 'hide',
         sort: query['sort'],
         order: query['order'],
         offset: boundedInteger(query['offset'], 0, 0, Number.MAX_SAFE_INTEGER),

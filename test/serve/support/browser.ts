@@ -55,3 +55,13 @@ export async function launchChromium(): Promise<Browser> {
     },
   };
 }
+
+/** Polls a check made from the test side (Playwright calls) until it holds; fails with `what` after the limit. */
+export async function until(check: () => Promise<boolean>, what: string, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -42,7 +42,11 @@ async function mustRun(cwd: string, ...argv: string[]): Promise<string> {
 }
 
 /** The tiny problem: maximise −(x−1)² − (y−0.5)²; the evaluator refuses x < 1.6 on stderr, exit 3. */
-export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?: number } = {}): string {
+/**
+ * With `holdAfter`, evaluations after that many wait until `releaseFile` exists, so a test can
+ * look at a run that is certainly still running, then let it finish.
+ */
+export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?: number; name?: string; holdAfter?: number; releaseFile?: string } = {}): string {
   mkdirSync(directory, { recursive: true });
   writeFileSync(
     join(directory, 'program.mjs'),
@@ -51,11 +55,19 @@ export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?
   writeFileSync(
     join(directory, 'evaluator.mjs'),
     [
-      "import { readFileSync } from 'node:fs';",
+      "import { appendFileSync, existsSync, readFileSync } from 'node:fs';",
       'const text = readFileSync(process.argv[2], "utf8");',
       'const x = Number(/const x = (-?[0-9.e+-]+)/.exec(text)[1]);',
       'const y = Number(/const y = (-?[0-9.e+-]+)/.exec(text)[1]);',
       `await new Promise((resolve) => setTimeout(resolve, ${options.evaluatorDelayMs ?? 0}));`,
+      ...(options.holdAfter === undefined
+        ? []
+        : [
+            `appendFileSync(${JSON.stringify(join(directory, 'evaluations.count'))}, 'x');`,
+            `if (readFileSync(${JSON.stringify(join(directory, 'evaluations.count'))}, 'utf8').length > ${options.holdAfter}) {`,
+            `  while (!existsSync(${JSON.stringify(options.releaseFile ?? join(directory, 'release'))})) await new Promise((resolve) => setTimeout(resolve, 50));`,
+            '}',
+          ]),
       `if (x < 1.6) { console.error(${JSON.stringify(`${stderrMarker} (${hostileMarkup})`)} + " x=" + x); process.exit(3); }`,
       'const score = -((x - 1) ** 2) - (y - 0.5) ** 2;',
       `console.log(JSON.stringify({ combined_score: score, metrics: { x, y, "naïve ✓ 🧬": 1 }, artifacts: { feedback: "distance " + Math.sqrt(-score).toFixed(3), markup: ${JSON.stringify(hostileMarkup)} } }));`,
@@ -65,9 +77,9 @@ export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?
   writeFileSync(
     join(directory, 'lamarck.json'),
     JSON.stringify({
-      name: 'tiny-quadratic',
+      name: options.name ?? 'tiny-quadratic',
       program: 'program.mjs',
-      evaluator: { command: ['${node}', join(directory, 'evaluator.mjs')], timeoutSeconds: 30 },
+      evaluator: { command: ['${node}', join(directory, 'evaluator.mjs')], timeoutSeconds: options.holdAfter === undefined ? 30 : 300 },
       settings: { islands: 2, populationSize: 6, archiveSize: 2 },
     }),
   );

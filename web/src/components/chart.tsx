@@ -56,7 +56,7 @@ export function LineChart(props: {
       cursor: { drag: { x: true, y: false } },
       axes: [axis(props.xLabel), axis(props.yLabel)],
       series: [
-        {},
+        { label: props.xLabel ?? (props.time === true ? 'time' : 'x') },
         ...props.series.map((series) => ({
           label: series.label,
           stroke: series.color,

@@ -15,9 +15,10 @@ export function RunsPage(): JSX.Element {
   const [sort, setSort] = useState('createdAt');
   const [order, setOrder] = useState<'asc' | 'desc'>('desc');
   const [offset, setOffset] = useState(0);
+  const [attempts, setAttempts] = useState(false);
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const limit = 100;
-  const runs = useApi<RunList>(`/api/runs${queryString({ kind, status, sort, order, offset, limit })}`);
+  const runs = useApi<RunList>(`/api/runs${queryString({ kind, status, sort, order, offset, limit, attempts: attempts ? undefined : 'hide' })}`);
   useLive(null, runs.reload, 500);
 
   const toggle = (id: string): void => {
@@ -81,6 +82,9 @@ export function RunsPage(): JSX.Element {
               <option value="failed">failed</option>
               <option value="interrupted">interrupted</option>
             </select>
+          </label>
+          <label title="the agent runs a learn run starts for each task and gate attempt">
+            <input type="checkbox" data-testid="show-attempts" checked={attempts} onChange={() => (setAttempts(!attempts), setOffset(0))} /> learn attempts
           </label>
           <button type="button" disabled={picked.size < 2} onClick={() => navigate(`/compare?runs=${[...picked].map(encodeURIComponent).join(',')}`)}>
             compare {picked.size > 0 ? picked.size : ''} selected
