@@ -1,3 +1,4 @@
+import { shownRunStatus } from '../store/run-status.ts';
 import type { RunRecord, Store } from '../store/types.ts';
 import type { LiveUpdate } from './api-types.ts';
 
@@ -93,7 +94,7 @@ export class LiveUpdates {
       const previous = this.marks.get(run.id);
       const watch = run.status === 'running' && running < watchedRunning;
       if (watch) running += 1;
-      if (!watch && previous !== undefined && previous.updatedAt === run.updatedAt && previous.status === run.status) continue;
+      if (!watch && previous !== undefined && previous.updatedAt === run.updatedAt) continue;
       const mark = await this.markOf(run, previous, watch);
       this.marks.set(run.id, mark);
       if (previous === undefined) {
@@ -109,7 +110,9 @@ export class LiveUpdates {
   }
 
   private async markOf(run: RunRecord, previous: RunMark | undefined, watch: boolean): Promise<RunMark> {
-    const mark: RunMark = { status: run.status, updatedAt: run.updatedAt, programs: previous?.programs ?? 0, events: previous?.events ?? 0, trajectories: previous?.trajectories ?? '' };
+    // The shown status: a running run whose lease expired turns `interrupted` without any write.
+    const status = run.status === 'running' ? await shownRunStatus(this.store, run) : run.status;
+    const mark: RunMark = { status, updatedAt: run.updatedAt, programs: previous?.programs ?? 0, events: previous?.events ?? 0, trajectories: previous?.trajectories ?? '' };
     if (!watch && previous !== undefined && run.kind !== 'evolve') return mark;
     if (run.kind === 'evolve') mark.programs = await this.store.countPrograms(run.id);
     const events = await this.store.listEvents(run.id, { afterSequence: mark.events, limit: 10_000 });

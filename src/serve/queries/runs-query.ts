@@ -1,4 +1,5 @@
 import { isJsonObject, type JsonObject } from '../../core/json.ts';
+import { shownRunStatus } from '../../store/run-status.ts';
 import type { RunRecord, Store } from '../../store/types.ts';
 import type { RunList, RunRow } from '../api-types.ts';
 import { isScored, type RunProgramsCache } from '../run-programs.ts';
@@ -32,7 +33,8 @@ export async function listRunRows(store: Store, cache: RunProgramsCache, query: 
   for (const run of runs) {
     const live = run.kind === 'evolve' && run.status === 'running' && liveBudget > 0;
     if (live) liveBudget -= 1;
-    rows.push(live ? await liveEvolveRow(run, cache, now) : runRow(run, now));
+    const row = live ? await liveEvolveRow(run, cache, now) : runRow(run, now);
+    rows.push(await withShownStatus(store, run, row));
   }
   const filtered = rows.filter(
     (row) =>
@@ -46,8 +48,19 @@ export async function listRunRows(store: Store, cache: RunProgramsCache, query: 
   return { runs: filtered.slice(query.offset, query.offset + query.limit), total: filtered.length, offset: query.offset, limit: query.limit };
 }
 
-export async function runRowFor(run: RunRecord, cache: RunProgramsCache, now: number): Promise<RunRow> {
-  return run.kind === 'evolve' && run.status === 'running' ? liveEvolveRow(run, cache, now) : runRow(run, now);
+export async function runRowFor(store: Store, run: RunRecord, cache: RunProgramsCache, now: number): Promise<RunRow> {
+  const row = run.kind === 'evolve' && run.status === 'running' ? await liveEvolveRow(run, cache, now) : runRow(run, now);
+  return withShownStatus(store, run, row);
+}
+
+/**
+ * A run stored as running whose lease expired has no process left: it is shown as `interrupted`
+ * (the store's own derivation, as `lamarck runs` shows it), and its duration stops at its last write.
+ */
+async function withShownStatus(store: Store, run: RunRecord, row: RunRow): Promise<RunRow> {
+  if (run.status !== 'running') return row;
+  const status = await shownRunStatus(store, run);
+  return status === 'running' ? row : { ...row, status, durationMs: run.updatedAt - run.createdAt };
 }
 
 /** Figures from a run's stored summary (what a finished run wrote). */

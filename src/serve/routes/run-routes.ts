@@ -49,7 +49,7 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
 
   app.get('/api/runs/:id', async (context) => {
     const run = await requireRun(context.req.param('id'));
-    const row = await runRowFor(run, dashboard.programs, dashboard.now());
+    const row = await runRowFor(store, run, dashboard.programs, dashboard.now());
     const detail: RunDetail = { row, config: run.config, summary: run.summary, initial: null, best: null, programCount: 0, failureCount: 0, stopMessage: null };
     if (run.kind === 'evolve') {
       const index = await dashboard.programs.get(run.id);
