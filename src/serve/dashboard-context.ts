@@ -3,7 +3,7 @@ import type { Library } from '../library/library.ts';
 import type { Store } from '../store/types.ts';
 import type { LiveUpdates } from './live-updates.ts';
 import type { PopulationCache } from './queries/population-view.ts';
-import type { RunProgramsCache } from './run-programs.ts';
+import type { RunPrograms, RunProgramsCache } from './run-programs.ts';
 import type { ResponseFilter } from './safe-json.ts';
 import type { AccessPolicy } from './security.ts';
 import type { StaticAssets } from './static-assets.ts';
@@ -29,6 +29,15 @@ export function sendJson(dashboard: DashboardContext, context: Context, value: u
     'Content-Type': 'application/json; charset=utf-8',
     'Cache-Control': 'no-store',
   });
+}
+
+/**
+ * Like sendJson, for values derived from a run's programs only: the filtered, serialized body is
+ * kept until programs are added, so repeated requests (every open page refetches) cost a lookup.
+ */
+export function sendRunJson(dashboard: DashboardContext, context: Context, index: RunPrograms, key: string, compute: () => unknown): Response {
+  const body = index.memo(`response:${key}`, () => JSON.stringify(dashboard.filter(compute())));
+  return context.body(body, 200, { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' });
 }
 
 export function sendError(context: Context, status: 400 | 404 | 409 | 500, code: string, message: string): Response {

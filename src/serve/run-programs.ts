@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { ProgramSummary, Store } from '../store/types.ts';
 
 /**
@@ -19,6 +20,8 @@ export class RunPrograms {
   private refreshedAt = Number.NEGATIVE_INFINITY;
   /** Incremented whenever programs were added, so derived views know when to recompute. */
   revision = 0;
+  private readonly memos = new Map<string, unknown>();
+  private memoRevision = 0;
 
   constructor(store: Store, runId: string) {
     this.store = store;
@@ -41,6 +44,23 @@ export class RunPrograms {
       this.refreshedAt = performance.now();
     });
     return this.refreshing;
+  }
+
+  /**
+   * A value derived from the programs (a series, a sorted order), computed once per revision: a
+   * finished run's pages cost the computation once, a running run's once per new batch of programs.
+   */
+  memo<T>(key: string, compute: () => T): T {
+    if (this.memoRevision !== this.revision) {
+      this.memos.clear();
+      this.memoRevision = this.revision;
+    }
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = compute();
+    this.memos.set(key, value);
+    // A bounded number of keys: query strings come from users.
+    if (this.memos.size > 64) this.memos.delete(this.memos.keys().next().value!);
+    return value;
   }
 
   get(programId: string): ProgramSummary | undefined {
@@ -66,8 +86,10 @@ export class RunPrograms {
   }
 
   private async readNew(): Promise<void> {
-    const pageSize = 5000;
-    for (;;) {
+    const pageSize = 1000;
+    for (let pages = 0; ; pages += 1) {
+      // Reads answer synchronously on SQLite: between pages, let other requests and streams run.
+      if (pages > 0) await nextTurn();
       const page = await this.store.listProgramSummaries(this.runId, { afterSequence: this.lastSequence, limit: pageSize });
       for (const program of page) this.add(program);
       if (page.length > 0) this.revision += 1;

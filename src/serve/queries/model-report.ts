@@ -8,6 +8,10 @@ import { isScored, type RunPrograms } from '../run-programs.ts';
  * checkpoint (pulls, mean reward, and the UCB exploration bonus that decides the next pick).
  */
 export function modelReport(index: RunPrograms, checkpoint: JsonObject | undefined): ModelReport {
+  return { ...index.memo('models', () => usageByModelAndOperator(index)), bandit: banditArms(checkpoint?.['models']) };
+}
+
+function usageByModelAndOperator(index: RunPrograms): Omit<ModelReport, 'bandit'> {
   const models = new Map<string, ModelReport['models'][number]>();
   const operators = new Map<string, { operator: string; attempts: number; evaluated: number; failed: number; improved: number; deltaSum: number; deltaCount: number }>();
   for (const program of index.programs) {
@@ -40,7 +44,6 @@ export function modelReport(index: RunPrograms, checkpoint: JsonObject | undefin
     operators: [...operators.values()]
       .sort((left, right) => right.attempts - left.attempts)
       .map(({ deltaSum, deltaCount, ...rest }) => ({ ...rest, meanDelta: deltaCount === 0 ? null : deltaSum / deltaCount })),
-    bandit: banditArms(checkpoint?.['models']),
   };
 }
 

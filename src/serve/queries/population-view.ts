@@ -5,6 +5,7 @@ import { loadProblem, parseEngineSettings, ProgramDatabase, rebuildDatabase, typ
 import type { RunRecord, Store } from '../../store/types.ts';
 import type { PopulationView } from '../api-types.ts';
 import type { RunPrograms } from '../run-programs.ts';
+import { yieldingStore } from '../yielding-store.ts';
 
 /**
  * The run's population as the engine itself holds it: islands, MAP-Elites cells and the elite
@@ -62,8 +63,9 @@ export class PopulationCache {
 async function buildPopulation(store: Store, run: RunRecord, programs: RunPrograms): Promise<Population> {
   const { settings, evolvableFiles, note } = await problemSettings(run, programs);
   const database = new ProgramDatabase(settings);
-  const loader = new ProgramLoader({ store, evolvableFiles, capacity: 16 });
-  const rebuilt = await rebuildDatabase({ store, runId: run.id, database, loader, recentCount: 0 });
+  const sliced = yieldingStore(store);
+  const loader = new ProgramLoader({ store: sliced, evolvableFiles, capacity: 16 });
+  const rebuilt = await rebuildDatabase({ store: sliced, runId: run.id, database, loader, recentCount: 0, pageSize: 500 });
   const migrations = await migrationCounts(store, run.id, database.islands.length);
   const known = new Set(programs.programs.map((program) => program.id));
   let evicted = 0;

@@ -23,6 +23,18 @@ export interface ProgramListQuery {
 const sortKeys = ['sequence', 'score', 'generation', 'island', 'costUsd', 'evaluateMs', 'operator', 'status'] as const;
 
 export function listPrograms(index: RunPrograms, query: ProgramListQuery): ProgramPage {
+  // Filtered and sorted once per revision; each page is then a slice.
+  const key = `programs:${JSON.stringify([query.view, query.status, query.island, query.operator, query.failureKind, query.sort, query.order])}`;
+  const sorted = index.memo(key, () => filterAndSort(index, query));
+  return {
+    programs: sorted.slice(query.offset, query.offset + query.limit).map(programRow),
+    total: sorted.length,
+    offset: query.offset,
+    limit: query.limit,
+  };
+}
+
+function filterAndSort(index: RunPrograms, query: ProgramListQuery): ProgramSummary[] {
   const matches = index.programs.filter((program) => matchesView(program, query.view) && matchesFilters(program, query));
   const key = (sortKeys as readonly string[]).includes(query.sort ?? '') ? query.sort! : query.view === 'top' ? 'score' : 'sequence';
   const direction = (query.order ?? (key === 'score' ? 'desc' : 'asc')) === 'desc' ? -1 : 1;
@@ -46,13 +58,7 @@ export function listPrograms(index: RunPrograms, query: ProgramListQuery): Progr
         return program.sequence ?? 0;
     }
   };
-  const sorted = key === 'sequence' && direction === 1 ? matches : [...matches].sort((left, right) => compare(value(left), value(right), direction) || (left.sequence ?? 0) - (right.sequence ?? 0));
-  return {
-    programs: sorted.slice(query.offset, query.offset + query.limit).map(programRow),
-    total: sorted.length,
-    offset: query.offset,
-    limit: query.limit,
-  };
+  return key === 'sequence' && direction === 1 ? matches : matches.sort((left, right) => compare(value(left), value(right), direction) || (left.sequence ?? 0) - (right.sequence ?? 0));
 }
 
 function matchesView(program: ProgramSummary, view: string | undefined): boolean {

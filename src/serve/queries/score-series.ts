@@ -9,6 +9,10 @@ import { isScored, type RunPrograms } from '../run-programs.ts';
  * the scores evaluated within it. One pass over the index: O(programs), whatever `points` is.
  */
 export function scoreSeries(index: RunPrograms, points: number): ScoreSeries {
+  return index.memo(`series:${points}`, () => computeSeries(index, points));
+}
+
+function computeSeries(index: RunPrograms, points: number): ScoreSeries {
   const programs = index.programs;
   const bucketSize = Math.max(1, Math.ceil(programs.length / Math.max(1, points)));
   const islandIds = [...new Set(programs.map((program) => program.island))].sort((left, right) => left - right);
@@ -32,12 +36,13 @@ export function scoreSeries(index: RunPrograms, points: number): ScoreSeries {
   let cost = 0;
   let tokens = 0;
   for (let start = 0; start < programs.length; start += bucketSize) {
-    const bucket = programs.slice(start, start + bucketSize);
+    const end = Math.min(programs.length, start + bucketSize);
     const sums = islandIds.map(() => ({ total: 0, count: 0 }));
     const counts = modelNames.map(() => 0);
     let sum = 0;
     let count = 0;
-    for (const program of bucket) {
+    for (let position = start; position < end; position += 1) {
+      const program = programs[position]!;
       cost += program.costUsd;
       tokens += program.tokensIn + program.tokensOut;
       counts[modelSlot.get(program.model ?? 'none')!]! += 1;
@@ -51,8 +56,8 @@ export function scoreSeries(index: RunPrograms, points: number): ScoreSeries {
       if (best === null || score > best) best = score;
       if (islandBest[slot] === null || score > islandBest[slot]!) islandBest[slot] = score;
     }
-    const last: ProgramSummary = bucket[bucket.length - 1]!;
-    series.x.push(last.sequence ?? start + bucket.length);
+    const last: ProgramSummary = programs[end - 1]!;
+    series.x.push(last.sequence ?? end);
     series.time.push(last.createdAt);
     series.best.push(best);
     series.mean.push(count === 0 ? null : sum / count);
@@ -69,6 +74,10 @@ export function scoreSeries(index: RunPrograms, points: number): ScoreSeries {
 
 /** Best so far per bucket only: what the Compare page overlays for several runs. */
 export function bestCurve(index: RunPrograms, points: number): { x: number[]; best: (number | null)[] } {
+  return index.memo(`best:${points}`, () => computeBestCurve(index, points));
+}
+
+function computeBestCurve(index: RunPrograms, points: number): { x: number[]; best: (number | null)[] } {
   const programs = index.programs;
   const bucketSize = Math.max(1, Math.ceil(programs.length / Math.max(1, points)));
   const x: number[] = [];

@@ -11,6 +11,10 @@ import type { RunPrograms } from '../run-programs.ts';
  * configured slots times their number.
  */
 export function throughputReport(index: RunPrograms, config: JsonObject, buckets: number): ThroughputReport {
+  return index.memo(`throughput:${buckets}`, () => computeThroughput(index, config, buckets));
+}
+
+function computeThroughput(index: RunPrograms, config: JsonObject, buckets: number): ThroughputReport {
   const intervals = index.programs.map((program) => {
     const proposeEnd = program.createdAt + Math.max(0, program.timing.proposeMs);
     return { proposeStart: program.createdAt, proposeEnd, evaluateEnd: proposeEnd + Math.max(0, program.timing.evaluateMs), evaluated: program.timing.evaluateMs > 0 };

@@ -4,7 +4,7 @@ import type { JsonObject } from '../../core/json.ts';
 import { loadCheckpoint } from '../../evolve/index.ts';
 import type { RunRecord } from '../../store/types.ts';
 import type { RunDetail } from '../api-types.ts';
-import { sendJson, type DashboardContext } from '../dashboard-context.ts';
+import { sendJson, sendRunJson, type DashboardContext } from '../dashboard-context.ts';
 import { compareRuns } from '../queries/compare.ts';
 import { failureReport } from '../queries/failures.ts';
 import { insightsReport } from '../queries/insights.ts';
@@ -58,7 +58,10 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
       detail.initial = initial === undefined ? null : programRow(initial);
       detail.best = best === undefined ? null : programRow(best);
       detail.programCount = index.size;
-      detail.failureCount = index.programs.filter((program) => program.status !== 'evaluated').length;
+      detail.failureCount = index.memo('failure-count', () => index.programs.filter((program) => program.status !== 'evaluated').length);
+      // Rebuilding the population of a large run takes a moment: start it now, so the lineage and
+      // MAP-Elites tabs find it ready.
+      dashboard.populations.get(run, index).catch(() => undefined);
     }
     const message = run.summary['message'] ?? run.summary['error'];
     detail.stopMessage = typeof message === 'string' ? message : null;
@@ -68,7 +71,8 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
   app.get('/api/runs/:id/series', async (context) => {
     const run = await requireRun(context.req.param('id'), 'evolve');
     const index = await dashboard.programs.get(run.id);
-    return sendJson(dashboard, context, scoreSeries(index, boundedInteger(context.req.query('points'), 400, 2, 5000)));
+    const points = boundedInteger(context.req.query('points'), 400, 2, 5000);
+    return sendRunJson(dashboard, context, index, `series:${points}`, () => scoreSeries(index, points));
   });
 
   app.get('/api/runs/:id/programs', async (context) => {
@@ -76,7 +80,7 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
     const query = context.req.query();
     const index = await dashboard.programs.get(run.id);
     const island = query['island'] === undefined || query['island'] === '' ? undefined : Number(query['island']);
-    const page = listPrograms(index, {
+    const listQuery = {
       view: query['view'],
       status: query['status'] || undefined,
       island: island !== undefined && Number.isInteger(island) ? island : undefined,
@@ -86,21 +90,23 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
       order: query['order'],
       offset: boundedInteger(query['offset'], 0, 0, Number.MAX_SAFE_INTEGER),
       limit: boundedInteger(query['limit'], 50, 1, 500),
-    });
-    return sendJson(dashboard, context, page);
+    };
+    return sendRunJson(dashboard, context, index, `programs:${JSON.stringify(listQuery)}`, () => listPrograms(index, listQuery));
   });
 
   app.get('/api/runs/:id/tree', async (context) => {
     const run = await requireRun(context.req.param('id'), 'evolve');
     const index = await dashboard.programs.get(run.id);
     const population = await dashboard.populations.get(run, index);
-    const slice = lineageSlice(index, population, {
+    const treeQuery = {
       rootId: context.req.query('root') || undefined,
       focusId: context.req.query('focus') || undefined,
       depth: boundedInteger(context.req.query('depth'), 8, 1, 64),
       limit: boundedInteger(context.req.query('limit'), 1500, 1, 5000),
-    });
-    return sendJson(dashboard, context, slice);
+    };
+    // The population is rebuilt on its own schedule: its build time is part of the key.
+    const key = `tree:${population.view.computedAt}:${JSON.stringify(treeQuery)}`;
+    return sendRunJson(dashboard, context, index, key, () => lineageSlice(index, population, treeQuery));
   });
 
   app.get('/api/runs/:id/population', async (context) => {
@@ -136,7 +142,8 @@ export function registerRunRoutes(app: Hono, dashboard: DashboardContext): void 
   app.get('/api/runs/:id/throughput', async (context) => {
     const run = await requireRun(context.req.param('id'), 'evolve');
     const index = await dashboard.programs.get(run.id);
-    return sendJson(dashboard, context, throughputReport(index, run.config, boundedInteger(context.req.query('points'), 120, 2, 2000)));
+    const points = boundedInteger(context.req.query('points'), 120, 2, 2000);
+    return sendRunJson(dashboard, context, index, `throughput:${points}`, () => throughputReport(index, run.config, points));
   });
 
   app.get('/api/runs/:id/events', async (context) => {
