@@ -42,6 +42,8 @@ try {
       await page.evaluate(`window.localStorage.setItem('lamarck-theme', '${theme}')`);
       await page.goto(`${dashboard.url}${path}`);
       await page.waitForSelector(ready);
+      // Pages whose main view sits below the run's header are shown from their tab bar down.
+      if (name === 'evolve-lineage' || name === 'evolve-map-elites') await page.evaluate("document.querySelector('.tabs').scrollIntoView()");
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(output, `${name}.png`), fullPage: false });
       console.log(`docs/screenshots/${name}.png`);

@@ -76,6 +76,8 @@ describe.skipIf(!enabled)('the dashboard in Chromium', () => {
     await page.waitForSelector('[data-testid=runs-table] tbody tr [data-testid=run-link]', { timeout: patience });
     const names = async () => page.$$eval('[data-testid=runs-table] tbody tr', (rows) => rows.map((row) => row.textContent ?? ''));
     expect((await names()).length).toBe(4);
+    // The static placeholder of index.html is gone once the app has drawn.
+    expect(await page.locator('#app > p.loading').count()).toBe(0);
     expect((await names()).join('\n')).toContain(demo.evolveRunId.slice(0, 12));
     await page.selectOption('[data-testid=filter-kind]', 'learn');
     await waitForCount(page, '[data-testid=runs-table] tbody tr', 1);

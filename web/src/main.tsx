@@ -4,4 +4,7 @@ import { initTheme } from './theme.ts';
 import './styles.css';
 
 initTheme();
-render(<App />, document.getElementById('app')!);
+const container = document.getElementById('app')!;
+// The static "Loading…" placeholder is not Preact's to diff against: clear it first.
+container.replaceChildren();
+render(<App />, container);
