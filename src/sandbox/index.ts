@@ -3,7 +3,8 @@
  * - `runProcess`: any-language evaluators and candidate programs, as a child process group with
  *   wall-time, memory and output limits, killed as a whole.
  * - `runTool` / `runInQuickJs`: synthesized JavaScript tools in QuickJS compiled to WebAssembly,
- *   with time, memory and stack limits and no I/O except capabilities both declared and granted.
+ *   in a pool of worker threads, with time, memory and stack limits and no I/O except
+ *   capabilities both declared and granted.
  */
 export { runProcess, minimalEnvironment, DEFAULT_MAX_OUTPUT_BYTES, type ProcessResult, type RunProcessOptions } from './run-process.ts';
 export { killAllProcessGroups, liveProcessGroupCount } from './process-group-registry.ts';
@@ -21,14 +22,20 @@ export {
 export {
   runInQuickJs,
   warmUpQuickJs,
+  configureQuickJsPool,
+  closeQuickJsPool,
+  sharedQuickJsPool,
+  QuickJsPool,
   DEFAULT_STACK_LIMIT_BYTES,
   MAX_STACK_LIMIT_BYTES,
+  DEFAULT_MAX_TOOL_OUTPUT_BYTES,
   type QuickJsOutcome,
+  type QuickJsPoolOptions,
+  type QuickJsPoolStats,
   type QuickJsRunOptions,
   type SandboxErrorCode,
   type SandboxFailure,
 } from './quickjs-sandbox.ts';
-export { clearInstancePool } from './quickjs-instance-pool.ts';
 export {
   loadTool,
   parseToolManifest,

@@ -10,14 +10,17 @@ import {
 } from 'quickjs-emscripten-core';
 
 /**
- * WebAssembly instances of QuickJS, each with its own capped linear memory.
+ * WebAssembly instances of QuickJS, each with its own capped linear memory. Each sandbox worker
+ * keeps its own few idle instances; the compiled module is shared by all workers of a process.
  *
  * Why instances and not one shared module: this QuickJS build cannot measure its allocations
  * (`malloc_usable_size` is unavailable, so `setMemoryLimit` counts only 8 bytes per block and
  * large arrays and strings slip through). The WebAssembly memory's `maximum` is a limit that
  * cannot be slipped: when it is reached, malloc fails and QuickJS throws "out of memory".
  * So each call borrows an instance whose memory maximum matches its limit, and gives it back.
- * An instance that faulted (host stack overflow, a trap) is dropped, never reused.
+ * An instance that faulted (host stack overflow, a trap) is dropped, never reused, and so is one
+ * whose memory grew large or full: WASM memory never shrinks, so keeping it would hold the memory
+ * of the call's peak, and a full one would make the next call's memory evidence ambiguous.
  * The WASM code is compiled once per process; instantiating it takes about a millisecond.
  * Only the release-sync build is imported (through the core package): the umbrella package would
  * also load the definitions of three unused builds, which costs a fresh process about 15 ms.
@@ -47,8 +50,12 @@ const PAGE_BYTES = 65536;
 const INITIAL_PAGES = 256;
 /** What the instance uses before the guest allocates anything; measured at about 6.5 MiB. */
 const BASELINE_BYTES = 8 * 1024 * 1024;
-const MAX_IDLE_PER_CAPACITY = 2;
-const MAX_IDLE_TOTAL = 6;
+const MAX_IDLE_PER_CAPACITY = 1;
+const MAX_IDLE_TOTAL = 2;
+/** An instance whose memory grew beyond this is not kept idle. */
+const MAX_RETAINED_BYTES = 64 * 1024 * 1024;
+/** Within this much of its maximum, an instance's memory counts as full. */
+const FULL_MARGIN_BYTES = 2 * 1024 * 1024;
 
 /**
  * The package's typings describe its CommonJS build, where the variant sits under `.default`;
@@ -57,6 +64,7 @@ const MAX_IDLE_TOTAL = 6;
 const RELEASE_SYNC = ('default' in releaseSyncExport ? releaseSyncExport.default : releaseSyncExport) as unknown as QuickJSSyncVariant;
 
 let compiledModule: Promise<WasmModule | undefined> | undefined;
+/** Workers get the module compiled by the host thread (`useCompiledQuickJs`) instead of compiling their own. */
 const idle = new Map<number, QuickJsInstance[]>();
 
 /** The memory maximum, in pages, that gives the guest about `memoryLimitBytes` of heap. */
@@ -73,6 +81,8 @@ export async function acquireInstance(memoryLimitBytes: number): Promise<QuickJs
 
 export function releaseInstance(instance: QuickJsInstance): void {
   if (instance.broken) return;
+  const used = instance.memory.buffer.byteLength;
+  if (used > MAX_RETAINED_BYTES || used >= instance.capacityBytes - FULL_MARGIN_BYTES) return;
   const pages = instance.capacityBytes / PAGE_BYTES;
   const list = idle.get(pages) ?? [];
   const total = [...idle.values()].reduce((sum, entries) => sum + entries.length, 0);
@@ -86,9 +96,14 @@ export function clearInstancePool(): void {
   idle.clear();
 }
 
-/** Compiles the QuickJS WebAssembly once; later calls reuse the compiled module. */
-export function compileQuickJs(): Promise<void> {
-  return compile().then(() => undefined);
+/** Compiles the QuickJS WebAssembly once; later calls reuse the compiled module (undefined: let emscripten load it). */
+export function compileQuickJs(): Promise<WasmModule | undefined> {
+  return compile();
+}
+
+/** Uses a module compiled elsewhere (the host thread sends one to each worker). */
+export function useCompiledQuickJs(module: WasmModule | undefined): void {
+  if (module !== undefined) compiledModule = Promise.resolve(module);
 }
 
 async function createInstance(pages: number): Promise<QuickJsInstance> {

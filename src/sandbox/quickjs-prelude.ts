@@ -13,7 +13,8 @@ export const QUICKJS_PRELUDE = `(function (hostLog, hostCall, capabilitiesText) 
     if (value instanceof Error) return String(value.name) + ': ' + String(value.message);
     try { const text = stringify(value); return text === undefined ? String(value) : text; } catch (error) { return String(value); }
   };
-  const logger = (level) => function (...args) { hostLog(level, args.map(format).join(' ')); };
+  // Clipped inside the sandbox, so a huge line is never copied out; the host clips at 4096 and marks it.
+  const logger = (level) => function (...args) { hostLog(level, args.map(format).join(' ').slice(0, 4097)); };
   const console = { log: logger('log'), info: logger('info'), warn: logger('warn'), error: logger('error'), debug: logger('debug') };
   globalThis.console = Object.freeze(console);
   const capabilities = parse(capabilitiesText);
@@ -35,12 +36,14 @@ export const QUICKJS_PRELUDE = `(function (hostLog, hostCall, capabilitiesText) 
   if (typeof hostCall === 'function' && capabilities.files.includes('write')) {
     ctx.writeFile = async function writeFile(path, content) { return call('writeFile', { path: String(path), content: String(content) }); };
   }
+  // Clipped here, so a megabyte-long message is never copied out of the sandbox.
+  const clip = (text) => (text.length > 2000 ? text.slice(0, 2000) + '...' : text);
   const describe = (error) => {
     try {
       if (typeof error === 'object' && error !== null && 'message' in error) {
-        return stringify({ name: String(error.name), message: String(error.message) });
+        return stringify({ name: clip(String(error.name)), message: clip(String(error.message)) });
       }
-      return stringify({ name: 'thrown value', message: String(error) });
+      return stringify({ name: 'thrown value', message: clip(String(error)) });
     } catch (failure) {
       return '{"name":"unknown","message":"a value that cannot be described was thrown"}';
     }

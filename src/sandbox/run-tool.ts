@@ -1,6 +1,6 @@
 import type { JsonValue } from '../core/json.ts';
 import { isLamarckError } from '../core/errors.ts';
-import { runInQuickJs, type SandboxErrorCode } from './quickjs-sandbox.ts';
+import { runInQuickJs, type QuickJsPool, type SandboxErrorCode } from './quickjs-sandbox.ts';
 import { checkToolInput, formatSchemaIssues, loadTool, type LoadedTool } from './tool-manifest.ts';
 import type { FileAccess } from './tool-files.ts';
 import { effectiveHosts } from './tool-network.ts';
@@ -25,6 +25,8 @@ export interface RunToolOptions {
   /** Replaces the host's fetch for `ctx.fetch` (tests, proxies). */
   fetch?: typeof fetch;
   signal?: AbortSignal;
+  /** The sandbox pool to run in; the process's shared pool by default. */
+  pool?: QuickJsPool;
 }
 
 export type ToolErrorCode = SandboxErrorCode | 'invalid-input' | 'tool-not-found' | 'tool-invalid-manifest';
@@ -66,6 +68,7 @@ export async function runTool(tool: string | LoadedTool, input: unknown, options
     network: { hosts, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) },
     ...fileAccess(loaded.manifest.capabilities.files, options.granted?.files),
     ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...(options.pool === undefined ? {} : { pool: options.pool }),
   });
   return { ...outcome, durationMs: Math.round((performance.now() - started) * 100) / 100 };
 }

@@ -19,6 +19,11 @@ export class ToolLogCollector {
     this.bytes += line.length;
   }
 
+  /** Lines dropped before they reached this collector (a sandbox worker stops forwarding past the cap). */
+  addDropped(count: number): void {
+    this.dropped += count;
+  }
+
   lines(): string[] {
     return this.dropped === 0 ? [...this.entries] : [...this.entries, `[... ${this.dropped} more log lines dropped]`];
   }

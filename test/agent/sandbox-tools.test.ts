@@ -118,7 +118,7 @@ describe('sandboxed tools', () => {
       model,
       store,
       toolDirectories: [toolsDirectory],
-      limits: { sandboxTimeoutMs: 300, sandboxMemoryBytes: 16 * 1024 * 1024, toolsPerStep: 20 },
+      limits: { sandboxTimeoutMs: 2000, sandboxMemoryBytes: 16 * 1024 * 1024, toolsPerStep: 20 },
       onEvent: (event) => events.push(event),
     }).result;
     model.verify();

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectSandboxStillWorks, hostileLimits, runInline, startLocalServer, type LocalServer } from './tool-fixtures.ts';
+import { expectSandboxStillWorks, hostileLimits, ordinaryLimits, runInline, startLocalServer, type LocalServer } from './tool-fixtures.ts';
 
 /**
  * Hostile tool code against the QuickJS sandbox. Every attempt must end as an error result
@@ -71,7 +71,7 @@ describe('network', () => {
     const result = await runInline(
       `export default async (input, ctx) => (await ctx.fetch(${JSON.stringify(server.origin)})).body;`,
       null,
-      hostileLimits,
+      ordinaryLimits,
       { capabilities: { network: ['127.0.0.1'] } },
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'tool-threw', message: expect.stringContaining('not a function') } });
@@ -82,7 +82,7 @@ describe('network', () => {
     const result = await runInline(
       `export default async (input, ctx) => (await ctx.fetch(${JSON.stringify(server.origin)})).body;`,
       null,
-      { ...hostileLimits, granted: { network: ['127.0.0.1'] } },
+      { ...ordinaryLimits, granted: { network: ['127.0.0.1'] } },
       { capabilities: { network: ['api.example.com'] } },
     );
     expect(result.ok).toBe(false);
@@ -93,7 +93,7 @@ describe('network', () => {
     const result = await runInline(
       `export default async (input, ctx) => (await ctx.fetch('http://localhost:${server.port}/')).body;`,
       null,
-      { ...hostileLimits, granted: { network: ['api.example.com'] } },
+      { ...ordinaryLimits, granted: { network: ['api.example.com'] } },
       { capabilities: { network: ['api.example.com'] } },
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'capability-denied', message: expect.stringContaining('not granted') } });
@@ -104,7 +104,7 @@ describe('network', () => {
     const result = await runInline(
       `export default async (input, ctx) => (await ctx.fetch('file://${secretFile}')).body;`,
       null,
-      { ...hostileLimits, granted: { network: ['127.0.0.1'] } },
+      { ...ordinaryLimits, granted: { network: ['127.0.0.1'] } },
       { capabilities: { network: ['127.0.0.1'] } },
     );
     expect(result).toMatchObject({ ok: false, error: { code: 'capability-denied' } });
@@ -190,27 +190,27 @@ describe('prototype pollution', () => {
 
 describe('time limit', () => {
   it('stops an infinite loop', async () => {
-    const result = await runInline(`export default () => { while (true) {} };`);
+    const result = await runInline(`export default () => { while (true) {} };`, null, hostileLimits);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 
   it('stops a busy async loop of awaited promises', async () => {
-    const result = await runInline(`export default async () => { let n = 0; while (true) { await null; n += 1; } };`);
+    const result = await runInline(`export default async () => { let n = 0; while (true) { await null; n += 1; } };`, null, hostileLimits);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 
   it('stops an endless chain of promise jobs', async () => {
-    const result = await runInline(`export default () => new Promise(() => { const spin = () => { Promise.resolve().then(spin); }; spin(); });`);
+    const result = await runInline(`export default () => new Promise(() => { const spin = () => { Promise.resolve().then(spin); }; spin(); });`, null, hostileLimits);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 
   it('stops an infinite loop at module top level', async () => {
-    const result = await runInline(`for (;;) {}\nexport default () => 1;`);
+    const result = await runInline(`for (;;) {}\nexport default () => 1;`, null, hostileLimits);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 
   it('stops a loop hidden in a toJSON of the result', async () => {
-    const result = await runInline(`export default () => ({ toJSON() { for (;;) {} } });`);
+    const result = await runInline(`export default () => ({ toJSON() { for (;;) {} } });`, null, hostileLimits);
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
   });
 });
@@ -229,6 +229,24 @@ describe('memory limit', () => {
   it('stops many materialised strings', async () => {
     const result = await runInline(`export default () => { const keep = []; for (let i = 0; ; i++) keep.push(String(i).repeat(100000)); };`);
     expect(result).toMatchObject({ ok: false, error: { code: 'memory-limit' } });
+  });
+
+  it('stops a promise chain that keeps growing', async () => {
+    // Out of memory inside a promise job, QuickJS has no room left to build the error: it used to
+    // arrive as "tool-threw: thrown value: null".
+    const result = await runInline(`export default async () => { let p = Promise.resolve([]); for (;;) { p = p.then((a) => { a.push('x'.repeat(1000) + a.length); return a; }); } };`);
+    expect(result).toMatchObject({ ok: false, error: { code: 'memory-limit' } });
+  });
+
+  it('stops async recursion that keeps growing', async () => {
+    const result = await runInline(`export default async () => { const dive = async (n) => { await null; return [n, await dive(n + 1)]; }; return dive(0); };`);
+    expect(result).toMatchObject({ ok: false, error: { code: 'memory-limit' } });
+  });
+
+  it('does not copy a huge error message out of the sandbox', async () => {
+    const result = await runInline(`export default () => { throw new Error('x'.repeat(8 * 1024 * 1024)); };`, null, { ...ordinaryLimits, memoryLimitBytes: 64 * 1024 * 1024 });
+    expect(result).toMatchObject({ ok: false, error: { code: 'tool-threw' } });
+    expect(JSON.stringify(result).length).toBeLessThan(10_000);
   });
 
   it('stops a single giant typed array', async () => {
@@ -250,7 +268,7 @@ describe('crashing the host', () => {
 
   it('clamps a raised guest stack limit so deep recursion cannot exhaust the host stack', async () => {
     const result = await runInline(`export default () => { const dive = (n) => [n].map(() => dive(n + 1))[0]; return dive(0); };`, null, {
-      ...hostileLimits,
+      ...ordinaryLimits,
       stackLimitBytes: 8 * 1024 * 1024,
     });
     expect(result).toMatchObject({ ok: false, error: { code: 'stack-overflow' } });

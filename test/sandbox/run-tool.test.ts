@@ -74,7 +74,7 @@ describe('runTool', () => {
       const response = await ctx.fetch('${server.origin}/data', { method: 'POST', body: JSON.stringify({ q: input.q }), headers: { 'content-type': 'application/json' } });
       return { status: response.status, ok: response.ok, data: await response.json(), capabilities: ctx.capabilities };
     };`;
-    const result = await runInline(source, { q: 'x' }, { timeoutMs: 5000, memoryLimitBytes: 16 << 20, granted: { network: ['127.0.0.1'] } }, { capabilities: { network: ['127.0.0.1'] } });
+    const result = await runInline(source, { q: 'x' }, { timeoutMs: 30_000, memoryLimitBytes: 16 << 20, granted: { network: ['127.0.0.1'] } }, { capabilities: { network: ['127.0.0.1'] } });
     expect(result).toMatchObject({
       ok: true,
       output: { status: 200, ok: true, data: { method: 'POST', url: '/data', echoed: '{"q":"x"}' }, capabilities: { network: ['127.0.0.1'] } },
@@ -84,7 +84,7 @@ describe('runTool', () => {
   it('does not follow redirects to hosts that were not granted', async () => {
     const before = server.requests.length;
     const source = `export default async (input, ctx) => { const r = await ctx.fetch('${server.origin}/redirect'); return { status: r.status, location: r.headers.location }; };`;
-    const result = await runInline(source, null, { timeoutMs: 5000, memoryLimitBytes: 16 << 20, granted: { network: [`127.0.0.1:${server.port}`] } }, {
+    const result = await runInline(source, null, { timeoutMs: 30_000, memoryLimitBytes: 16 << 20, granted: { network: [`127.0.0.1:${server.port}`] } }, {
       capabilities: { network: ['127.0.0.1'] },
     });
     expect(result).toMatchObject({ ok: true, output: { status: 302, location: 'http://evil.example/' } });
@@ -93,7 +93,7 @@ describe('runTool', () => {
 
   it('lets the tool catch a denied request and go on', async () => {
     const source = `export default async (input, ctx) => { try { await ctx.fetch('https://other.example/'); return 'fetched'; } catch (error) { return error.name + ': ' + error.message; } };`;
-    const result = await runInline(source, null, { timeoutMs: 2000, memoryLimitBytes: 16 << 20, granted: { network: ['api.example.com'] } }, {
+    const result = await runInline(source, null, { timeoutMs: 30_000, memoryLimitBytes: 16 << 20, granted: { network: ['api.example.com'] } }, {
       capabilities: { network: ['api.example.com'] },
     });
     expect(result).toMatchObject({ ok: true, output: expect.stringMatching(/^CapabilityError: network access to other\.example was not granted/) });
@@ -128,7 +128,7 @@ describe('runTool', () => {
       return new Response('{}');
     };
     const source = `export default async (input, ctx) => { const all = []; for (let n = 0; n < 300; n++) all.push(ctx.fetch('https://a.example/')); await Promise.all(all); return 'done'; };`;
-    const result = await runInline(source, null, { timeoutMs: 2000, memoryLimitBytes: 16 << 20, granted: { network: ['a.example'] }, fetch: counting }, {
+    const result = await runInline(source, null, { timeoutMs: 30_000, memoryLimitBytes: 16 << 20, granted: { network: ['a.example'] }, fetch: counting }, {
       capabilities: { network: ['a.example'] },
     });
     expect(result).toMatchObject({ ok: false, error: { message: expect.stringContaining('at most 16 host calls in flight') } });
@@ -147,7 +147,7 @@ describe('runTool', () => {
         const response = await ctx.fetch('https://a.example/' + input.id);
         return { id: input.id, seen: globalThis.mine, calls, url: (await response.json()).url };
       };`;
-    const options = { timeoutMs: 5000, memoryLimitBytes: 16 << 20, granted: { network: ['a.example'] }, fetch: delayed };
+    const options = { timeoutMs: 30_000, memoryLimitBytes: 16 << 20, granted: { network: ['a.example'] }, fetch: delayed };
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, id) => runInline(source, { id }, options, { capabilities: { network: ['a.example'] } })),
     );

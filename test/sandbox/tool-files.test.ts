@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { expectSandboxStillWorks, hostileLimits, runInline } from './tool-fixtures.ts';
+import { expectSandboxStillWorks, ordinaryLimits, runInline } from './tool-fixtures.ts';
 
 /** The files capability: only inside the granted directory, only what the tool declared and was granted. */
 let base: string;
@@ -32,7 +32,7 @@ const declaresReadWrite = { capabilities: { files: ['read', 'write'] } };
 
 describe('files capability', () => {
   it('reads and lists inside the granted directory', async () => {
-    const granted = { ...hostileLimits, granted: { files: { root } } };
+    const granted = { ...ordinaryLimits, granted: { files: { root } } };
     expect(await runInline(readTool, { path: 'notes/a.txt' }, granted, declaresRead)).toMatchObject({ ok: true, output: 'note A' });
     expect(await runInline(readTool, { path: 'link-in' }, granted, declaresRead)).toMatchObject({ ok: true, output: 'note A' });
     const listed = await runInline(`export default async (input, ctx) => ctx.listFiles();`, null, granted, declaresRead);
@@ -40,17 +40,17 @@ describe('files capability', () => {
   });
 
   it('has no file functions without a grant, even when declared', async () => {
-    const result = await runInline(readTool, { path: 'notes/a.txt' }, hostileLimits, declaresRead);
+    const result = await runInline(readTool, { path: 'notes/a.txt' }, ordinaryLimits, declaresRead);
     expect(result).toMatchObject({ ok: false, error: { code: 'tool-threw', message: expect.stringContaining('not a function') } });
   });
 
   it('has no file functions when granted but not declared', async () => {
-    const result = await runInline(readTool, { path: 'notes/a.txt' }, { ...hostileLimits, granted: { files: { root } } });
+    const result = await runInline(readTool, { path: 'notes/a.txt' }, { ...ordinaryLimits, granted: { files: { root } } });
     expect(result).toMatchObject({ ok: false, error: { code: 'tool-threw' } });
   });
 
   it('refuses paths that climb out of the root', async () => {
-    const granted = { ...hostileLimits, granted: { files: { root } } };
+    const granted = { ...ordinaryLimits, granted: { files: { root } } };
     for (const escape of ['../outside/secret.txt', path.join(outside, 'secret.txt'), 'notes/../../outside/secret.txt']) {
       const result = await runInline(readTool, { path: escape }, granted, declaresRead);
       expect(result).toMatchObject({ ok: false, error: { code: 'capability-denied' } });
@@ -59,22 +59,22 @@ describe('files capability', () => {
   });
 
   it('refuses symbolic links that lead outside the root', async () => {
-    const result = await runInline(readTool, { path: 'link-out' }, { ...hostileLimits, granted: { files: { root } } }, declaresRead);
+    const result = await runInline(readTool, { path: 'link-out' }, { ...ordinaryLimits, granted: { files: { root } } }, declaresRead);
     expect(result).toMatchObject({ ok: false, error: { code: 'capability-denied' } });
     expect(JSON.stringify(result)).not.toContain('OUTSIDE-SECRET');
   });
 
   it('writes only with a write grant and a write declaration', async () => {
-    const readOnly = await runInline(writeTool, { path: 'new.txt', content: 'x' }, { ...hostileLimits, granted: { files: { root } } }, declaresReadWrite);
+    const readOnly = await runInline(writeTool, { path: 'new.txt', content: 'x' }, { ...ordinaryLimits, granted: { files: { root } } }, declaresReadWrite);
     expect(readOnly).toMatchObject({ ok: false, error: { code: 'tool-threw' } });
     expect(existsSync(path.join(root, 'new.txt'))).toBe(false);
-    const writable = await runInline(writeTool, { path: 'out/new.txt', content: 'hello' }, { ...hostileLimits, granted: { files: { root, write: true } } }, declaresReadWrite);
+    const writable = await runInline(writeTool, { path: 'out/new.txt', content: 'hello' }, { ...ordinaryLimits, granted: { files: { root, write: true } } }, declaresReadWrite);
     expect(writable).toMatchObject({ ok: true, output: 'written' });
     expect(readFileSync(path.join(root, 'out', 'new.txt'), 'utf8')).toBe('hello');
   });
 
   it('refuses writing through a dangling link or out of the root', async () => {
-    const granted = { ...hostileLimits, granted: { files: { root, write: true } } };
+    const granted = { ...ordinaryLimits, granted: { files: { root, write: true } } };
     const viaLink = await runInline(writeTool, { path: 'dangling', content: 'pwned' }, granted, declaresReadWrite);
     expect(viaLink).toMatchObject({ ok: false, error: { code: 'capability-denied' } });
     expect(existsSync(path.join(outside, 'not-yet.txt'))).toBe(false);

@@ -1,0 +1,199 @@
+import type { JsonValue } from '../core/json.ts';
+import { HostCalls } from './quickjs-host-calls.ts';
+import type { HostToWorker, QuickJsOutcome, SandboxFailure, WorkerResult, WorkerToHost } from './quickjs-protocol.ts';
+import type { FileAccess } from './tool-files.ts';
+import { ToolLogCollector } from './tool-log-collector.ts';
+import type { NetworkAccess } from './tool-network.ts';
+
+/**
+ * The host side of one piece of work for a sandbox worker: a tool call (`RunJob`) or a warm-up
+ * (`WarmUpJob`). The pool decides when and where it runs; the job turns what was recorded about
+ * its end (the worker's result, the pool killing the worker and why, the worker dying and its
+ * error) into an outcome. No outcome is decided by which timer fired first.
+ */
+export interface CallOptions {
+  timeoutMs: number;
+  memoryLimitBytes: number;
+  /** Guest stack; clamped to a size the worker's own stack always outlasts. */
+  stackLimitBytes?: number;
+  /** Omitted or with no hosts: the tool has no `ctx.fetch`. */
+  network?: NetworkAccess;
+  /** Omitted: no `ctx.readFile` / `ctx.writeFile`. */
+  files?: FileAccess;
+  maxOutputBytes?: number;
+  signal?: AbortSignal;
+  filename?: string;
+}
+
+export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 1024 * 1024;
+
+/** How a job ended, as the pool observed it. */
+export type JobEnding =
+  | { kind: 'result'; result: WorkerResult; droppedLogLines: number }
+  /**
+   * The pool won the compare-and-swap and terminated the worker: at the deadline, after an abort
+   * the guest ignored, or because the worker never started the job.
+   */
+  | { kind: 'killed'; reason: 'deadline' | 'abort' | 'no-start' }
+  | { kind: 'worker-died'; error: unknown; exitCode: number | undefined }
+  | { kind: 'closed' };
+
+export interface PoolJob {
+  readonly id: number;
+  /** Time the worker has once it started the job; the pool terminates it this long (plus a grace) after the start. */
+  readonly timeoutMs: number;
+  readonly memoryLimitBytes: number;
+  readonly signal: AbortSignal | undefined;
+  request(): HostToWorker;
+  /** Log lines and host calls; `reply` reaches the worker only while it still runs this job. */
+  onWorkerMessage(message: WorkerToHost, reply: (message: HostToWorker) => void): void;
+  finish(ending: JobEnding): void;
+}
+
+export class RunJob implements PoolJob {
+  readonly id: number;
+  readonly timeoutMs: number;
+  readonly memoryLimitBytes: number;
+  readonly signal: AbortSignal | undefined;
+  readonly outcome: Promise<QuickJsOutcome>;
+  private readonly source: string;
+  private readonly inputJson: string;
+  private readonly options: CallOptions;
+  private readonly started: number;
+  private readonly logs = new ToolLogCollector();
+  private readonly hostCalls: HostCalls;
+  private resolve: (outcome: QuickJsOutcome) => void = () => undefined;
+  private settled = false;
+
+  constructor(id: number, source: string, input: JsonValue, options: CallOptions, started: number) {
+    this.id = id;
+    this.source = source;
+    this.inputJson = JSON.stringify(input);
+    this.options = options;
+    this.timeoutMs = options.timeoutMs;
+    this.memoryLimitBytes = options.memoryLimitBytes;
+    this.signal = options.signal;
+    this.started = started;
+    this.hostCalls = new HostCalls(options.network, options.files);
+    this.outcome = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  request(): HostToWorker {
+    const files = this.options.files;
+    return {
+      type: 'run',
+      callId: this.id,
+      source: this.source,
+      inputJson: this.inputJson,
+      filename: this.options.filename ?? 'index.js',
+      limits: {
+        // Replaced by the worker with its own clock when it starts the call; see the worker.
+        deadlineAt: 0,
+        timeoutMs: this.options.timeoutMs,
+        memoryLimitBytes: this.options.memoryLimitBytes,
+        stackLimitBytes: this.options.stackLimitBytes,
+        maxOutputBytes: this.options.maxOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT_BYTES,
+      },
+      capabilities: {
+        network: [...(this.options.network?.hosts ?? [])],
+        files: files === undefined ? [] : [...(files.read ? (['read'] as const) : []), ...(files.write ? (['write'] as const) : [])],
+      },
+    };
+  }
+
+  onWorkerMessage(message: WorkerToHost, reply: (message: HostToWorker) => void): void {
+    if (message.type === 'log') {
+      this.logs.add(message.level, message.message);
+    } else if (message.type === 'host-call') {
+      void this.hostCalls.perform(message.operation, message.requestText).then((answer) => {
+        if (!this.settled) reply({ type: 'host-reply', callId: this.id, requestId: message.requestId, ...answer });
+      });
+    }
+  }
+
+  finish(ending: JobEnding): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.hostCalls.stop();
+    if (ending.kind === 'result') this.logs.addDropped(ending.droppedLogLines);
+    const result = this.resultOf(ending);
+    const durationMs = Math.round((performance.now() - this.started) * 100) / 100;
+    const logs = this.logs.lines();
+    this.resolve(result.ok ? { ok: true, output: result.output, logs, durationMs } : { ok: false, error: result.error, logs, durationMs });
+  }
+
+  private resultOf(ending: JobEnding): { ok: true; output: JsonValue } | { ok: false; error: SandboxFailure } {
+    switch (ending.kind) {
+      case 'result':
+        if (!ending.result.ok) return ending.result;
+        return parseOutput(ending.result.outputJson);
+      case 'killed':
+        if (ending.reason === 'abort') return { ok: false, error: { code: 'aborted', message: 'the tool call was aborted' } };
+        if (ending.reason === 'no-start') return { ok: false, error: { code: 'sandbox-fault', message: 'the sandbox thread did not start the tool call' } };
+        return {
+          ok: false,
+          error: {
+            code: 'timeout',
+            message: `the tool ran past its ${this.timeoutMs} ms time limit and was stopped from outside the interpreter (it was inside one long built-in call)`,
+          },
+        };
+      case 'worker-died':
+        return { ok: false, error: workerDeathFailure(ending.error, ending.exitCode, this.memoryLimitBytes) };
+      case 'closed':
+        return { ok: false, error: { code: 'aborted', message: 'the sandbox was closed before the tool call finished' } };
+    }
+  }
+}
+
+/** Instantiates QuickJS in a worker and runs a small tool there once; its outcome only says whether that worked. */
+export class WarmUpJob implements PoolJob {
+  readonly id: number;
+  readonly timeoutMs = 10_000;
+  readonly memoryLimitBytes: number;
+  readonly signal = undefined;
+  readonly done: Promise<boolean>;
+  private resolve: (ok: boolean) => void = () => undefined;
+
+  constructor(id: number, memoryLimitBytes: number) {
+    this.id = id;
+    this.memoryLimitBytes = memoryLimitBytes;
+    this.done = new Promise((resolve) => {
+      this.resolve = resolve;
+    });
+  }
+
+  request(): HostToWorker {
+    return { type: 'warm-up', callId: this.id, memoryLimitBytes: this.memoryLimitBytes };
+  }
+
+  onWorkerMessage(): void {}
+
+  finish(ending: JobEnding): void {
+    this.resolve(ending.kind === 'result' && ending.result.ok);
+  }
+}
+
+/** Own `__proto__` keys are harmless to JSON.parse but not to a later Object.assign; they are dropped. */
+function parseOutput(outputJson: string | null): { ok: true; output: JsonValue } | { ok: false; error: SandboxFailure } {
+  if (outputJson === null) return { ok: true, output: null };
+  try {
+    return { ok: true, output: JSON.parse(outputJson, (key, item: unknown) => (key === '__proto__' ? undefined : item)) as JsonValue };
+  } catch (error) {
+    return { ok: false, error: { code: 'sandbox-fault', message: `the sandbox returned unreadable JSON: ${error instanceof Error ? error.message : String(error)}` } };
+  }
+}
+
+/**
+ * A worker that died on its own. Node ends a worker whose heap outgrows its `resourceLimits` with
+ * ERR_WORKER_OUT_OF_MEMORY: the tool's data (a huge result or request) filled the thread's heap.
+ */
+function workerDeathFailure(error: unknown, exitCode: number | undefined, memoryLimitBytes: number): SandboxFailure {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+  if (code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return { code: 'memory-limit', message: `the tool's data outgrew the heap of its sandbox thread (its memory limit is ${Math.round(memoryLimitBytes / 1024 / 1024)} MiB)` };
+  }
+  const reason = error instanceof Error ? error.message : exitCode === undefined ? 'no reason given' : `exit code ${exitCode}`;
+  return { code: 'sandbox-fault', message: `the sandbox thread stopped unexpectedly: ${reason}` };
+}
