@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    setupFiles: ['test/support/close-sandbox-pool.ts'],
     // Sandboxed evaluators and local HTTP servers make some tests slow on 2 cores; none should take a minute.
     testTimeout: 60_000,
     hookTimeout: 60_000,

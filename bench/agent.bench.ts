@@ -9,7 +9,7 @@ import { ToolRegistry } from '../src/agent/tool-registry.ts';
 import type { AgentTool } from '../src/agent/types.ts';
 import { createSandboxTools } from '../src/agent/tools/sandbox-tools.ts';
 import type { GenerateTextRequest, GenerateTextResult, LanguageModelClient } from '../src/model/types.ts';
-import { clearInstancePool } from '../src/sandbox/quickjs-instance-pool.ts';
+import { closeQuickJsPool } from '../src/sandbox/quickjs-sandbox.ts';
 import { createMemoryStore } from '../src/testing/index.ts';
 import { median, percentile, round, timeRuns } from './stats.ts';
 
@@ -104,10 +104,10 @@ async function sandboxCalls(quick: boolean): Promise<Record<string, unknown>> {
   await call();
   const firstCallMs = performance.now() - firstStarted;
   const warm = await timeRuns(quick ? 50 : 200, call, 5);
-  // Cold: a fresh WebAssembly instance for every call (the pool emptied before each).
+  // Cold: a fresh sandbox worker and WebAssembly instance for every call (the pool closed before each).
   const cold: number[] = [];
   for (let index = 0; index < (quick ? 10 : 30); index += 1) {
-    clearInstancePool();
+    await closeQuickJsPool();
     const started = performance.now();
     await call();
     cold.push(performance.now() - started);

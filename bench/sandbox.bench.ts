@@ -3,6 +3,18 @@
  * process (target <= 50 ms), the creation of one more QuickJS WASM instance, and the process
  * runner's spawn overhead for `true` and `python3 -c pass` next to a bare spawn.
  *
+ * The QuickJS worker pool:
+ * - `hostTimerLag`: the host's event-loop delay (`monitorEventLoopDelay`, p50/p99/max) while four
+ *   tools busy-loop in the pool for 2 s, next to the same measure with nothing running (on a shared
+ *   machine the idle figure is not zero). Target: p99 under 50 ms while the tools spin.
+ * - `indexOfStop`: `'a'.repeat(2n).indexOf('a'.repeat(n) + 'b')` with n = 4M under a 500 ms limit,
+ *   one long built-in call that QuickJS's interrupt handler never sees: its outcome and how long the
+ *   call took before the pool terminated its worker.
+ * - `memoryBound`: twelve calls at once with a 256 MiB limit, each filling 200 MiB: how many ran
+ *   at once, the budget, and the host process's peak RSS (sampled every 20 ms) above its start.
+ * - `workerRssMiB`: what one more warm idle worker adds to the process's RSS (the pool reserves
+ *   its estimate of this beside each call's memory).
+ *
  * Cold starts run in fresh child processes (`process.execPath` on a small script; the median over
  * the processes), each timing, after the sandbox modules are imported:
  * - `noWarmUp`: the first call with nothing done before it (compiling and instantiating QuickJS,
@@ -25,11 +37,15 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseToolManifest, type LoadedTool } from '../src/sandbox/tool-manifest.ts';
 import { runTool } from '../src/sandbox/run-tool.ts';
 import { runProcess } from '../src/sandbox/run-process.ts';
 import { acquireInstance, releaseInstance } from '../src/sandbox/quickjs-instance-pool.ts';
+import { QuickJsPool, closeQuickJsPool, runInQuickJs, warmUpQuickJs } from '../src/sandbox/quickjs-sandbox.ts';
 import { median, percentile, round, timeRuns } from './stats.ts';
+
+const MiB = 1024 * 1024;
 
 const tool: LoadedTool = {
   directory: '(bench)',
@@ -72,6 +88,12 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     releaseInstance(instance);
   }, 2);
 
+  await closeQuickJsPool();
+  const hostTimerLag = await measureHostTimerLag();
+  const indexOfStop = await measureIndexOfStop();
+  const memoryBound = await measureMemoryBound(quick ? 6 : 12);
+  const workerRssMiB = await measureWorkerRss();
+
   const runnerTrue = await timeRuns(spawns, () => runProcess({ command: ['true'], timeoutMs: 10_000 }), 2);
   const bareTrue = await timeRuns(spawns, () => bareSpawn('true'), 2);
   const runnerPython = await timeRuns(spawns, () => runProcess({ command: ['python3', '-c', 'pass'], timeoutMs: 10_000, memoryLimitMb: 256 }), 2);
@@ -89,6 +111,10 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       agentFirstToolCall,
       newInstanceMedianMs: round(median(instanceCreation), 2),
     },
+    hostTimerLag,
+    indexOfStop,
+    memoryBound,
+    workerRssMiB,
     processRunner: {
       spawns,
       trueMedianMs: round(median(runnerTrue), 2),
@@ -217,6 +243,91 @@ async function measureAgentFirstToolCall(count: number, modelDelayMs: number, wa
     firstToolCallMaxMs: round(Math.max(...toolMs), 2),
     wholeRunMedianMs: round(median(runMs), 2),
   };
+}
+
+/** The host's event-loop delay, with nothing running and then while four tools spin in the pool. */
+async function measureHostTimerLag(): Promise<Record<string, unknown>> {
+  const pool = new QuickJsPool({ maxWorkers: 4 });
+  try {
+    const spin = (): Promise<unknown> => runInQuickJs('export default () => { for (;;) {} };', null, { timeoutMs: 2000, memoryLimitBytes: 16 * MiB, pool });
+    // Start the four workers first, so the figures are about spinning tools, not thread start-up.
+    await Promise.all(Array.from({ length: 4 }, () => runInQuickJs('export default () => 1;', null, { timeoutMs: 30_000, memoryLimitBytes: 16 * MiB, pool })));
+    const idle = await loopDelayDuring(() => new Promise((resolve) => setTimeout(resolve, 2000)));
+    const spinning = await loopDelayDuring(() => Promise.all([spin(), spin(), spin(), spin()]));
+    return { toolsSpinning: 4, toolRunMs: 2000, targetP99Ms: 50, idle, spinning, workersKilled: pool.stats().workersKilled };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function loopDelayDuring(work: () => Promise<unknown>): Promise<Record<string, number>> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  await work();
+  // One more sampling interval, so a delay that lasted until the very end is recorded too.
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  histogram.disable();
+  const ms = (nanoseconds: number): number => round(nanoseconds / 1e6, 2);
+  return { p50Ms: ms(histogram.percentile(50)), p99Ms: ms(histogram.percentile(99)), maxMs: ms(histogram.max) };
+}
+
+async function measureIndexOfStop(): Promise<Record<string, unknown>> {
+  const pool = new QuickJsPool();
+  try {
+    const source = `export default () => { const n = 4_000_000; return 'a'.repeat(2 * n).indexOf('a'.repeat(n) + 'b'); };`;
+    const result = await runInQuickJs(source, null, { timeoutMs: 500, memoryLimitBytes: 64 * MiB, pool });
+    return {
+      n: 4_000_000,
+      limitMs: 500,
+      outcome: result.ok ? 'ok' : result.error.code,
+      message: result.ok ? '' : result.error.message,
+      durationMs: round(result.durationMs, 1),
+      workerTerminated: pool.stats().workersKilled === 1,
+    };
+  } finally {
+    await pool.close();
+  }
+}
+
+async function measureMemoryBound(calls: number): Promise<Record<string, unknown>> {
+  const pool = new QuickJsPool();
+  const memoryLimitBytes = 256 * MiB;
+  const startRss = process.memoryUsage.rss();
+  let peakRss = startRss;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
+  }, 20);
+  try {
+    const source = `export default () => { const block = new Uint8Array(200 * 1024 * 1024); for (let i = 0; i < block.length; i += 4096) block[i] = 1; return block.length; };`;
+    const results = await Promise.all(Array.from({ length: calls }, () => runInQuickJs(source, null, { timeoutMs: 60_000, memoryLimitBytes, pool })));
+    const stats = pool.stats();
+    return {
+      calls,
+      memoryLimitMiB: 256,
+      succeeded: results.filter((result) => result.ok).length,
+      concurrencyCap: pool.concurrencyFor(memoryLimitBytes),
+      peakRunning: stats.peakRunning,
+      peakReservedMiB: round(stats.peakReservedBytes / MiB, 1),
+      peakRssAboveStartMiB: round((peakRss - startRss) / MiB, 1),
+    };
+  } finally {
+    clearInterval(sampler);
+    await pool.close();
+  }
+}
+
+/** RSS added by four warm idle workers, per worker. */
+async function measureWorkerRss(): Promise<number> {
+  const pool = new QuickJsPool({ maxIdleWorkers: 4, maxWorkers: 4 });
+  try {
+    await warmUpQuickJs(16 * MiB, pool);
+    const oneWorker = process.memoryUsage.rss();
+    await Promise.all(Array.from({ length: 4 }, () => runInQuickJs('export default () => 1;', null, { timeoutMs: 30_000, memoryLimitBytes: 16 * MiB, pool })));
+    const workers = pool.stats().workers;
+    return workers > 1 ? round((process.memoryUsage.rss() - oneWorker) / (workers - 1) / MiB, 1) : Number.NaN;
+  } finally {
+    await pool.close();
+  }
 }
 
 function bareSpawn(command: string, args: string[] = []): Promise<void> {

@@ -1,6 +1,7 @@
 import { TimeoutError, toLamarckError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
 import type { ChatMessage, ToolCall } from '../model/types.ts';
+import { toolInputProblem } from './tool-schema-checks.ts';
 import { checkGuardrails, type PredicateEvaluator } from './guardrails.ts';
 import type { Guardrail, AgentKnowledge } from './knowledge.ts';
 import { frameToolOutput } from './prompt.ts';
@@ -11,8 +12,9 @@ import type { TrajectoryRecorder } from './trajectory-recorder.ts';
 import type { AgentEvent, ToolOutput } from './types.ts';
 
 /**
- * Runs the tool calls of one model reply, in order: guardrails first, then the tool with a time
- * limit, then the result framed as data (or stored by reference when large). A tool that throws,
+ * Runs the tool calls of one model reply, in order: the input checked against the tool's schema,
+ * guardrails, then the tool with a time limit, then the result framed as data (or stored by
+ * reference when large). A tool that throws,
  * times out or is blocked becomes an error result the model sees; the run itself goes on.
  */
 export interface ToolExecutionEnvironment {
@@ -62,6 +64,8 @@ async function runOneCall(call: ToolCall, step: number, environment: ToolExecuti
     const content = `unknown tool "${call.name}". Call search_tools to find tools by what they do.`;
     return finishCall(call, step, environment, { content, isError: true }, 0);
   }
+  const invalid = toolInputProblem(tool.inputSchema, call.input);
+  if (invalid !== undefined) return finishCall(call, step, environment, { content: invalid, isError: true }, 0);
   const verdict = await checkGuardrails(environment.guardrails, call.name, call.input, environment.evaluatePredicate);
   if (verdict !== undefined) {
     environment.recorder.step('guardrail-blocked', { step, toolCallId: call.id, name: call.name, guardrail: verdict.guardrail.name, reason: verdict.reason });

@@ -2,6 +2,7 @@ import { Client, StreamableHTTPClientTransport, type Tool } from '@modelcontextp
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { ConfigError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
+import { mcpSchemaValidator } from './tool-schema-checks.ts';
 import type { AgentTool, ToolOutput } from './types.ts';
 
 /**
@@ -69,6 +70,7 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
   const client = new Client(
     { name: 'lamarck-agent', version: '1' },
     {
+      jsonSchemaValidator: mcpSchemaValidator,
       listChanged: {
         tools: {
           debounceMs: 0,

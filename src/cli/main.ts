@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
+import { closeQuickJsPool } from '../sandbox/quickjs-sandbox.ts';
 import { createCliContext } from './context.ts';
 import { registerCommands } from './commands.ts';
 import { formatError, type OutputStreams } from './output.ts';
@@ -34,6 +35,8 @@ export async function main(
     return 1;
   } finally {
     await context.close();
+    // Idle sandbox workers never hold the process, but a command ends with none left running.
+    await closeQuickJsPool();
   }
   return context.exitCode;
 }

@@ -40,6 +40,7 @@ export {
   loadTool,
   parseToolManifest,
   checkToolInput,
+  checkToolOutput,
   toolManifestSchema,
   TOOL_ENTRY_FILE,
   TOOL_MANIFEST_FILE,

@@ -40,6 +40,7 @@ export type JobEnding =
 
 export interface PoolJob {
   readonly id: number;
+  readonly kind: 'run' | 'warm-up';
   /** Time the worker has once it started the job; the pool terminates it this long (plus a grace) after the start. */
   readonly timeoutMs: number;
   readonly memoryLimitBytes: number;
@@ -52,6 +53,7 @@ export interface PoolJob {
 
 export class RunJob implements PoolJob {
   readonly id: number;
+  readonly kind = 'run';
   readonly timeoutMs: number;
   readonly memoryLimitBytes: number;
   readonly signal: AbortSignal | undefined;
@@ -150,6 +152,7 @@ export class RunJob implements PoolJob {
 /** Instantiates QuickJS in a worker and runs a small tool there once; its outcome only says whether that worked. */
 export class WarmUpJob implements PoolJob {
   readonly id: number;
+  readonly kind = 'warm-up';
   readonly timeoutMs = 10_000;
   readonly memoryLimitBytes: number;
   readonly signal = undefined;

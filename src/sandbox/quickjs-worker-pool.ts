@@ -46,6 +46,12 @@ export interface QuickJsPoolOptions {
   workerHeapMb?: number;
   /** The worker script, for hosts that bundle Lamarck and move its files; `quickjs-worker.js` beside this module by default. */
   workerUrl?: URL;
+  /**
+   * How much lower than the host's thread a worker schedules itself (Linux nice steps, 0 to 19).
+   * Default 10: on a busy machine, four spinning tools then delay the host's timers about half as
+   * much (`npm run bench -- sandbox`), and with a core to spare they run at full speed anyway.
+   */
+  workerNiceness?: number;
 }
 
 export interface QuickJsPoolStats {
@@ -91,6 +97,7 @@ export class QuickJsPool {
   private readonly idleTimeoutMs: number;
   private readonly killGraceMs: number;
   private readonly workerHeapMb: number;
+  private readonly workerNiceness: number;
   private readonly workers = new Set<PoolWorker>();
   private readonly idle: PoolWorker[] = [];
   private readonly queue: PoolJob[] = [];
@@ -110,6 +117,7 @@ export class QuickJsPool {
     this.idleTimeoutMs = nonNegative(options.idleTimeoutMs, 30_000, 'idleTimeoutMs');
     this.killGraceMs = nonNegative(options.killGraceMs, 200, 'killGraceMs');
     this.workerHeapMb = Math.ceil(positive(options.workerHeapMb, 64, 'workerHeapMb'));
+    this.workerNiceness = Math.min(19, Math.floor(nonNegative(options.workerNiceness, 10, 'workerNiceness')));
     // Running from the TypeScript sources (tests, a source checkout), the worker is a .ts file too.
     this.workerUrl = options.workerUrl ?? new URL(`./quickjs-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
   }
@@ -190,8 +198,15 @@ export class QuickJsPool {
       const job = this.queue[0]!;
       const reservation = this.reservationFor(job.memoryLimitBytes);
       if (this.running > 0 && this.reservedBytes + reservation > this.budgetBytes) return;
-      const worker = this.takeIdleWorker(job.memoryLimitBytes) ?? (this.workers.size < this.maxWorkers ? this.spawn() : undefined);
-      if (worker === undefined) return;
+      let worker = this.takeIdleWorker(job.memoryLimitBytes);
+      if (worker === undefined) {
+        // A worker still warming up is free in a moment; starting another beside it would only
+        // make both compete for the same cores. Each warming worker is kept for one queued call.
+        const warming = [...this.workers].filter((candidate) => candidate.job?.kind === 'warm-up').length;
+        if (job.kind === 'run' && warming >= this.queue.filter((queued) => queued.kind === 'run').length) return;
+        if (this.workers.size >= this.maxWorkers) return;
+        worker = this.spawn();
+      }
       this.queue.shift();
       this.dispatch(job, worker, reservation);
     }
@@ -211,7 +226,7 @@ export class QuickJsPool {
   private spawn(): PoolWorker {
     const buffer = new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT);
     const thread = new Worker(this.workerUrl, {
-      workerData: { control: buffer },
+      workerData: { control: buffer, niceness: this.workerNiceness },
       // The guest never sees the worker's environment; the worker needs none either.
       env: {},
       resourceLimits: { maxOldGenerationSizeMb: this.workerHeapMb, stackSizeMb: 4 },

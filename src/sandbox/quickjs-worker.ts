@@ -1,3 +1,5 @@
+import { readlinkSync } from 'node:fs';
+import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCall, type SandboxCall } from './quickjs-call.ts';
 import { acquireInstance, compileQuickJs, releaseInstance, useCompiledQuickJs } from './quickjs-instance-pool.ts';
@@ -19,7 +21,9 @@ import {
  */
 const port = parentPort;
 if (port === null) throw new Error('quickjs-worker.ts runs only as a worker thread');
-const control = new Int32Array((workerData as { control: SharedArrayBuffer }).control);
+const settings = workerData as { control: SharedArrayBuffer; niceness: number };
+const control = new Int32Array(settings.control);
+lowerThreadPriority(settings.niceness);
 /** The guest's console lines forwarded per call; the host's collector keeps at most 200 of them. */
 const MAX_FORWARDED_LOG_LINES = 201;
 /**
@@ -133,6 +137,21 @@ function finish(callId: number, result: WorkerResult, droppedLogLines: number): 
   // Lost the race to the host's deadline: the host is terminating this thread and reported the call.
   if (Atomics.compareExchange(control, CONTROL_STATE, STATE_RUNNING, STATE_DONE) !== STATE_RUNNING) return;
   post({ type: 'done', callId, result, droppedLogLines });
+}
+
+/**
+ * A spinning tool should cost the host a share of a core, not its event loop's timeliness: the
+ * worker thread gives itself a higher nice value than the host's thread. Linux only (elsewhere a
+ * thread's priority cannot be named), and best effort: without the right, the thread runs as is.
+ */
+function lowerThreadPriority(niceness: number): void {
+  if (process.platform !== 'linux' || niceness <= 0) return;
+  try {
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
+    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, Math.min(19, os.getPriority(threadId) + niceness));
+  } catch {
+    // No /proc, or not allowed: run at the host's priority.
+  }
 }
 
 function post(message: WorkerToHost): void {

@@ -1,14 +1,15 @@
 import type { JsonValue } from '../core/json.ts';
 import { isLamarckError } from '../core/errors.ts';
 import { runInQuickJs, type QuickJsPool, type SandboxErrorCode } from './quickjs-sandbox.ts';
-import { checkToolInput, formatSchemaIssues, loadTool, type LoadedTool } from './tool-manifest.ts';
+import { checkToolInput, checkToolOutput, formatSchemaIssues, loadTool, type LoadedTool } from './tool-manifest.ts';
 import type { FileAccess } from './tool-files.ts';
 import { effectiveHosts } from './tool-network.ts';
 
 /**
  * Runs a synthesized tool once: load it (when given a directory), check the input against the
- * tool's JSON Schema, then run its code in the QuickJS sandbox with the capabilities the tool
- * declared AND the user granted. Never throws for anything the tool or its input does.
+ * tool's input schema, run its code in the QuickJS sandbox with the capabilities the tool declared
+ * AND the user granted, then check the result against its output schema, if it has one. Never
+ * throws for anything the tool, its manifest or its input does.
  */
 export interface ToolGrants {
   /** Hosts the user allows tools to reach (`api.example.com`, `*.example.com`, `127.0.0.1:8080`). */
@@ -29,7 +30,7 @@ export interface RunToolOptions {
   pool?: QuickJsPool;
 }
 
-export type ToolErrorCode = SandboxErrorCode | 'invalid-input' | 'tool-not-found' | 'tool-invalid-manifest';
+export type ToolErrorCode = SandboxErrorCode | 'invalid-input' | 'invalid-output' | 'tool-not-found' | 'tool-invalid-manifest';
 
 export type ToolResult =
   | { ok: true; output: JsonValue; logs: string[]; durationMs: number }
@@ -57,7 +58,13 @@ export async function runTool(tool: string | LoadedTool, input: unknown, options
 
   const jsonInput = toJsonValue(input);
   if (jsonInput === undefined) return fail('invalid-input', 'input: expected a JSON value (no functions, BigInts, cycles or undefined)');
-  const issues = checkToolInput(loaded.manifest, jsonInput);
+  let issues;
+  try {
+    issues = checkToolInput(loaded.manifest, jsonInput);
+  } catch (error) {
+    // A stored or proposed manifest whose schema does not compile: the tool's fault, told plainly.
+    return fail('tool-invalid-manifest', error instanceof Error ? error.message : String(error));
+  }
   if (issues.length > 0) return fail('invalid-input', formatSchemaIssues(issues));
 
   const hosts = effectiveHosts(loaded.manifest.capabilities.network, options.granted?.network ?? []);
@@ -70,7 +77,16 @@ export async function runTool(tool: string | LoadedTool, input: unknown, options
     ...(options.signal === undefined ? {} : { signal: options.signal }),
     ...(options.pool === undefined ? {} : { pool: options.pool }),
   });
-  return { ...outcome, durationMs: Math.round((performance.now() - started) * 100) / 100 };
+  const durationMs = Math.round((performance.now() - started) * 100) / 100;
+  if (!outcome.ok) return { ...outcome, durationMs };
+  let outputIssues;
+  try {
+    outputIssues = checkToolOutput(loaded.manifest, outcome.output);
+  } catch (error) {
+    return { ok: false, error: { code: 'tool-invalid-manifest', message: error instanceof Error ? error.message : String(error) }, logs: outcome.logs, durationMs };
+  }
+  if (outputIssues.length > 0) return { ok: false, error: { code: 'invalid-output', message: formatSchemaIssues(outputIssues) }, logs: outcome.logs, durationMs };
+  return { ...outcome, durationMs };
 }
 
 /** Files too are the intersection: declared `read`/`write` AND a granted directory (with `write` for writing). */

@@ -6,8 +6,9 @@ import { checkJsonSchema, checkSchemaShape, formatSchemaIssues, type SchemaIssue
 
 /**
  * A synthesized tool: a directory with `tool.json` (name, description, the JSON Schema of its
- * input, the capabilities it asks for) and `index.js` (an ES module whose default export is
- * `async (input, ctx) => result`). Declaring a capability grants nothing; the user grants.
+ * input and optionally of its output, the capabilities it asks for) and `index.js` (an ES module
+ * whose default export is `async (input, ctx) => result`). Declaring a capability grants nothing;
+ * the user grants. Both schemas are full JSON Schema (draft 2020-12 unless `$schema` says otherwise).
  */
 export const TOOL_MANIFEST_FILE = 'tool.json';
 export const TOOL_ENTRY_FILE = 'index.js';
@@ -31,6 +32,8 @@ export const toolManifestSchema = z.object({
   name: z.string().regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/, { message: 'expected 1-64 letters, digits, - or _, starting with a letter' }),
   description: z.string().trim().min(1, { message: 'must not be empty' }).max(1024),
   inputSchema: z.record(z.string(), z.unknown()).default({}),
+  /** Absent: any JSON result is accepted. */
+  outputSchema: z.record(z.string(), z.unknown()).optional(),
   capabilities: toolCapabilitiesSchema.default({ network: [], files: [] }),
   version: z.string().optional(),
 });
@@ -53,7 +56,10 @@ export function parseToolManifest(value: unknown, source = TOOL_MANIFEST_FILE): 
     const field = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
     throw new ConfigError(field, issue.message, { source });
   }
-  const shapeIssues = checkSchemaShape(parsed.data.inputSchema);
+  const shapeIssues = [
+    ...checkSchemaShape(parsed.data.inputSchema, 'inputSchema'),
+    ...(parsed.data.outputSchema === undefined ? [] : checkSchemaShape(parsed.data.outputSchema, 'outputSchema')),
+  ];
   if (shapeIssues.length > 0) {
     const first = shapeIssues[0]!;
     throw new ConfigError(first.path, first.message, { source });
@@ -84,9 +90,18 @@ export async function loadTool(directory: string): Promise<LoadedTool> {
   return { directory, manifest, source };
 }
 
-/** Checks a tool input against the tool's JSON Schema; an empty list means it is valid. */
+/**
+ * Checks a tool input against the tool's input schema; an empty list means it is valid. A schema
+ * that is itself invalid (a manifest that was never parsed by `parseToolManifest`, such as a stored
+ * or proposed one) throws a ConfigError naming the schema's field.
+ */
 export function checkToolInput(manifest: ToolManifest, input: unknown): SchemaIssue[] {
-  return checkJsonSchema(manifest.inputSchema, input, 'input');
+  return checkJsonSchema(manifest.inputSchema, input, 'input', 'inputSchema');
+}
+
+/** Checks a tool's result against its output schema, when it declares one. */
+export function checkToolOutput(manifest: ToolManifest, output: unknown): SchemaIssue[] {
+  return manifest.outputSchema === undefined ? [] : checkJsonSchema(manifest.outputSchema, output, 'output', 'outputSchema');
 }
 
 export { formatSchemaIssues };

@@ -34,7 +34,10 @@ async function maxTimerLag<T>(work: () => Promise<T>): Promise<{ value: T; maxLa
     expected = now + 10;
   }, 10);
   try {
-    return { value: await work(), maxLagMs };
+    const value = await work();
+    // The tick due now counts too: a loop held until the very end shows its delay only here.
+    maxLagMs = Math.max(maxLagMs, performance.now() - expected);
+    return { value, maxLagMs };
   } finally {
     clearInterval(timer);
   }

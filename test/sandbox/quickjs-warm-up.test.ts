@@ -46,5 +46,7 @@ describe('warmUpQuickJs', () => {
       runInQuickJs('export default async (input) => input.a + 1;', { a: 41 }, { timeoutMs: 30_000, memoryLimitBytes: 32 * 1024 * 1024, pool }),
     ]);
     expect(result).toMatchObject({ ok: true, output: 42 });
+    // The call waited for the worker that was warming up rather than starting a second one.
+    expect(pool.stats().workersStarted).toBe(1);
   });
 });
