@@ -4,8 +4,10 @@ import { ConfigError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
 
 /**
- * The task stream: JSONL, one task per line, with an optional verifier. Persisted format v1; a
- * bad line is reported with its line number and the field at fault, and nothing runs.
+ * The task stream: JSONL, one task per line, with an optional verifier. Persisted format v1. The
+ * whole file is checked before anything runs: every bad line is reported with its line number and
+ * the field at fault (a TaskStreamError listing them all), and one bad line refuses the file, so a
+ * run never stops half-way on input that could have been refused up front.
  */
 const jsonValue: z.ZodType<JsonValue> = z.lazy(() =>
   z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(jsonValue), z.record(z.string(), jsonValue)]),
@@ -41,7 +43,7 @@ export const verifySchema = z.discriminatedUnion('type', [
     .object({
       type: z.literal('command'),
       /** Run with the answer on stdin and the task as JSON in LAMARCK_TASK; exit code 0 passes. */
-      command: z.array(z.string()).min(1),
+      command: z.array(z.string().min(1, 'must not be an empty string')).min(1),
       timeoutMs: z.number().int().positive().max(600_000).default(30_000),
     })
     .strict(),
@@ -58,8 +60,8 @@ export type Verify = z.infer<typeof verifySchema>;
 
 export const taskSchema = z
   .object({
-    id: z.string().min(1).max(200),
-    prompt: z.string().min(1),
+    id: z.string().max(200).refine(hasText, 'must not be empty or only whitespace'),
+    prompt: z.string().refine(hasText, 'must not be empty or only whitespace'),
     verify: verifySchema.optional(),
     tags: z.array(z.string()).default([]),
     split: z.enum(['train', 'holdout']).default('train'),
@@ -67,9 +69,45 @@ export const taskSchema = z
   .strict();
 export type Task = z.infer<typeof taskSchema>;
 
-/** Parses JSONL text; `source` names the file in errors. Blank lines and `//` comments are skipped. */
+/** One bad line of a task file: where, which field, and what is wrong. */
+export interface TaskLineProblem {
+  line: number;
+  /** The dotted field at fault, `(task)` for the line as a whole, `(json)` for text that does not parse. */
+  field: string;
+  message: string;
+}
+
+/** Lines listed in the message; the rest are counted (all of them stay in `problems`). */
+const listedProblems = 20;
+
+/** A task file with bad lines: a ConfigError naming the first, whose message lists every one. */
+export class TaskStreamError extends ConfigError {
+  readonly problems: readonly TaskLineProblem[];
+  constructor(source: string, problems: readonly TaskLineProblem[]) {
+    const describe = (problem: TaskLineProblem): string =>
+      problem.field === '(json)' ? `line ${problem.line}: ${problem.message}` : `line ${problem.line}: ${problem.field}: ${problem.message}`;
+    const first = problems[0]!;
+    const rest = problems.slice(1, listedProblems).map(describe);
+    const hidden = problems.length - 1 - rest.length;
+    const message = [
+      first.message,
+      ...rest,
+      ...(hidden > 0 ? [`and ${hidden} more bad line${hidden === 1 ? '' : 's'}`] : []),
+    ].join('; ');
+    // The field is the first bad line's, so the one-line error reads "<file>: line 3: prompt: ...".
+    super(first.field === '(json)' ? `line ${first.line}` : `line ${first.line}: ${first.field}`, message, { source });
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses JSONL text; `source` names the file in errors. Blank lines and `//` comments are skipped.
+ * Throws a TaskStreamError listing every bad line (invalid JSON, a missing or blank id or prompt, a
+ * bad verifier, a duplicate id) when there is at least one.
+ */
 export function parseTaskStream(text: string, source = 'tasks.jsonl'): Task[] {
   const tasks: Task[] = [];
+  const problems: TaskLineProblem[] = [];
   const seen = new Map<string, number>();
   const lines = text.split(/\r?\n/);
   lines.forEach((line, index) => {
@@ -80,21 +118,25 @@ export function parseTaskStream(text: string, source = 'tasks.jsonl'): Task[] {
     try {
       value = JSON.parse(trimmed);
     } catch (error) {
-      throw new ConfigError(`line ${lineNumber}`, `not valid JSON (${(error as Error).message})`, { source });
+      problems.push({ line: lineNumber, field: '(json)', message: `not valid JSON (${(error as Error).message})` });
+      return;
     }
     const parsed = taskSchema.safeParse(value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      const field = issue.path.length === 0 ? '(task)' : issue.path.map(String).join('.');
-      throw new ConfigError(`line ${lineNumber}: ${field}`, issue.message, { source });
+      for (const issue of parsed.error.issues) {
+        problems.push({ line: lineNumber, field: issue.path.length === 0 ? '(task)' : issue.path.map(String).join('.'), message: issue.message });
+      }
+      return;
     }
     const earlier = seen.get(parsed.data.id);
     if (earlier !== undefined) {
-      throw new ConfigError(`line ${lineNumber}: id`, `duplicate task id "${parsed.data.id}" (first on line ${earlier})`, { source });
+      problems.push({ line: lineNumber, field: 'id', message: `duplicate task id "${parsed.data.id}" (first on line ${earlier})` });
+      return;
     }
     seen.set(parsed.data.id, lineNumber);
     tasks.push(parsed.data);
   });
+  if (problems.length > 0) throw new TaskStreamError(source, problems);
   return tasks;
 }
 
@@ -106,6 +148,10 @@ export async function readTaskStream(path: string): Promise<Task[]> {
     throw new ConfigError('tasks', `cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   return parseTaskStream(text, path);
+}
+
+function hasText(value: string): boolean {
+  return value.trim().length > 0;
 }
 
 function isValidRegex(pattern: string): boolean {
