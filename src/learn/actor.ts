@@ -19,7 +19,10 @@ export interface AttemptOutcome {
   costUsd: number;
   /** Names of the tools the agent called, in order (for counting uses of learned tools). */
   toolsCalled: string[];
+  /** Why the agent run failed, as `code: message`; absent when it answered or stopped at a limit. */
   error?: string;
+  /** The failure's code alone (`budget-exceeded` for a budget stop). */
+  errorCode?: string;
 }
 
 export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe') => Promise<AttemptOutcome>;
@@ -55,7 +58,7 @@ export function createAgentActor(options: AgentActorOptions): Actor {
       outputTokens: result.usage.outputTokens,
       costUsd: result.usage.costUsd,
       toolsCalled: (trajectory?.steps ?? []).filter((step) => step.type === 'tool-call').map((step) => String(step.data['name'])),
-      ...(result.error === undefined ? {} : { error: `${result.error.code}: ${result.error.message}` }),
+      ...(result.error === undefined ? {} : { error: `${result.error.code}: ${result.error.message}`, errorCode: result.error.code }),
     };
   };
 }

@@ -18,6 +18,9 @@ export interface AttemptSummary {
   trajectoryId: string | null;
 }
 
+/** How much of each attempt's transcript a consolidation prompt shows (the window keeps no more). */
+export const consolidationTranscriptChars = 2000;
+
 /** Single-link groups of attempts whose task texts are at least `threshold` similar (TF cosine). */
 export function groupSimilarAttempts(attempts: readonly AttemptSummary[], threshold = 0.35): AttemptSummary[][] {
   const vectors = attempts.map((attempt) => termCounts(attempt.prompt));
@@ -52,7 +55,7 @@ export async function consolidateGroup(
 ): Promise<{ proposal: Proposal | undefined; invalid: { raw: unknown; problems: string[] } | undefined }> {
   const attempts = group
     .map((attempt, index) =>
-      asData(`attempt-${index + 1}`, `Task: ${attempt.prompt}\nOutcome: ${attempt.passed ? 'success' : 'failure'} (${attempt.feedback})\nAnswer: ${attempt.answer ?? '(none)'}\n${attempt.transcript.slice(0, 2000)}`),
+      asData(`attempt-${index + 1}`, `Task: ${attempt.prompt}\nOutcome: ${attempt.passed ? 'success' : 'failure'} (${attempt.feedback})\nAnswer: ${attempt.answer ?? '(none)'}\n${attempt.transcript.slice(0, consolidationTranscriptChars)}`),
     )
     .join('\n\n');
   const result = await model.generateObject({

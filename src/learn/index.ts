@@ -15,3 +15,7 @@ export * from './learn-config.ts';
 export * from './learn-events.ts';
 export * from './learn-loop.ts';
 export * from './training-data.ts';
+export * from './step-failure.ts';
+export * from './learn-progress.ts';
+export * from './attempt-task.ts';
+export * from './decide-proposal.ts';

@@ -16,10 +16,12 @@ export interface JudgeOptions {
   cwd?: string;
 }
 
+// Only `passed` must be right; a score out of range is clamped and missing feedback reads as empty,
+// so a verdict is not thrown away over a detail.
 const criticSchema = z.object({
   passed: z.boolean(),
-  score: z.number().min(0).max(1),
-  feedback: z.string(),
+  score: z.number().catch(0.5),
+  feedback: z.string().catch(''),
 });
 
 const criticSystem =
@@ -44,10 +46,12 @@ export async function judgeAttempt(task: Task, answer: string | null, transcript
       purpose: 'judge',
       ...(options.meter === undefined ? {} : { meter: options.meter }),
     });
-    const { passed, score, feedback } = result.object;
+    const { passed, feedback } = result.object;
+    const score = Math.min(1, Math.max(0, result.object.score));
     return { passed, score: passed ? Math.max(score, 0.5) : Math.min(score, 0.5), feedback, source: 'critic', method: 'critic' };
   } catch (error) {
     if (!isLamarckError(error) || error.fault === 'internal' || error instanceof BudgetExceededError) throw error;
-    return { passed: false, score: 0, feedback: `the critic failed: ${error.message}`, source: 'none', method: 'critic' };
+    // An unjudged attempt counts as a failure, and the verdict carries why, so the loop records it.
+    return { passed: false, score: 0, feedback: `the critic failed: ${error.message}`, source: 'none', method: 'critic', error: { code: error.code, message: error.message } };
   }
 }

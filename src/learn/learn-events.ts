@@ -1,4 +1,5 @@
 import type { GateFigures } from './gate.ts';
+import type { StepFailure } from './step-failure.ts';
 import type { Verdict } from './verdict.ts';
 
 /** One point of the learning curves, per task. */
@@ -19,6 +20,10 @@ export interface CurvePoint {
   newArtifacts: number;
   committed: number;
   rejected: number;
+  /** Proposals whose content equals the head's: no version, no commit. */
+  unchanged: number;
+  /** Steps of this task that failed (a malformed reflection, critic or consolidation reply), with why. */
+  failures: StepFailure[];
   /** Model cost of reflection, judging and gating for this task. */
   learningCostUsd: number;
 }
@@ -33,8 +38,14 @@ export interface ProposalSummary {
 export type LearnEvent =
   | { type: 'task-started'; index: number; taskId: string }
   | { type: 'task-judged'; taskId: string; verdict: Verdict; answer: string | null }
+  /** A task a killed run had started: its attempt and reflection are reused, decided proposals skipped. */
+  | { type: 'task-resumed'; taskId: string; decided: number; proposals: number }
+  | { type: 'step-failed'; taskId: string; failure: StepFailure }
+  | { type: 'reflected'; taskId: string; proposals: number; invalid: number; ignoredTags: string[] }
   | { type: 'proposal-rejected'; taskId: string; proposal: ProposalSummary | null; reason: string; figures?: GateFigures; problems?: string[] }
-  | { type: 'proposal-committed'; taskId: string; proposal: ProposalSummary; version: number; figures: GateFigures }
+  | { type: 'proposal-committed'; taskId: string; proposal: ProposalSummary; version: number; figures: GateFigures; recovered?: boolean }
+  /** The change would write what the head already holds: not a version, not a commit. */
+  | { type: 'proposal-unchanged'; taskId: string; proposal: ProposalSummary; reason: string }
   | { type: 'artifact-retired'; taskId: string; kind: string; name: string; reason: string }
   | { type: 'consolidation-finished'; taskId: string; groups: number; proposals: number }
   | { type: 'task-finished'; point: CurvePoint };

@@ -1,24 +1,22 @@
 import { createHash } from 'node:crypto';
-import { BudgetExceededError, NotFoundError, VersionConflictError } from '../core/errors.ts';
-import type { JsonObject } from '../core/json.ts';
+import { BudgetExceededError, NotFoundError } from '../core/errors.ts';
+import { createId } from '../core/ids.ts';
 import { Random } from '../core/random.ts';
-import { summaryText, type ToolContent } from '../library/artifact-content.ts';
 import { Curator } from '../library/curate/curator.ts';
 import type { Library } from '../library/library.ts';
 import { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { Actor } from './actor.ts';
-import { commitChange, describeChange, overlayFor, planChange } from './apply-proposal.ts';
-import { consolidateGroup, groupSimilarAttempts, type AttemptSummary } from './consolidate.ts';
-import { Gate, figuresToJson, type GateAttempt } from './gate.ts';
+import { attemptTask } from './attempt-task.ts';
+import type { AttemptSummary } from './consolidate.ts';
+import { ProposalDecider } from './decide-proposal.ts';
+import { Gate, type GateAttempt } from './gate.ts';
 import { judgeAttempt } from './judge.ts';
 import type { LearnConfig } from './learn-config.ts';
-import type { CurvePoint, LearnEvent, ProposalSummary } from './learn-events.ts';
-import { LibraryKnowledge } from './library-knowledge.ts';
-import type { Proposal } from './proposals.ts';
-import { reflectOnAttempt } from './reflect.ts';
+import type { CurvePoint, LearnEvent } from './learn-events.ts';
+import { memoryLearnProgress, type LearnProgress, type PendingTask, type ProposalDecision } from './learn-progress.ts';
+import type { StepFailure } from './step-failure.ts';
 import type { Task } from './task-stream.ts';
-import { checkToolTests } from './tool-check.ts';
 import type { RecordedAttempt } from './training-data.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -26,6 +24,11 @@ import type { Verdict } from './verdict.ts';
  * The learn loop, as a thin orchestrator: for each training task, retrieve → act → judge →
  * reflect → distill → curate → gate → commit, then the next task sees the new library. Every few
  * tasks related attempts are consolidated into one skill, and low-utility artifacts are retired.
+ *
+ * With a stored `progress`, every finished task, every task's reflection and every proposal's
+ * decision is recorded as it happens, and a run given the same progress again (after a crash or
+ * `kill -9`) skips what is recorded: finished tasks are not attempted, a started task reuses its
+ * attempt and reflection, and no proposal is committed twice.
  */
 export interface LearnOptions {
   tasks: readonly Task[];
@@ -40,6 +43,10 @@ export interface LearnOptions {
   onEvent?: (event: LearnEvent) => void;
   /** Verifier commands run here. */
   cwd?: string;
+  /** Where progress is recorded (`storeLearnProgress` to make the run resumable); in memory if absent. */
+  progress?: LearnProgress;
+  /** Stops the run before the next task or proposal (its reason becomes `stoppedBy`); nothing is lost. */
+  signal?: AbortSignal;
 }
 
 export interface LearnResult {
@@ -47,12 +54,19 @@ export interface LearnResult {
   attempts: RecordedAttempt[];
   committed: number;
   rejected: number;
+  /** Proposals that would have changed nothing (not versions, not commits). */
+  unchanged: number;
+  /** Every failed step of the run, in order. */
+  failures: StepFailure[];
+  /** Tasks finished by an earlier process of this run and skipped by this one. */
+  resumedTasks: number;
   stoppedBy?: string;
 }
 
 export async function runLearn(options: LearnOptions): Promise<LearnResult> {
   const { library, config } = options;
   const index = options.index ?? new LibraryIndex();
+  const progress = options.progress ?? memoryLearnProgress(createId('lrn'));
   // With an embedding model, curation compares meanings; without one, TF-IDF over the library's words.
   const embed = index.hybrid ? async (text: string): Promise<number[]> => (await index.embedText(text)) ?? [] : undefined;
   const curator = new Curator(
@@ -66,216 +80,180 @@ export async function runLearn(options: LearnOptions): Promise<LearnResult> {
     embed,
   );
   const emit = (event: LearnEvent): void => options.onEvent?.(event);
-  const attempts: RecordedAttempt[] = [];
-  const judge = (task: Task, answer: string | null, transcript: string): Promise<Verdict> =>
+  let currentTaskId = '';
+  const gateFailures: StepFailure[] = [];
+  const judge = async (task: Task, answer: string | null, transcript: string): Promise<Verdict> =>
     judgeAttempt(task, answer, transcript, {
       critic: options.learner,
       ...(options.meter === undefined ? {} : { meter: options.meter }),
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     });
-  const recordGateAttempt = (attempt: GateAttempt): void => {
-    attempts.push({ taskId: attempt.task.id, prompt: attempt.task.prompt, answer: attempt.answer, passed: attempt.verdict.passed, score: attempt.verdict.score, trajectoryId: attempt.trajectoryId });
+  let gateAttempts: RecordedAttempt[] = [];
+  const onGateAttempt = (attempt: GateAttempt): void => {
+    gateAttempts.push({ taskId: attempt.task.id, prompt: attempt.task.prompt, answer: attempt.answer, passed: attempt.verdict.passed, score: attempt.verdict.score, trajectoryId: attempt.trajectoryId });
+    if (attempt.verdict.error !== undefined) {
+      // The critic failed on a held-out task or probe: the gate scored that attempt as a failure.
+      const failure: StepFailure = { step: 'judge', ...attempt.verdict.error, gateTaskId: attempt.task.id };
+      gateFailures.push(failure);
+      emit({ type: 'step-failed', taskId: currentTaskId, failure });
+    }
   };
-  const gate = new Gate({ index, actor: options.actor, judge, config, probes: [...(options.probes ?? [])], onAttempt: recordGateAttempt });
+  const gate = new Gate({ index, actor: options.actor, judge, config, probes: [...(options.probes ?? [])], onAttempt: onGateAttempt });
+  const decider = new ProposalDecider({
+    library,
+    index,
+    curator,
+    gate,
+    progress,
+    emit,
+    takeGateAttempts: () => {
+      const taken = gateAttempts;
+      gateAttempts = [];
+      return taken;
+    },
+  });
   const holdout = options.tasks.filter((task) => task.split === 'holdout');
   const training = options.tasks.filter((task) => task.split !== 'holdout');
-  const random = new Random(config.seed);
-  const fixedHoldout = shuffle(holdout, random).slice(0, config.gate.holdoutSize);
+  const fixedHoldout = shuffle(holdout, new Random(config.seed)).slice(0, config.gate.holdoutSize);
   const curves: CurvePoint[] = [];
-  const recent: AttemptSummary[] = [];
-  let committedTotal = 0;
-  let rejectedTotal = 0;
+  const attempts: RecordedAttempt[] = [];
+  let recent: AttemptSummary[] = [];
+  let resumedTasks = 0;
+  const result = (stoppedBy?: string): LearnResult => ({
+    curves,
+    attempts,
+    committed: sum(curves, (point) => point.committed),
+    rejected: sum(curves, (point) => point.rejected),
+    unchanged: sum(curves, (point) => point.unchanged),
+    failures: curves.flatMap((point) => point.failures),
+    resumedTasks,
+    ...(stoppedBy === undefined ? {} : { stoppedBy }),
+  });
+  const saveUsage = async (): Promise<void> => {
+    if (options.meter !== undefined) await progress.saveUsage(options.meter.totals());
+  };
 
   for (const [position, task] of training.entries()) {
+    const finished = await progress.finished(task.id);
+    if (finished !== undefined) {
+      curves.push(finished.point);
+      attempts.push(...finished.attempts);
+      recent = finished.recent;
+      resumedTasks += 1;
+      continue;
+    }
+    if (isAborted(options.signal)) return result(stopReason(options.signal!));
+    currentTaskId = task.id;
+    gateFailures.length = 0;
     emit({ type: 'task-started', index: position, taskId: task.id });
-    const costBefore = options.meter?.totals().costUsd ?? 0;
-    let committed = 0;
-    let rejected = 0;
-    let newArtifacts = 0;
     try {
-      await index.sync(library);
-      const knowledge = new LibraryKnowledge({ index, task: task.prompt, tokenBudget: config.tokenBudget, maxItems: config.maxItems });
-      const outcome = await options.actor(task, knowledge, 'learn');
-      const verdict = await judge(task, outcome.answer, outcome.transcript);
-      emit({ type: 'task-judged', taskId: task.id, verdict, answer: outcome.answer });
-      await saveVerdict(library, outcome.trajectoryId, verdict);
-      const usedTools = index
-        .active('tool')
-        .filter((entry) => outcome.toolsCalled.includes((entry.content as ToolContent).manifest.name))
-        .map((entry) => ({ kind: 'tool' as const, name: entry.name }));
-      const used = new Map([...knowledge.usedArtifacts(), ...usedTools].map((artifact) => [`${artifact.kind}/${artifact.name}`, artifact]));
-      attempts.push({ taskId: task.id, prompt: task.prompt, answer: outcome.answer, passed: verdict.passed, score: verdict.score, trajectoryId: outcome.trajectoryId });
-      recent.push({
-        taskId: task.id,
-        prompt: task.prompt,
-        passed: verdict.passed,
-        answer: outcome.answer,
-        feedback: verdict.feedback,
-        transcript: outcome.transcript,
-        trajectoryId: outcome.trajectoryId,
-      });
-
-      const reflection = await reflectOnAttempt(
-        options.learner,
-        {
+      let pending = await progress.pending(task.id);
+      if (pending === undefined) {
+        pending = await attemptTask(
+          { library, index, actor: options.actor, learner: options.learner, config, judge, emit, runId: progress.runId, ...(options.meter === undefined ? {} : { meter: options.meter }) },
           task,
-          answer: outcome.answer,
-          verdict,
-          transcript: outcome.transcript,
-          injected: knowledge.injected.map((item) => {
-            const entry = index.entry(item.artifactId);
-            return entry === undefined ? item.name : `${item.kind} ${item.name}: ${summaryText(entry.kind, entry.name, entry.content)}`;
-          }),
-        },
-        options.meter === undefined ? {} : { meter: options.meter },
-      );
-      // Success counts follow the verdict; helpful and harmful follow the reflector's tags where it
-      // gave them (a lesson can be harmful in a passing attempt), else the outcome.
-      for (const artifact of used.values()) {
-        const tag = reflection.itemTags.get(artifact.name);
-        const helpful = tag === undefined ? verdict.passed : tag === 'helpful';
-        const harmful = tag === undefined ? !verdict.passed : tag === 'harmful';
-        await library.recordUse(artifact.kind, artifact.name, { success: verdict.passed, helpful, harmful }).catch(ignoreNotFound);
+          position,
+          recent,
+        );
+        await progress.savePending(task.id, pending);
+        await saveUsage();
+      } else {
+        const decided = await Promise.all(pending.proposals.map((planned) => progress.decision(planned.id)));
+        emit({ type: 'task-resumed', taskId: task.id, decided: decided.filter((decision) => decision !== undefined).length, proposals: pending.proposals.length });
       }
-      for (const invalid of reflection.invalid) {
-        rejected += 1;
-        emit({ type: 'proposal-rejected', taskId: task.id, proposal: null, reason: 'invalid proposal from the model', problems: invalid.problems });
-      }
-      const trajectoryIds = outcome.trajectoryId === null ? [] : [outcome.trajectoryId];
-      const findings: JsonObject = { rootCause: reflection.rootCause, keyInsight: reflection.keyInsight, verdict: { ...verdict } };
-      const proposals: { proposal: Proposal; trajectoryIds: string[]; findings: JsonObject }[] = reflection.proposals.map((proposal) => ({ proposal, trajectoryIds, findings }));
-
-      if (config.consolidateEvery > 0 && (position + 1) % config.consolidateEvery === 0) {
-        const groups = groupSimilarAttempts(recent).filter((group) => group.length >= 2);
-        let made = 0;
-        for (const group of groups) {
-          const consolidated = await consolidateGroup(options.learner, group, options.meter === undefined ? {} : { meter: options.meter });
-          if (consolidated.invalid !== undefined) {
-            rejected += 1;
-            emit({ type: 'proposal-rejected', taskId: task.id, proposal: null, reason: 'invalid consolidation from the model', problems: consolidated.invalid.problems });
-          }
-          if (consolidated.proposal !== undefined) {
-            made += 1;
-            proposals.push({
-              proposal: consolidated.proposal,
-              trajectoryIds: group.flatMap((attempt) => (attempt.trajectoryId === null ? [] : [attempt.trajectoryId])),
-              findings: { consolidatedTasks: group.map((attempt) => attempt.taskId) },
-            });
-          }
+      if (!pending.usesRecorded) {
+        for (const use of pending.uses) {
+          await library.recordUse(use.kind, use.name, { success: use.success, helpful: use.helpful, harmful: use.harmful }).catch(ignoreNotFound);
         }
-        emit({ type: 'consolidation-finished', taskId: task.id, groups: groups.length, proposals: made });
-        recent.length = 0;
+        pending = { ...pending, usesRecorded: true };
+        await progress.savePending(task.id, pending);
       }
 
-      for (const { proposal, trajectoryIds: sources, findings: notes } of proposals) {
-        const heldOut = fixedHoldout.length > 0 ? fixedHoldout : shuffle(training.slice(0, position), random).slice(0, config.gate.holdoutSize);
-        const decision = await decide(proposal, sources, heldOut, task.id, notes);
-        if (decision === 'committed-new') newArtifacts += 1;
-        if (decision === 'rejected') rejected += 1;
-        else committed += 1;
+      const decisions: ProposalDecision[] = [];
+      for (const [number, planned] of pending.proposals.entries()) {
+        if (isAborted(options.signal)) return result(stopReason(options.signal!));
+        const heldOut = fixedHoldout.length > 0 ? fixedHoldout : shuffle(training.slice(0, position), new Random(seedFor(config.seed, task.id, number))).slice(0, config.gate.holdoutSize);
+        decisions.push(await decider.decide(planned, heldOut, task.id));
+        await saveUsage();
       }
 
       await index.sync(library);
       for (const retirement of await curator.maintain(library)) {
         emit({ type: 'artifact-retired', taskId: task.id, kind: retirement.entry.kind, name: retirement.entry.name, reason: retirement.reason });
       }
-      committedTotal += committed;
-      rejectedTotal += rejected;
-      const point: CurvePoint = {
-        index: position,
-        taskId: task.id,
-        passed: verdict.passed,
-        score: verdict.score,
-        verdictSource: verdict.source,
-        costUsd: outcome.costUsd,
-        inputTokens: outcome.inputTokens,
-        outputTokens: outcome.outputTokens,
-        tokensInjected: knowledge.tokensInjected,
-        librarySize: index.entries().filter((entry) => entry.status !== 'retired').length,
-        newArtifacts,
-        committed,
-        rejected,
-        learningCostUsd: Math.max(0, (options.meter?.totals().costUsd ?? 0) - costBefore - outcome.costUsd),
-      };
+      const point = curvePoint(position, task, pending, decisions, [...gateFailures], index, options.meter);
+      const taskAttempts = [...pending.attempts, ...decisions.flatMap((decision) => decision.attempts)];
+      await progress.saveFinished(task.id, { point, attempts: taskAttempts, recent: pending.recent });
+      await saveUsage();
       curves.push(point);
+      attempts.push(...taskAttempts);
+      recent = pending.recent;
       emit({ type: 'task-finished', point });
     } catch (error) {
       if (error instanceof BudgetExceededError) {
-        return { curves, attempts, committed: committedTotal, rejected: rejectedTotal, stoppedBy: error.message };
+        await saveUsage();
+        return result(error.message);
       }
       throw error;
     }
   }
-  return { curves, attempts, committed: committedTotal, rejected: rejectedTotal };
-
-  async function decide(
-    proposal: Proposal,
-    trajectoryIds: string[],
-    heldOut: readonly Task[],
-    taskId: string,
-    findings: JsonObject,
-  ): Promise<'committed-new' | 'committed' | 'rejected'> {
-    const summary: ProposalSummary = { op: proposal.op, kind: proposal.kind, name: proposal.name, origin: proposal.origin };
-    if (proposal.kind === 'tool' && proposal.content !== undefined && proposal.op !== 'retire') {
-      const tests = await checkToolTests(proposal.content as Parameters<typeof checkToolTests>[0]);
-      if (!tests.passed) {
-        const failed = tests.results.filter((result) => !result.passed).map((result) => `${result.name}: ${result.detail}`);
-        emit({ type: 'proposal-rejected', taskId, proposal: summary, reason: 'the tool failed its tests in the sandbox', problems: failed });
-        return 'rejected';
-      }
-    }
-    await index.sync(library);
-    const plan = await planChange(proposal, library, curator);
-    if (!plan.ok) {
-      emit({ type: 'proposal-rejected', taskId, proposal: summary, reason: plan.reason });
-      return 'rejected';
-    }
-    const described = { ...describeChange(plan.change), origin: proposal.origin };
-    const figures = await gate.assess(overlayFor(plan.change), heldOut, revision(index));
-    if (!figures.accepted) {
-      emit({ type: 'proposal-rejected', taskId, proposal: described, reason: figures.reason, figures });
-      return 'rejected';
-    }
-    try {
-      const evaluation: JsonObject = { gate: figuresToJson(figures), origin: proposal.origin, rationale: proposal.rationale, taskId, findings };
-      const entry = await commitChange(library, plan.change, { message: `${described.op} ${proposal.kind} ${described.name} (${proposal.origin} of ${taskId})`, trajectoryIds, evaluation });
-      await index.sync(library);
-      emit({ type: 'proposal-committed', taskId, proposal: described, version: entry.version.number, figures });
-      return plan.change.op === 'add' ? 'committed-new' : 'committed';
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      // Another learner changed the artifact after this proposal was planned: report, do not overwrite.
-      emit({ type: 'proposal-rejected', taskId, proposal: described, reason: `conflict: ${error.message}`, figures });
-      return 'rejected';
-    }
-  }
+  return result();
 }
 
-/** Identifies the library's state: any commit, rollback or status change gives a new value. */
-function revision(index: LibraryIndex): string {
-  const state = index
-    .entries()
-    .map((entry) => `${entry.artifact.id}:${entry.version.id}:${entry.status}`)
-    .sort()
-    .join('|');
-  return createHash('sha256').update(state).digest('hex');
+/** A function, so a check after an await reads the signal afresh. */
+function isAborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
 }
 
-async function saveVerdict(library: Library, trajectoryId: string | null, verdict: Verdict): Promise<void> {
-  if (trajectoryId === null) return;
-  const trajectory = await library.store.getTrajectory(trajectoryId);
-  if (trajectory === undefined) return;
-  const { steps: _steps, ...record } = trajectory;
-  await library.store.putTrajectory({ ...record, verdict: { ...verdict }, updatedAt: Date.now() });
+function stopReason(signal: AbortSignal): string {
+  const reason: unknown = signal.reason;
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'stopped';
+}
+
+function curvePoint(
+  position: number,
+  task: Task,
+  pending: PendingTask,
+  decisions: readonly ProposalDecision[],
+  gateFailures: StepFailure[],
+  index: LibraryIndex,
+  meter: UsageMeter | undefined,
+): CurvePoint {
+  const count = (outcome: ProposalDecision['outcome']): number => decisions.filter((decision) => decision.outcome === outcome).length;
+  return {
+    index: position,
+    taskId: task.id,
+    passed: pending.verdict.passed,
+    score: pending.verdict.score,
+    verdictSource: pending.verdict.source,
+    costUsd: pending.costUsd,
+    inputTokens: pending.inputTokens,
+    outputTokens: pending.outputTokens,
+    tokensInjected: pending.tokensInjected,
+    librarySize: index.entries().filter((entry) => entry.status !== 'retired').length,
+    newArtifacts: count('committed-new'),
+    committed: count('committed-new') + count('committed'),
+    rejected: pending.refused + count('rejected'),
+    unchanged: count('unchanged'),
+    failures: [...pending.failures, ...gateFailures],
+    learningCostUsd: Math.max(0, (meter?.totals().costUsd ?? 0) - pending.costBefore - pending.costUsd),
+  };
+}
+
+/**
+ * The seed of a proposal's held-out sample: it depends only on the configured seed, the task and
+ * the proposal's place, so a resumed run (or a rerun with the same seed) draws the same sample.
+ */
+function seedFor(seed: number, taskId: string, proposalNumber: number): number {
+  return createHash('sha256').update(`${seed}\u0000${taskId}\u0000${proposalNumber}`).digest().readUInt32LE(0);
 }
 
 function shuffle<T>(items: readonly T[], random: Random): T[] {
-  const copy = [...items];
-  for (let index = copy.length - 1; index > 0; index -= 1) {
-    const other = random.integer(index + 1);
-    [copy[index], copy[other]] = [copy[other]!, copy[index]!];
-  }
-  return copy;
+  return random.shuffle([...items]);
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
 }
 
 /** An artifact retired or removed by another learner since the attempt is simply not counted. */

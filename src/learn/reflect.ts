@@ -9,7 +9,9 @@ import type { Verdict } from './verdict.ts';
  * Reflect and distill in one structured call: from a success, a reusable procedure (skill) or
  * strategy (lesson); from a failure, the root cause, a warning lesson and, where a specific action
  * caused it, a guardrail; on a capability gap, a tool with tests. Each proposal is validated on its
- * own, so one malformed proposal does not cost the others.
+ * own, so one malformed proposal does not cost the others. A reply that is not a JSON object even
+ * after the client's one repair throws a ModelOutputError (fault `model`): the loop records that
+ * as a failed reflection and goes on.
  */
 export interface ReflectionInput {
   task: Task;
@@ -28,18 +30,51 @@ export interface Reflection {
   /** The reflector's judgement of each library item the attempt used, by name (ACE's bullet tags). */
   itemTags: Map<string, ItemTag>;
   proposals: Proposal[];
+  /** Proposals refused on their own, each with what was wrong (its siblings are unaffected). */
   invalid: { raw: unknown; problems: string[] }[];
+  /** Item tags that were not `{name, tag}` with a known tag: ignored, and said why. */
+  ignoredTags: string[];
 }
 
+/** Proposals read from one reply; those past it are refused one by one, never the whole reply. */
+export const maxProposalsPerReply = 8;
+
+const itemTagSchema = z.object({ name: z.string().min(1), tag: z.enum(['helpful', 'harmful', 'neutral']) });
+
+/**
+ * The envelope is read leniently, so the reply fails as a whole only when it is not a JSON object:
+ * free text of another type reads as empty, a lone proposal object as a list of one, and each
+ * proposal and item tag is checked on its own afterwards (`readReflection`).
+ */
+const lenientText = z.string().catch('');
 const reflectionSchema = z.object({
-  rootCause: z.string().default(''),
-  keyInsight: z.string().default(''),
-  proposals: z.array(z.unknown()).max(8).default([]),
-  itemTags: z
-    .array(z.object({ name: z.string(), tag: z.enum(['helpful', 'harmful', 'neutral']) }))
-    .max(50)
-    .default([]),
+  rootCause: lenientText,
+  keyInsight: lenientText,
+  proposals: z.preprocess((value) => (isPlainObject(value) ? [value] : value), z.array(z.unknown().describe('a proposal operation'))).default([]),
+  itemTags: z.array(z.unknown().describe('{"name": library item name, "tag": "helpful" | "harmful" | "neutral"}')).catch([]),
 });
+
+export type ReflectionEnvelope = z.infer<typeof reflectionSchema>;
+
+/** Validates each proposal and item tag of a parsed envelope on its own. */
+export function readReflection(envelope: ReflectionEnvelope): Reflection {
+  const reflection: Reflection = { rootCause: envelope.rootCause, keyInsight: envelope.keyInsight, itemTags: new Map(), proposals: [], invalid: [], ignoredTags: [] };
+  envelope.proposals.forEach((raw, position) => {
+    if (position >= maxProposalsPerReply) {
+      reflection.invalid.push({ raw, problems: [`proposals.${position}: over the limit of ${maxProposalsPerReply} proposals in one reply`] });
+      return;
+    }
+    const checked = validateProposal(raw, 'reflection');
+    if (checked.ok) reflection.proposals.push(checked.proposal);
+    else reflection.invalid.push({ raw: checked.raw, problems: checked.problems });
+  });
+  envelope.itemTags.forEach((raw, position) => {
+    const tag = itemTagSchema.safeParse(raw);
+    if (tag.success) reflection.itemTags.set(tag.data.name, tag.data.tag);
+    else reflection.ignoredTags.push(`itemTags.${position}: ${tag.error.issues.map((issue) => `${issue.path.join('.') || 'tag'}: ${issue.message}`).join('; ')}`);
+  });
+  return reflection;
+}
 
 const reflectSystem = `You improve an agent's library of skills, lessons, guardrails and tools from the record of one attempt.
 Propose at most 3 changes, as JSON operations {"op": "add"|"update"|"merge"|"retire", "kind": "skill"|"lesson"|"guardrail"|"tool", "name": lowercase-hyphenated-name, "content": {...}, "sources": [names, merge only], "rationale": why}.
@@ -68,17 +103,9 @@ export async function reflectOnAttempt(model: LanguageModelClient, input: Reflec
     purpose: 'reflect',
     ...(options.meter === undefined ? {} : { meter: options.meter }),
   });
-  const reflection: Reflection = {
-    rootCause: result.object.rootCause,
-    keyInsight: result.object.keyInsight,
-    itemTags: new Map(result.object.itemTags.map((item) => [item.name, item.tag])),
-    proposals: [],
-    invalid: [],
-  };
-  for (const raw of result.object.proposals) {
-    const checked = validateProposal(raw, 'reflection');
-    if (checked.ok) reflection.proposals.push(checked.proposal);
-    else reflection.invalid.push({ raw: checked.raw, problems: checked.problems });
-  }
-  return reflection;
+  return readReflection(result.object);
+}
+
+function isPlainObject(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -12,4 +12,6 @@ export interface Verdict {
   source: VerdictSource;
   /** `exact`, `regex`, `json`, `command`, `predicate`, `critic` or `none`. */
   method: string;
+  /** Set when judging itself failed (the critic's reply was unusable): the step's recorded failure. */
+  error?: { code: string; message: string };
 }

@@ -1,36 +1,50 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UsageError } from '../../core/errors.ts';
+import { ConfigError, UsageError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { createAgentActor } from '../../learn/actor.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import type { LearnEvent } from '../../learn/learn-events.ts';
 import { runLearn } from '../../learn/learn-loop.ts';
-import { readTaskStream } from '../../learn/task-stream.ts';
+import { storeLearnProgress } from '../../learn/learn-progress.ts';
+import { summarizeFailures } from '../../learn/step-failure.ts';
+import { readTaskStream, type Task } from '../../learn/task-stream.ts';
 import { preferencePairs, sftExamples, toJsonl } from '../../learn/training-data.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
+import type { RunRecord } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
+import { claimLearnRun, readLearnRun, readResumedTasks, restoreUsage, settingsToJson, tasksDigest, type LearnRunSettings } from './learn-run.ts';
 import { openLibrary } from './library.ts';
 
 /**
  * `lamarck learn <tasks.jsonl>`: runs the learn loop over a task stream against the configured
  * library and prints the learning curves (per task: success, cost, tokens injected, library size,
- * new artifacts) at the end; `--json` prints them as one document.
+ * new artifacts, failed steps) at the end; `--json` prints them as one document. The task file is
+ * checked whole before anything runs: one bad line refuses it, and every bad line is listed.
+ * `--resume <run>` continues a run that was killed, crashed or stopped at its budget.
  */
 export function registerLearnCommand(program: Command, context: CliContext): void {
   program
-    .command('learn <tasks>')
+    .command('learn [tasks]')
     .description('learn skills, lessons, guardrails and tools from a JSONL task stream, gating every change')
-    .option('--model <spec>', 'the agent model (default: the first configured model)')
+    .option('--model <spec>', 'the agent model (default: the first configured model; with --resume, the run\'s)')
     .option('--learner <spec>', 'the model that judges, reflects and consolidates (default: the agent model)')
     .option('--limit <n>', 'stop after this many training tasks')
+    .option('--resume <run>', 'continue a learn run after a crash, kill -9 or budget stop: finished tasks are skipped and no change is committed twice')
     .option('--export-sft <file>', 'write supervised examples from successes (chat messages JSONL)')
     .option('--export-pairs <file>', 'write preference pairs from success and failure on the same task (JSONL)')
-    .action(async (tasksPath: string, options: LearnFlags, command: Command) =>
+    .addHelpText(
+      'after',
+      '\nThe task file is checked whole before any model is called: a file with a bad line (invalid JSON, a missing or\n' +
+        'blank id or prompt, a bad verifier, a duplicate id) is refused, and the error lists every bad line and field.\n' +
+        'A reply from the learner that cannot be used (reflection, critic, consolidation) is recorded as a failed step\n' +
+        'of its task, shown in the curve and the summary, and the run goes on.',
+    )
+    .action(async (tasksPath: string | undefined, options: LearnFlags, command: Command) =>
       context.action(command, async (output) => learn(context, output, tasksPath, options)),
     );
 }
@@ -39,31 +53,59 @@ interface LearnFlags {
   model?: string;
   learner?: string;
   limit?: string;
+  resume?: string;
   exportSft?: string;
   exportPairs?: string;
 }
 
-async function learn(context: CliContext, output: Output, tasksPath: string, flags: LearnFlags): Promise<number> {
+async function learn(context: CliContext, output: Output, tasksPath: string | undefined, flags: LearnFlags): Promise<number> {
   const config = await context.config();
-  const learnConfig = parseLearnConfig(config.learn, config.source);
-  const allTasks = await readTaskStream(resolve(context.cwd, tasksPath));
-  const limit = flags.limit === undefined ? undefined : Number(flags.limit);
-  if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit expects a positive whole number, got "${flags.limit}"`);
-  const tasks = limit === undefined ? allTasks : limitTraining(allTasks, limit);
+  const limitFlag = flags.limit === undefined ? undefined : Number(flags.limit);
+  if (limitFlag !== undefined && (!Number.isInteger(limitFlag) || limitFlag < 1)) throw new UsageError(`--limit expects a positive whole number, got "${flags.limit}"`);
+  if (tasksPath === undefined && flags.resume === undefined) throw new UsageError('give a task file (JSONL), or --resume <run>');
+
+  // Everything the run needs is read and checked before any model is resolved or called.
+  let settings: LearnRunSettings;
+  let allTasks: Task[];
+  let resumed: RunRecord | undefined;
+  const library = await openLibrary(context);
+  if (flags.resume !== undefined) {
+    const previous = await readLearnRun(library.store, flags.resume);
+    resumed = previous.run;
+    allTasks = await readResumedTasks(previous.settings, previous.run.id, context.cwd, tasksPath);
+    settings = {
+      ...previous.settings,
+      limit: limitFlag ?? previous.settings.limit,
+      model: flags.model ?? previous.settings.model,
+      learner: flags.learner ?? (flags.model === undefined ? previous.settings.learner : undefined),
+    };
+  } else {
+    const path = resolve(context.cwd, tasksPath!);
+    allTasks = await readTaskStream(path);
+    settings = { tasksPath: path, tasksDigest: tasksDigest(allTasks), limit: limitFlag, model: flags.model, learner: flags.learner, learn: parseLearnConfig(config.learn, config.source) };
+  }
+  const learnConfig = settings.learn;
+  const tasks = settings.limit === undefined ? allTasks : limitTraining(allTasks, settings.limit);
+  if (!tasks.some((task) => task.split !== 'holdout')) throw new ConfigError('tasks', `${settings.tasksPath} has no training tasks (every task is in the holdout split, or the file is empty)`);
   const probes = learnConfig.gate.probes === undefined ? [] : await readTaskStream(resolve(context.cwd, learnConfig.gate.probes));
 
   const modelOptions = modelOptionsFromConfig(config);
-  const agentSpec = flags.model ?? config.models[0];
+  const agentSpec = settings.model ?? config.models[0];
   if (agentSpec === undefined) throw new UsageError('no model: pass --model <spec> (for example ollama:qwen2.5-coder) or configure models in lamarck.config.json');
-  const model = resolveModel(agentSpec, { ...modelOptions, field: flags.model === undefined ? 'models.0' : '--model' });
-  const learner = flags.learner === undefined ? model : resolveModel(flags.learner, { ...modelOptions, field: '--learner' });
+  const model = resolveModel(agentSpec, { ...modelOptions, field: flags.model === undefined ? (resumed === undefined ? 'models.0' : 'run model') : '--model' });
+  const learner = settings.learner === undefined ? model : resolveModel(settings.learner, { ...modelOptions, field: flags.learner === undefined ? 'run learner' : '--learner' });
   const embedding = resolveConfiguredEmbeddingModel(config);
   const meter = createUsageMeter(config.budget);
-  const library = await openLibrary(context);
   const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
 
   // The run and its events go to the store, so `lamarck runs` lists learn runs beside evolve runs.
-  const run = await library.store.createRun({ kind: 'learn', name: tasksPath, config: JSON.parse(JSON.stringify({ learn: learnConfig, model: model.spec, learner: learner.spec })) as JsonObject });
+  const runConfig = settingsToJson({ ...settings, model: model.spec, learner: learner.spec });
+  const run = resumed ?? (await library.store.createRun({ kind: 'learn', name: tasksPath ?? settings.tasksPath, config: runConfig }));
+  const stop = new AbortController();
+  const lease = await claimLearnRun(library.store, run.id, (message) => stop.abort(new Error(message)));
+  let leaseLost = false;
+  stop.signal.addEventListener('abort', () => (leaseLost = true));
+  const progress = storeLearnProgress(library.store, run.id);
   let writes: Promise<unknown> = Promise.resolve();
   const record = (event: LearnEvent): void => {
     const { type, ...data } = event;
@@ -71,6 +113,12 @@ async function learn(context: CliContext, output: Output, tasksPath: string, fla
   };
   let result: Awaited<ReturnType<typeof runLearn>>;
   try {
+    if (resumed !== undefined) {
+      await library.store.updateRun(run.id, { status: 'running', config: runConfig });
+      const usage = await progress.usage();
+      if (usage !== undefined) restoreUsage(meter, usage);
+      output.progress(`resuming learn run ${run.id}`);
+    }
     result = await runLearn({
       tasks,
       probes,
@@ -81,6 +129,8 @@ async function learn(context: CliContext, output: Output, tasksPath: string, fla
       config: learnConfig,
       meter,
       cwd: context.cwd,
+      progress,
+      signal: stop.signal,
       onEvent: (event) => {
         record(event);
         report(output, event);
@@ -88,10 +138,12 @@ async function learn(context: CliContext, output: Output, tasksPath: string, fla
     });
   } catch (error) {
     await writes;
-    await library.store.updateRun(run.id, { status: 'failed', summary: { error: error instanceof Error ? error.message : String(error) } });
+    if (!leaseLost) await library.store.updateRun(run.id, { status: 'failed', summary: { error: error instanceof Error ? error.message : String(error) } });
+    await lease.release().catch(() => undefined);
     throw error;
   }
   await writes;
+  await lease.release().catch(() => undefined);
   output.endProgress();
 
   const exports: Record<string, number> = {};
@@ -111,32 +163,42 @@ async function learn(context: CliContext, output: Output, tasksPath: string, fla
     passed: result.curves.filter((point) => point.passed).length,
     committed: result.committed,
     rejected: result.rejected,
+    unchanged: result.unchanged,
+    failedSteps: summarizeFailures(result.failures),
     librarySize: result.curves.at(-1)?.librarySize ?? 0,
+    modelCalls: totals.calls,
     costUsd: round(totals.costUsd),
     inputTokens: totals.inputTokens,
     outputTokens: totals.outputTokens,
+    ...(resumed === undefined ? {} : { resumedTasks: result.resumedTasks }),
     ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
     exports,
   };
-  await library.store.updateRun(run.id, {
-    status: result.stoppedBy === undefined ? 'finished' : 'stopped',
-    summary: JSON.parse(JSON.stringify({ ...summary, curves: result.curves })) as JsonObject,
-  });
+  // A process that lost the run to another leaves its status to that one.
+  if (!leaseLost) {
+    await library.store.updateRun(run.id, {
+      status: result.stoppedBy === undefined ? 'finished' : 'stopped',
+      summary: JSON.parse(JSON.stringify({ ...summary, curves: result.curves })) as JsonObject,
+    });
+  }
   if (output.json) {
     output.printJson({ runId: run.id, summary, curves: result.curves });
     return 0;
   }
   output.info('');
-  output.info('task            pass  score  cost($)   injected  library  new  committed  rejected');
+  output.info('task            pass  score  cost($)   injected  library  new  committed  rejected  same  failed');
   for (const point of result.curves) {
     output.info(
-      `${point.taskId.padEnd(15).slice(0, 15)} ${(point.passed ? 'yes' : 'no').padEnd(5)} ${point.score.toFixed(2).padStart(5)}  ${point.costUsd.toFixed(4).padStart(7)}  ${String(point.tokensInjected).padStart(8)}  ${String(point.librarySize).padStart(7)}  ${String(point.newArtifacts).padStart(3)}  ${String(point.committed).padStart(9)}  ${String(point.rejected).padStart(8)}`,
+      `${point.taskId.padEnd(15).slice(0, 15)} ${(point.passed ? 'yes' : 'no').padEnd(5)} ${point.score.toFixed(2).padStart(5)}  ${point.costUsd.toFixed(4).padStart(7)}  ${String(point.tokensInjected).padStart(8)}  ${String(point.librarySize).padStart(7)}  ${String(point.newArtifacts).padStart(3)}  ${String(point.committed).padStart(9)}  ${String(point.rejected).padStart(8)}  ${String(point.unchanged).padStart(4)}  ${point.failures.length === 0 ? '     -' : point.failures.map((failure) => failure.step).join(',').padStart(6)}`,
     );
   }
+  const failed = Object.entries(summary.failedSteps).map(([step, line]) => `${line.count} ${step}`);
   output.info(
-    `\n${summary.passed}/${summary.tasks} passed; ${summary.committed} changes committed, ${summary.rejected} rejected; library ${summary.librarySize} artifacts; $${summary.costUsd.toFixed(4)}`,
+    `\n${summary.passed}/${summary.tasks} passed; ${summary.committed} changes committed, ${summary.rejected} rejected, ${summary.unchanged} unchanged; ` +
+      `${failed.length === 0 ? 'no failed steps' : `failed steps: ${failed.join(', ')}`}; library ${summary.librarySize} artifacts; ${summary.modelCalls} model calls; $${summary.costUsd.toFixed(4)} (run ${run.id})`,
   );
-  if (result.stoppedBy !== undefined) output.warn(`stopped early: ${result.stoppedBy}`);
+  for (const [step, line] of Object.entries(summary.failedSteps)) output.warn(`latest ${step} failure: ${line.latest}`);
+  if (result.stoppedBy !== undefined) output.warn(`stopped early: ${result.stoppedBy}; continue with lamarck learn --resume ${run.id}`);
   for (const [kind, count] of Object.entries(exports)) output.info(`exported ${count} ${kind === 'sft' ? 'supervised examples' : 'preference pairs'}`);
   return 0;
 }
@@ -150,7 +212,18 @@ function report(output: Output, event: LearnEvent): void {
       if (output.verbose) output.info(`${event.taskId}: ${event.verdict.passed ? 'passed' : 'failed'} (${event.verdict.method}) ${event.verdict.feedback}`);
       break;
     case 'proposal-committed':
-      output.info(`${event.taskId}: committed ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} v${event.version} (${event.figures.reason})`);
+      output.info(
+        `${event.taskId}: committed ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} v${event.version} (${event.recovered === true ? 'committed before the interruption' : event.figures.reason})`,
+      );
+      break;
+    case 'proposal-unchanged':
+      output.info(`${event.taskId}: unchanged ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} (${event.reason}; no version made)`);
+      break;
+    case 'step-failed':
+      output.warn(`${event.taskId}: ${event.failure.step} failed${event.failure.gateTaskId === undefined ? '' : ` on ${event.failure.gateTaskId}`} (${event.failure.message}); the run goes on`);
+      break;
+    case 'task-resumed':
+      output.info(`${event.taskId}: resumed after its reflection (${event.decided} of ${event.proposals} proposals already decided)`);
       break;
     case 'proposal-rejected': {
       const what = event.proposal === null ? 'a proposal' : `${event.proposal.op} ${event.proposal.kind} ${event.proposal.name}`;
