@@ -82,4 +82,47 @@ describe('lamarck learn', () => {
     expect(noModel.code).toBe(1);
     expect(noModel.stderr).toContain('no model: pass --model');
   });
+
+  it('refuses a task file with bad lines before calling any model, listing every bad line', async () => {
+    const cwd = directory.path;
+    writeFileSync(
+      join(cwd, 'tasks.jsonl'),
+      ['{"id":"a","prompt":"Fine."}', '{"id":"b","prompt":"   "}', '{"prompt":"no id"}', '{"id":"c","prompt":"x","verify":{"type":"regex","pattern":"("}}', '{oops'].join('\n'),
+    );
+    const result = await lamarck(cwd, 'learn', 'tasks.jsonl', '--model', `openai-compatible:${server.baseURL}#test-model`);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/tasks\.jsonl: line 2: prompt: must not be empty or only whitespace; line 3: id: .*; line 4: verify\.pattern: not a valid regular expression; line 5: not valid JSON/);
+    expect(server.requests).toHaveLength(0);
+    const help = await lamarck(cwd, 'learn', '--help');
+    expect(help.stdout).toContain('a file with a bad line');
+  });
+
+  it('reports a reflection that is not JSON as a failed step, goes on, and counts it in the summary', async () => {
+    const cwd = directory.path;
+    writeFileSync(
+      join(cwd, 'tasks.jsonl'),
+      [
+        JSON.stringify({ id: 'c1', prompt: 'Convert 100 degrees fahrenheit to celsius.', verify: { type: 'regex', pattern: '^37\\.8' } }),
+        JSON.stringify({ id: 'c2', prompt: 'Convert 50 degrees fahrenheit to celsius.', verify: { type: 'regex', pattern: '^10' } }),
+      ].join('\n'),
+    );
+    server.enqueue(
+      { toolCalls: [{ name: 'final_answer', input: { answer: '38' } }] },
+      { text: 'The agent rounded too early.' },
+      { text: 'Sorry, I cannot produce JSON.' },
+      { toolCalls: [{ name: 'final_answer', input: { answer: '10' } }] },
+      { text: JSON.stringify({ rootCause: '', keyInsight: '', proposals: [] }) },
+    );
+    const result = await lamarck(cwd, 'learn', 'tasks.jsonl', '--model', `openai-compatible:${server.baseURL}#test-model`);
+    expect(result.code).toBe(0);
+    expect(server.pending).toBe(0);
+    expect(result.stderr).toContain('c1: reflect failed (');
+    expect(result.stderr).toContain('invalid structured output twice');
+    expect(result.stdout).toMatch(/c1 +no .* reflect\n/);
+    expect(result.stdout).toMatch(/1\/2 passed; 0 changes committed, 0 rejected, 0 unchanged; failed steps: 1 reflect;/);
+    const runs = JSON.parse((await lamarck(cwd, '--json', 'runs')).stdout) as { kind: string; status: string; summary: Record<string, unknown> }[];
+    const run = runs.find((candidate) => candidate.kind === 'learn')!;
+    expect(run.status).toBe('finished');
+    expect(run.summary['failedSteps']).toEqual({ reflect: { count: 1, latest: expect.stringContaining('invalid structured output twice') } });
+  });
 });
