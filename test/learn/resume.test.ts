@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/core/errors.ts';
+import type { JsonValue } from '../../src/core/json.ts';
 import { createAgentActor } from '../../src/learn/actor.ts';
 import type { LearnEvent } from '../../src/learn/learn-events.ts';
 import { runLearn } from '../../src/learn/learn-loop.ts';
@@ -8,6 +10,7 @@ import { learnProgressScope, storeLearnProgress, type LearnProgress } from '../.
 import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { temporaryDirectory } from '../library/support.ts';
 import { answeringModel, config, learnerModel, lessonProposal, noProposals, tasks } from './support.ts';
 
@@ -130,5 +133,36 @@ describe('learn --resume from recorded progress', () => {
     } finally {
       directory.remove();
     }
+  });
+
+  it('resumes from the frozen sample of progress format v1 (t1 finished, t2 reflected, nothing of t2 decided)', async () => {
+    const sample = JSON.parse(readFileSync(new URL('./fixtures/progress-v1.json', import.meta.url), 'utf8')) as { runId: string; rows: Record<string, JsonValue> };
+    const store = createMemoryStore();
+    for (const [key, value] of Object.entries(sample.rows)) if (value !== null) await store.putState(learnProgressScope(sample.runId), key, value);
+    const library = new Library({ store });
+    const agent = answeringModel(() => 'wrong');
+    const learner = learnerModel([noProposals]);
+    const events: LearnEvent[] = [];
+    const result = await runLearn({
+      tasks: stream(),
+      library,
+      index: new LibraryIndex(),
+      actor: createAgentActor({ model: agent, store, limits: { maxSteps: 2 } }),
+      learner,
+      config: config({ gate: { holdoutSize: 0 } }),
+      progress: storeLearnProgress(store, sample.runId),
+      onEvent: (event) => events.push(event),
+    });
+    learner.verify();
+    expect(agent.systems).toHaveLength(1);
+    expect(result.curves.map((point) => [point.taskId, point.committed])).toEqual([
+      ['t1', 1],
+      ['t2', 1],
+      ['t3', 0],
+    ]);
+    expect(result.attempts.map((attempt) => attempt.taskId)).toEqual(['t1', 't2', 't3']);
+    expect((await library.require('lesson', 'kelvin-offset')).version.evaluation).toMatchObject({ proposalId: `${sample.runId}:t2#0`, taskId: 't2' });
+    expect(events.filter((event) => event.type === 'task-started').map((event) => event.type === 'task-started' && event.taskId)).toEqual(['t2', 't3']);
+    await store.close();
   });
 });
