@@ -134,8 +134,10 @@ describe('lamarck learn --resume after kill -9', () => {
       throw new Error(`${error.message}; stderr: ${stderr}`);
     });
 
-    const listed = JSON.parse((await runMain(crashed.path, '--json', 'runs')).stdout) as { id: string; kind: string }[];
-    const runId = listed.find((run) => run.kind === 'learn')!.id;
+    const listed = JSON.parse((await runMain(crashed.path, '--json', 'runs')).stdout) as { id: string; kind: string; status: string }[];
+    const learnRun = listed.find((run) => run.kind === 'learn')!;
+    const runId = learnRun.id;
+    expect(learnRun.status).toBe('running');
     // While the child is alive and holds the run, a second resumer is refused and calls no model.
     const refused = await runMain(crashed.path, 'learn', '--resume', runId);
     expect(refused.code).toBe(1);
@@ -145,6 +147,9 @@ describe('lamarck learn --resume after kill -9', () => {
     child.kill('SIGKILL');
     expect((await exited).signal).toBe('SIGKILL');
     const firstCalls = server.requests.length - before;
+    // Its process is gone, so its lease has expired: the run is shown as interrupted, not running.
+    const afterKill = JSON.parse((await runMain(crashed.path, '--json', 'runs')).stdout) as { id: string; status: string }[];
+    expect(afterKill.find((run) => run.id === runId)?.status).toBe('interrupted');
 
     // What the store shows at the kill: t1 finished, t2 reflected with its first proposal decided.
     const store = await openStore({ cwd: crashed.path });

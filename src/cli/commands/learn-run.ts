@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { ConfigError, NotFoundError, UsageError } from '../../core/errors.ts';
 import { isJsonObject, type JsonObject } from '../../core/json.ts';
-import { RunLease } from '../../evolve/engine/run-lease.ts';
 import { parseLearnConfig, type LearnConfig } from '../../learn/learn-config.ts';
 import { readTaskStream, type Task } from '../../learn/task-stream.ts';
 import type { UsageMeter, UsageTotals } from '../../model/types.ts';
+import { RunLease } from '../../store/run-lease.ts';
 import type { RunRecord, Store } from '../../store/types.ts';
 
 /**
@@ -70,16 +70,17 @@ export async function readResumedTasks(settings: LearnRunSettings, runId: string
 }
 
 /**
- * Claims the run for this process: a second `lamarck learn --resume` of a run another live process
- * is working on is refused, and one whose holder died (`kill -9`) is taken over. `onLost` is told
- * if another process takes the run over later. The lease is the evolve engine's until a store-level
- * lease with compare-and-set replaces it; this function is the one place that changes.
+ * Claims the run for this process with the store's run lease (compare-and-set, renewed while the
+ * run goes on): a second `lamarck learn --resume` of a run another live process works on is
+ * refused, one whose holder died (`kill -9`) is taken over, and `lamarck runs` shows a run whose
+ * lease expired as interrupted. A new run is claimed under its id before it is created, so it is
+ * never stored as running without a lease. `onLost` is told if another process takes it over.
  */
 export async function claimLearnRun(store: Store, runId: string, onLost: (message: string) => void): Promise<{ release: () => Promise<void> }> {
   const lease = await RunLease.acquire({
     store,
     runId,
-    onLost: (holder) => onLost(`another process (${holder.pid} on ${holder.host}) took over learn run ${runId}`),
+    onLost: (holder) => onLost(`another process${holder === undefined ? '' : ` (${holder.pid} on ${holder.host})`} took over learn run ${runId}`),
   });
   return { release: () => lease.release() };
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../../core/errors.ts';
+import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { createAgentActor } from '../../learn/actor.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
@@ -100,9 +101,16 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
 
   // The run and its events go to the store, so `lamarck runs` lists learn runs beside evolve runs.
   const runConfig = settingsToJson({ ...settings, model: model.spec, learner: learner.spec });
-  const run = resumed ?? (await library.store.createRun({ kind: 'learn', name: tasksPath ?? settings.tasksPath, config: runConfig }));
+  const runId = resumed?.id ?? createId('run');
   const stop = new AbortController();
-  const lease = await claimLearnRun(library.store, run.id, (message) => stop.abort(new Error(message)));
+  const lease = await claimLearnRun(library.store, runId, (message) => stop.abort(new Error(message)));
+  let run: RunRecord;
+  try {
+    run = resumed ?? (await library.store.createRun({ id: runId, kind: 'learn', name: tasksPath ?? settings.tasksPath, config: runConfig }));
+  } catch (error) {
+    await lease.release().catch(() => undefined);
+    throw error;
+  }
   let leaseLost = false;
   stop.signal.addEventListener('abort', () => (leaseLost = true));
   const progress = storeLearnProgress(library.store, run.id);
