@@ -43,6 +43,7 @@ export type LearnEvent =
   | { type: 'step-failed'; taskId: string; failure: StepFailure }
   | { type: 'reflected'; taskId: string; proposals: number; invalid: number; ignoredTags: string[] }
   | { type: 'proposal-rejected'; taskId: string; proposal: ProposalSummary | null; reason: string; figures?: GateFigures; problems?: string[] }
+  /** `recovered`: the commit landed just before the previous process died, and a resumed run found it. */
   | { type: 'proposal-committed'; taskId: string; proposal: ProposalSummary; version: number; figures: GateFigures; recovered?: boolean }
   /** The change would write what the head already holds: not a version, not a commit. */
   | { type: 'proposal-unchanged'; taskId: string; proposal: ProposalSummary; reason: string }
