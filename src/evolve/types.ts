@@ -1,6 +1,7 @@
 import type { JsonObject } from '../core/json.ts';
 import type { Random } from '../core/random.ts';
 import type { LanguageModelClient, ModelUsage, UsageMeter } from '../model/types.ts';
+import type { FailureEvidence } from '../store/types.ts';
 
 /**
  * Contracts inside the evolve module: the problem, what an operator receives and returns, and what
@@ -43,7 +44,10 @@ export interface CascadeStage {
   args: string[];
   /** The candidate goes on to the next stage only if this stage's combined_score reaches it. */
   threshold: number;
+  /** CPU-time limit of this stage; the evaluator's when absent. */
   timeoutMs?: number;
+  /** Wall-clock limit of this stage; derived from its CPU-time limit when absent (defaultWallTimeoutMs). */
+  wallTimeoutMs?: number;
 }
 
 /** A loaded and validated problem directory. */
@@ -72,10 +76,25 @@ export interface EvaluatorConfig {
   kind: 'command' | 'module';
   command: string[];
   modulePath?: string;
+  /**
+   * CPU time one evaluation may use, all its processes together (`timeoutSeconds`). CPU time does
+   * not grow when a busy machine starves the evaluation, so a slow machine does not fail a program.
+   */
   timeoutMs: number;
+  /** Wall-clock limit (`wallTimeoutSeconds`), for what uses no CPU (a sleep, a blocked read); defaultWallTimeoutMs when absent. */
+  wallTimeoutMs?: number;
   memoryLimitMb: number;
   maxOutputBytes: number;
   cascade: CascadeStage[];
+}
+
+/**
+ * The wall clock an evaluation gets when only its CPU time is given: three times the CPU time,
+ * and at least 30 s more. Generous on purpose: the wall clock is there for evaluations that wait
+ * without computing, and on a busy machine a computing one gets only part of a core.
+ */
+export function defaultWallTimeoutMs(cpuTimeoutMs: number): number {
+  return Math.max(3 * cpuTimeoutMs, cpuTimeoutMs + 30_000);
 }
 
 export type EvaluationFailureKind =
@@ -98,7 +117,7 @@ export interface EvaluationResult {
   score: number | null;
   metrics: JsonObject;
   artifacts: JsonObject;
-  failure: { kind: EvaluationFailureKind; message: string } | null;
+  failure: { kind: EvaluationFailureKind; message: string; evidence?: FailureEvidence } | null;
   /** Stages run (1 without a cascade). */
   stages: number;
   durationMs: number;

@@ -1,13 +1,13 @@
-import { residentBytesByGroup } from './process-group-memory.ts';
+import { usageByGroup, type GroupUsage } from './process-group-usage.ts';
 
 /**
  * The process groups our sandboxed children live in. One shared timer samples the resident
- * memory of every live group (one /proc scan for all of them), and an `exit` hook kills whatever
- * is still alive when Lamarck exits, so no evaluator outlives us.
+ * memory and CPU time of every live group (one /proc scan for all of them), and an `exit` hook
+ * kills whatever is still alive when Lamarck exits, so no evaluator outlives us.
  */
 export const MEMORY_SAMPLE_INTERVAL_MS = 50;
 
-type SampleListener = (residentBytes: number) => void;
+type SampleListener = (usage: GroupUsage) => void;
 
 const liveGroups = new Map<number, SampleListener>();
 let sampler: NodeJS.Timeout | undefined;
@@ -55,8 +55,8 @@ export function sampleProcessGroups(): void {
 
 function sampleAll(): void {
   if (liveGroups.size === 0) return;
-  const totals = residentBytesByGroup(new Set(liveGroups.keys()));
-  for (const [groupId, listener] of [...liveGroups]) listener(totals.get(groupId) ?? 0);
+  const totals = usageByGroup(new Set(liveGroups.keys()));
+  for (const [groupId, listener] of [...liveGroups]) listener(totals.get(groupId) ?? { residentBytes: 0, cpuMs: 0 });
 }
 
 function installExitHook(): void {

@@ -32,6 +32,33 @@ export interface NewRun {
 
 export type ProgramStatus = 'evaluated' | 'failed' | 'rejected';
 
+/** Why a program failed or was rejected: its kind, one line for people, and for evaluations the evidence. */
+export interface FailureRecord {
+  kind: string;
+  message: string;
+  evidence?: FailureEvidence;
+}
+
+/**
+ * What a failed evaluation left behind, kept with the failure itself so its cause can be shown
+ * (lineage, best, summaries, --json) without reading artifacts. Bounded: a few lines of stderr.
+ */
+export interface FailureEvidence {
+  /** The cascade stage that failed (1-based), of how many. */
+  stage: number;
+  stages: number;
+  exitCode: number | null;
+  signal: string | null;
+  /** What stopped the process first (exit, memory, output-limit, cpu-time, wall-time), and when (ms after the spawn). */
+  stop: string | null;
+  stopAtMs: number | null;
+  /** The last lines of stderr (at most 12 lines and 1,200 characters); empty when it wrote none. */
+  stderrTail: string;
+  /** CPU time the evaluation used, as measured, and its peak memory. */
+  cpuMs: number;
+  peakMemoryMb: number;
+}
+
 /** One candidate of an evolution run, written once when its evaluation ends. */
 export interface ProgramRecord {
   id: string;
@@ -54,7 +81,7 @@ export interface ProgramRecord {
   features: Record<string, number>;
   /** Evaluator artifacts (stderr, feedback) and failure reasons. */
   artifacts: JsonObject;
-  failure: { kind: string; message: string } | null;
+  failure: FailureRecord | null;
   model: string | null;
   prompt: string | null;
   reply: string | null;

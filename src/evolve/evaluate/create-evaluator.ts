@@ -2,18 +2,24 @@ import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { JsonObject } from '../../core/json.ts';
+import { resolveInterpreter } from '../../sandbox/resolve-interpreter.ts';
 import { runProcess as defaultRunProcess, type ProcessResult, type RunProcessOptions } from '../../sandbox/run-process.ts';
-import type { EvaluationFailureKind, EvaluationResult, Evaluator, Problem } from '../types.ts';
+import type { FailureEvidence } from '../../store/types.ts';
+import { defaultWallTimeoutMs, type EvaluationFailureKind, type EvaluationResult, type Evaluator, type Problem } from '../types.ts';
 import { createEvaluationWorkspace } from './evaluation-workspace.ts';
-import { parseEvaluatorOutput } from './parse-evaluator-output.ts';
-import { truncateMiddle } from './truncate-text.ts';
+import { interpretProcessResult, type StageOutcome } from './interpret-result.ts';
 
 /**
  * The sandboxed evaluator of a problem. Each call copies the problem directory (minus the initial
  * program) into a fresh temporary directory, writes the candidate's files there, and runs
  * `<command...> <candidate-entry-path> <stage args...>` in its own killable process group: first
  * each cascade stage, then the main evaluation (no extra args). Whatever the candidate does, the
- * result is an EvaluationResult; only an abort through `signal` rejects.
+ * result is an EvaluationResult; only an abort through `signal` rejects. A failure carries its
+ * evidence (stage, exit code or signal, what stopped it first, the end of stderr).
+ *
+ * Limits per stage: CPU time (`timeoutSeconds`) and a generous wall clock, memory, output. A
+ * Python interpreter named on the PATH is resolved to its real executable once (a version
+ * manager's shim would otherwise pay its start-up on every evaluation).
  *
  * Objective: `score` is always "higher is better". For `minimize` problems it is the negated
  * combined_score; the evaluator's own value stays in `metrics.combined_score` either way, and a
@@ -33,77 +39,45 @@ export interface EvaluatorOptions {
   runProcess?: (options: RunProcessOptions) => Promise<ProcessResult>;
 }
 
-const outOfMemoryPattern = /\bMemoryError\b|std::bad_alloc|JavaScript heap out of memory|Cannot allocate memory/;
-
-type StageOutcome =
-  | { ok: true; score: number; metrics: JsonObject; artifacts: JsonObject; durationMs: number }
-  | { ok: false; kind: EvaluationFailureKind; message: string; artifacts: JsonObject; durationMs: number };
+const evaluatorEnvironment = { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
 
 export function createEvaluator(problem: Problem, options: EvaluatorOptions = {}): Evaluator {
   const run = options.runProcess ?? defaultRunProcess;
   const artifactChars = options.artifactChars ?? 4000;
   const config = problem.evaluator;
   const sign = problem.objective === 'minimize' ? -1 : 1;
+  const environment = { ...evaluatorEnvironment, ...options.env };
+  let resolvedCommand: Promise<readonly string[]> | undefined;
 
-  const baseCommand = (workspace: string): string[] => {
+  const baseCommand = async (workspace: string): Promise<readonly string[]> => {
     if (config.kind === 'module') return [process.execPath, moduleRunnerPath(), join(workspace, config.modulePath ?? '')];
-    return config.command.map((part) => part.replaceAll('${node}', process.execPath));
+    resolvedCommand ??= resolveInterpreter(
+      config.command.map((part) => part.replaceAll('${node}', process.execPath)),
+      { cwd: problem.directory, env: environment },
+    );
+    return resolvedCommand;
   };
 
-  const runStage = async (workspace: string, args: string[], timeoutMs: number, signal: AbortSignal | undefined): Promise<StageOutcome> => {
-    const command = [...baseCommand(workspace), join(workspace, problem.entryFile), ...args];
+  const runStage = async (
+    workspace: string,
+    args: string[],
+    limits: { cpuTimeoutMs: number; wallTimeoutMs: number },
+    signal: AbortSignal | undefined,
+  ): Promise<StageOutcome> => {
+    const command = [...(await baseCommand(workspace)), join(workspace, problem.entryFile), ...args];
     const result = await run({
       command,
       cwd: workspace,
-      env: { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', ...options.env },
-      timeoutMs,
+      env: environment,
+      timeoutMs: limits.wallTimeoutMs,
+      cpuTimeLimitMs: limits.cpuTimeoutMs,
       memoryLimitMb: config.memoryLimitMb,
       maxOutputBytes: config.maxOutputBytes,
+      outputLimitBytes: config.maxOutputBytes,
       ...(signal === undefined ? {} : { signal }),
     });
     if (result.aborted) throw signal?.reason ?? new Error('evaluation aborted');
-    return interpret(result, timeoutMs);
-  };
-
-  const interpret = (result: ProcessResult, timeoutMs: number): StageOutcome => {
-    const durationMs = result.durationMs;
-    const streams: JsonObject = {};
-    if (result.stderr.trim() !== '') streams.stderr = truncateMiddle(result.stderr, artifactChars);
-    const failure = (kind: EvaluationFailureKind, message: string, extra: JsonObject = {}): StageOutcome => {
-      const stdoutTail = result.stdout.trim() === '' ? {} : { stdout_tail: truncateMiddle(result.stdout, Math.floor(artifactChars / 2)) };
-      return { ok: false, kind, message, artifacts: { failure_reason: message, ...streams, ...stdoutTail, ...extra }, durationMs };
-    };
-    if (result.spawnError !== undefined) return failure('crash', `the evaluator could not be started: ${result.spawnError}`);
-    if (result.timedOut) return failure('timeout', `the evaluation ran past its ${Math.round(timeoutMs / 100) / 10} s time limit and was killed`);
-    if (result.memoryExceeded) {
-      return failure('memory', `the evaluation used more than its ${config.memoryLimitMb} MB memory limit and was killed`, {
-        peak_memory_mb: result.peakMemoryMb,
-      });
-    }
-    if (result.truncated) {
-      return failure(
-        'output-too-large',
-        `the evaluation wrote ${result.stdoutBytes} bytes to stdout and ${result.stderrBytes} to stderr, over the ${config.maxOutputBytes}-byte limit`,
-      );
-    }
-    if (result.signal !== null) return failure('crash', `the evaluator was killed by signal ${result.signal}`);
-    // The sandbox's /bin/sh wrapper reports an unknown command as exit 127 rather than a spawn error.
-    if (result.exitCode === 127 && /not found|No such file/i.test(result.stderr)) {
-      return failure('crash', `the evaluator could not be started: ${result.stderr.trim().split('\n').pop() ?? ''}`);
-    }
-    if (result.exitCode !== 0) {
-      // Under the address-space cap an allocation fails inside the child instead of being killed.
-      if (outOfMemoryPattern.test(result.stderr)) {
-        return failure('memory', `the evaluation ran out of memory (limit ${config.memoryLimitMb} MB) and exited with code ${result.exitCode}`);
-      }
-      return failure('exit-code', `the evaluator exited with code ${result.exitCode}`);
-    }
-    const parsed = parseEvaluatorOutput(result.stdout);
-    if (!parsed.ok) return failure(parsed.kind, parsed.message, parsed.line === '' ? {} : { offending_line: parsed.line });
-    const artifacts: JsonObject = { ...parsed.artifacts };
-    if (streams.stderr !== undefined && artifacts.stderr === undefined) artifacts.stderr = streams.stderr;
-    if (!Number.isFinite(parsed.score)) return failure('non-finite-score', `combined_score is ${parsed.score}`);
-    return { ok: true, score: parsed.score, metrics: parsed.metrics, artifacts, durationMs };
+    return interpretProcessResult(result, { ...limits, memoryLimitMb: config.memoryLimitMb, maxOutputBytes: config.maxOutputBytes }, artifactChars);
   };
 
   return {
@@ -118,14 +92,20 @@ export function createEvaluator(problem: Problem, options: EvaluatorOptions = {}
       });
       let durationMs = 0;
       try {
-        const stages = [...config.cascade.map((stage) => ({ ...stage, final: false })), { args: [], threshold: 0, timeoutMs: config.timeoutMs, final: true }];
+        const stages = [
+          ...config.cascade.map((stage) => ({ ...stage, final: false })),
+          { args: [], threshold: 0, timeoutMs: config.timeoutMs, wallTimeoutMs: config.wallTimeoutMs, final: true },
+        ];
         for (const [index, stage] of stages.entries()) {
-          const outcome = await runStage(workspace.directory, stage.args, stage.timeoutMs ?? config.timeoutMs, signal);
+          const cpuTimeoutMs = stage.timeoutMs ?? config.timeoutMs;
+          const wallTimeoutMs = stage.wallTimeoutMs ?? (stage.timeoutMs === undefined ? config.wallTimeoutMs : undefined) ?? defaultWallTimeoutMs(cpuTimeoutMs);
+          const outcome = await runStage(workspace.directory, stage.args, { cpuTimeoutMs, wallTimeoutMs }, signal);
           durationMs += outcome.durationMs;
           const stageNumber = index + 1;
           if (!outcome.ok) {
             const where = stages.length > 1 ? ` (stage ${stageNumber} of ${stages.length})` : '';
-            return failed(outcome.kind, `${outcome.message}${where}`, {}, outcome.artifacts, stageNumber, durationMs);
+            const evidence: FailureEvidence = { stage: stageNumber, stages: stages.length, ...outcome.evidence };
+            return failed(outcome.kind, `${outcome.message}${where}`, {}, outcome.artifacts, stageNumber, durationMs, evidence);
           }
           const metrics: JsonObject = { ...outcome.metrics, combined_score: outcome.score };
           if (!stage.final) {
@@ -161,8 +141,17 @@ function failed(
   artifacts: JsonObject,
   stages: number,
   durationMs: number,
+  evidence?: FailureEvidence,
 ): EvaluationResult {
-  return { ok: false, score: null, metrics, artifacts: { failure_reason: message, ...artifacts }, failure: { kind, message }, stages, durationMs };
+  return {
+    ok: false,
+    score: null,
+    metrics,
+    artifacts: { failure_reason: message, ...artifacts },
+    failure: { kind, message, ...(evidence === undefined ? {} : { evidence }) },
+    stages,
+    durationMs,
+  };
 }
 
 /** The module runner next to this file: `.ts` when running from source, `.js` once built. */

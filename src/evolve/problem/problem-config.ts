@@ -23,6 +23,7 @@ const cascadeStageSchema = z.strictObject({
   args: z.array(z.string(), { error: 'expected an array of strings' }).default([]),
   threshold: z.number({ error: 'expected a number' }).refine(Number.isFinite, { error: 'expected a finite number' }),
   timeoutSeconds: positive().optional(),
+  wallTimeoutSeconds: positive().optional(),
 });
 
 const evaluatorSchema = z
@@ -31,7 +32,10 @@ const evaluatorSchema = z
       error: 'expected at least the program to run, e.g. ["python3", "evaluator.py"]',
     }).optional(),
     module: relativePath.optional(),
+    /** CPU time of one evaluation, all its processes together. */
     timeoutSeconds: positive().default(60),
+    /** Wall-clock limit; by default 3 x timeoutSeconds, at least timeoutSeconds + 30. */
+    wallTimeoutSeconds: positive().optional(),
     memoryLimitMb: positive().default(2048),
     maxOutputBytes: positive().default(1_000_000),
     cascade: z.array(cascadeStageSchema, { error: 'expected an array of stages' }).default([]),

@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import type { ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
+import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
 import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type Row } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
@@ -120,7 +120,7 @@ function toSummary(row: Row): ProgramSummary {
     score: numberOrNull(row, 'score'),
     metrics: json<JsonObject>(row, 'metrics'),
     features: json<Record<string, number>>(row, 'features'),
-    failure: jsonOrNull<{ kind: string; message: string }>(row, 'failure'),
+    failure: jsonOrNull<FailureRecord>(row, 'failure'),
     model: textOrNull(row, 'model'),
     tokensIn: number(row, 'tokens_in'),
     tokensOut: number(row, 'tokens_out'),

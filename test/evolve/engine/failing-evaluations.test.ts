@@ -10,7 +10,11 @@ import { createMemoryStore } from '../../../src/testing/memory-store.ts';
 
 /**
  * The engine against a real sandboxed evaluator that misbehaves in every way the issue lists:
- * each misbehaviour is one recorded failure of its kind, and the run ends normally.
+ * each misbehaviour is one recorded failure of its kind, and the run ends normally. The hanging
+ * ones compute forever, so their CPU-time limit (which a busy machine does not shorten) ends
+ * them; the wall clock is generous, and every other case ends on its own evidence. The memory
+ * limit is reached with a quarter of the CPU time (page faults cost CPU: about 0.5 s per 100 MB
+ * on a small VM), so the blow-up meets its memory limit first.
  */
 const evaluatorScript = `
 import json, os, sys, time
@@ -18,13 +22,15 @@ mode = open(sys.argv[1]).read().split("MODE = '")[1].split("'")[0]
 if mode == "good":
     print(json.dumps({"combined_score": 1.0}))
 elif mode == "hang":
-    time.sleep(60)
+    while True:
+        pass
 elif mode == "fork":
     for _ in range(4):
         if os.fork() == 0:
             time.sleep(60)
             os._exit(0)
-    time.sleep(60)
+    while True:
+        pass
 elif mode == "memory":
     blocks = []
     while True:
@@ -35,6 +41,7 @@ elif mode == "flood":
     for _ in range(100):
         sys.stdout.write(chunk)
 elif mode == "exit":
+    sys.stderr.write("bad input: no MODE line\\n")
     sys.exit(2)
 elif mode == "nan":
     print('{"combined_score": NaN}')
@@ -87,7 +94,7 @@ describe('evolve against an evaluator that fails in every way', () => {
       join(directory, 'lamarck.json'),
       JSON.stringify({
         program: 'main.py',
-        evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 2, memoryLimitMb: 200, maxOutputBytes: 100_000 },
+        evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 2, wallTimeoutSeconds: 300, memoryLimitMb: 100, maxOutputBytes: 100_000 },
         settings: { islands: 1, repair: false, novelty: { exemptOperators: ['modes'] } },
       }),
     );
@@ -112,10 +119,17 @@ describe('evolve against an evaluator that fails in every way', () => {
       for (const [, kind] of modes) expected[kind] = (expected[kind] ?? 0) + 1;
       expect(summary.failures).toEqual(expected);
       const programs = await store.listPrograms(await handle.runId);
-      for (const record of programs.filter((item) => item.status === 'failed')) {
+      const failed = programs.filter((item) => item.status === 'failed');
+      expect(failed).toHaveLength(modes.length);
+      for (const record of failed) {
         expect(typeof record.artifacts['failure_reason']).toBe('string');
         expect(record.failure?.message.length).toBeGreaterThan(0);
+        // Each failure keeps its evidence in the store: the stage and how the process ended.
+        expect(record.failure?.evidence).toMatchObject({ stage: 1, stages: 1 });
+        expect(record.failure?.evidence?.stop).not.toBeNull();
       }
+      const exited = failed.find((record) => record.failure?.kind === 'exit-code');
+      expect(exited?.failure).toMatchObject({ message: 'the evaluator exited with code 2: bad input: no MODE line', evidence: { exitCode: 2, stderrTail: 'bad input: no MODE line' } });
       expect(readdirSync(tempRoot)).toEqual([]);
     } finally {
       await store.close();

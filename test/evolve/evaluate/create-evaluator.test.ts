@@ -26,6 +26,12 @@ if mode == "good":
     print(json.dumps({"combined_score": 2.5, "metrics": {"x": 1}, "artifacts": {"feedback": "ok"}}))
 elif mode == "hang":
     time.sleep(60)
+elif mode == "spin":
+    while True:
+        pass
+elif mode == "missing":
+    sys.stderr.write("python3: can't open file 'evaluater.py': [Errno 2] No such file or directory\\n")
+    sys.exit(2)
 elif mode == "exit":
     sys.stderr.write("Traceback (most recent call last):\\nValueError: boom\\n")
     sys.exit(3)
@@ -63,13 +69,30 @@ elif mode.startswith("fork"):
     print(json.dumps({"combined_score": 1.5}))
     sys.stdout.flush()
     if mode.startswith("forkhang"):
-        time.sleep(60)
+        while True:
+            pass
 elif mode == "weak":
     print(json.dumps({"combined_score": 1.0}))
 `;
 
 let root: string;
 let tempRoot: string;
+
+/** What the sandbox saw stop each misbehaving evaluator first. */
+const expectedStop: Record<string, string> = {
+  exit: 'exit',
+  missing: 'exit',
+  notjson: 'exit',
+  nan: 'exit',
+  inf: 'exit',
+  noscore: 'exit',
+  flood: 'output-limit',
+  flood100: 'output-limit',
+  memory: 'memory',
+  signal: 'exit',
+  hang: 'wall-time',
+  spin: 'cpu-time',
+};
 
 function writeProblem(name: string, config: object, extra: Record<string, string> = {}): string {
   const directory = join(root, name);
@@ -96,15 +119,37 @@ function candidate(mode: string): Record<string, string> {
   return { 'main.py': `# EVOLVE-BLOCK-START\nMODE = '${mode}'\n# EVOLVE-BLOCK-END\n` };
 }
 
+/**
+ * Limits are generous wherever the outcome should come from the evaluator's own behaviour: each
+ * case ends on its evidence (an exit, the memory verdict, the output count) long before a limit
+ * that only a stuck evaluation reaches, however busy the machine. Only the cases that are about
+ * a limit get a small one, and only of the kind that does not depend on load: CPU time for
+ * evaluations that compute forever, the wall clock for one that sleeps forever.
+ */
 let basic: Problem;
+let sleepy: Problem;
+let spinning: Problem;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lamarck-evaluator-test-'));
   tempRoot = join(root, 'work');
+  const limits = { memoryLimitMb: 200, maxOutputBytes: 100000 };
   basic = await loadProblem(
     writeProblem('basic', {
       program: 'main.py',
-      evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 2, memoryLimitMb: 200, maxOutputBytes: 100000 },
+      evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 30, wallTimeoutSeconds: 300, ...limits },
+    }),
+  );
+  sleepy = await loadProblem(
+    writeProblem('sleepy', {
+      program: 'main.py',
+      evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 30, wallTimeoutSeconds: 2, ...limits },
+    }),
+  );
+  spinning = await loadProblem(
+    writeProblem('spinning', {
+      program: 'main.py',
+      evaluator: { command: ['python3', 'evaluator.py'], timeoutSeconds: 1, wallTimeoutSeconds: 300, ...limits },
     }),
   );
 });
@@ -123,10 +168,10 @@ describe('createEvaluator with a command', () => {
     expect(readdirSync(tempRoot)).toEqual([]);
   });
 
-  // Concurrent, each in its own temporary root: most of these wait on a limit.
+  // Concurrent, each in its own temporary root.
   it.concurrent.for([
-    ['hang', 'timeout', /time limit/],
-    ['exit', 'exit-code', /exited with code 3/],
+    ['exit', 'exit-code', /exited with code 3: ValueError: boom/],
+    ['missing', 'exit-code', /exited with code 2: python3: can't open file 'evaluater.py'/],
     ['notjson', 'invalid-output', /not a JSON object/],
     ['nan', 'non-finite-score', /combined_score is NaN/],
     ['inf', 'non-finite-score', /combined_score is Infinity/],
@@ -135,16 +180,35 @@ describe('createEvaluator with a command', () => {
     ['flood100', 'output-too-large', /over the 100000-byte limit/],
     ['memory', 'memory', /memory/],
     ['signal', 'crash', /signal SIGKILL/],
+    ['hang', 'timeout', /wall-clock limit/],
+    ['spin', 'timeout', /CPU-time limit/],
   ] as const)('turns %s into a %s failure with an artifact saying why', async ([mode, kind, reason], { expect }) => {
     const tempRoot = join(root, `work-${mode}`);
-    const result = await createEvaluator(basic, { tempRoot }).evaluate(candidate(mode), {});
+    const problem = mode === 'hang' ? sleepy : mode === 'spin' ? spinning : basic;
+    const result = await createEvaluator(problem, { tempRoot }).evaluate(candidate(mode), {});
     expect(result.ok).toBe(false);
     expect(result.score).toBeNull();
     expect(result.failure?.kind).toBe(kind);
     expect(result.failure?.message).toMatch(reason);
     expect(result.artifacts.failure_reason).toMatch(reason);
-    if (mode === 'exit') expect(result.artifacts.stderr).toContain('ValueError: boom');
+    // The evidence travels with the failure: the stage, how the process ended, what stopped it first.
+    const evidence = result.failure?.evidence;
+    expect(evidence).toMatchObject({ stage: 1, stages: 1 });
+    if (mode === 'memory' && evidence?.stop === 'exit') {
+      // The address-space backstop got there before a memory sample: the allocation failed inside the child.
+      expect(evidence.stderrTail).toContain('MemoryError');
+    } else {
+      expect(evidence?.stop).toBe(expectedStop[mode]);
+    }
+    expect(evidence?.stopAtMs).toBeGreaterThanOrEqual(0);
+    if (mode === 'exit') {
+      expect(result.artifacts.stderr).toContain('ValueError: boom');
+      expect(evidence).toMatchObject({ exitCode: 3, signal: null, stderrTail: 'Traceback (most recent call last):\nValueError: boom' });
+    }
+    if (mode === 'signal') expect(evidence).toMatchObject({ exitCode: null, signal: 'SIGKILL' });
     if (mode === 'notjson') expect(result.artifacts.offending_line).toBe('score: 3');
+    // The flood is stopped at the cap, not drained: far less than its 100 MB went through the pipe.
+    if (mode === 'flood100') expect(Number(/wrote (\d+) bytes/.exec(result.failure!.message)?.[1])).toBeLessThan(20 * 1024 * 1024);
     expect(readdirSync(tempRoot)).toEqual([]);
   });
 
@@ -154,8 +218,9 @@ describe('createEvaluator with a command', () => {
   ] as const)('kills every process of the group when the evaluator %s (%s)', async ([mode], { expect }) => {
     const tempRoot = join(root, `work-${mode}`);
     const pidFile = join(root, `${mode}-pids.txt`);
-    const result = await createEvaluator(basic, { tempRoot }).evaluate(candidate(`${mode}:${pidFile}`), {});
-    if (mode === 'forkhang') expect(result.failure?.kind).toBe('timeout');
+    // The hanging one computes forever: its CPU-time limit ends it, after it wrote its children's pids.
+    const result = await createEvaluator(mode === 'forkhang' ? spinning : basic, { tempRoot }).evaluate(candidate(`${mode}:${pidFile}`), {});
+    if (mode === 'forkhang') expect(result.failure).toMatchObject({ kind: 'timeout', message: expect.stringMatching(/CPU-time limit/) });
     else expect(result).toMatchObject({ ok: true, score: 1.5 });
     const pids = readFileSync(pidFile, 'utf8').split(' ').map(Number);
     expect(pids).toHaveLength(5);

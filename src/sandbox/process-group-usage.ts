@@ -1,11 +1,27 @@
 import { readdirSync, readFileSync } from 'node:fs';
 
 /**
- * Resident memory of whole process groups, read from Linux /proc. A group is what a sandboxed
- * child and everything it forks share (also grandchildren re-parented to init by a double fork),
- * so summing by group catches memory that walking the parent-child tree would miss.
- * On systems without /proc every figure is 0 and only the address-space rlimit applies.
+ * Resident memory and CPU time of whole process groups, read from Linux /proc. A group is what a
+ * sandboxed child and everything it forks share (also grandchildren re-parented to init by a
+ * double fork), so summing by group catches what walking the parent-child tree would miss.
+ * On systems without /proc every figure is 0 and only the rlimits apply.
  */
+export interface GroupUsage {
+  residentBytes: number;
+  /**
+   * User plus system CPU time of the live members, plus what they reaped from their own children
+   * (cutime, cstime). A child reaped by init after its parent died is no longer counted; its own
+   * RLIMIT_CPU still bounded it.
+   */
+  cpuMs: number;
+}
+
+/**
+ * The kernel reports CPU time in clock ticks of USER_HZ, which is 100 on every Linux ABI Node runs
+ * on (it is fixed by the ABI, independent of the kernel's internal HZ).
+ */
+const MS_PER_CLOCK_TICK = 10;
+
 export function isProcAvailable(): boolean {
   try {
     readFileSync('/proc/self/stat', 'utf8');
@@ -15,9 +31,9 @@ export function isProcAvailable(): boolean {
   }
 }
 
-/** Sums resident bytes per process group id, for the groups asked about, in one scan of /proc. */
-export function residentBytesByGroup(groupIds: ReadonlySet<number>): Map<number, number> {
-  const totals = new Map<number, number>();
+/** Sums resident bytes and CPU time per process group id, for the groups asked about, in one scan of /proc. */
+export function usageByGroup(groupIds: ReadonlySet<number>): Map<number, GroupUsage> {
+  const totals = new Map<number, GroupUsage>();
   if (groupIds.size === 0) return totals;
   let entries: string[];
   try {
@@ -31,7 +47,10 @@ export function residentBytesByGroup(groupIds: ReadonlySet<number>): Map<number,
     if (first < 48 || first > 57) continue;
     const stat = readStat(entry);
     if (stat === undefined || !groupIds.has(stat.groupId)) continue;
-    totals.set(stat.groupId, (totals.get(stat.groupId) ?? 0) + stat.residentPages * pageSize);
+    const total = totals.get(stat.groupId) ?? { residentBytes: 0, cpuMs: 0 };
+    total.residentBytes += stat.residentPages * pageSize;
+    total.cpuMs += stat.cpuTicks * MS_PER_CLOCK_TICK;
+    totals.set(stat.groupId, total);
   }
   return totals;
 }
@@ -55,10 +74,21 @@ export function processesInGroup(groupId: number): number[] {
   return members;
 }
 
+/**
+ * Whether a process has exited but not been reaped yet (a zombie): its exit is pending, and the
+ * host will see it on its next turn of the event loop. Undefined when /proc cannot tell.
+ */
+export function hasExitPending(pid: number): boolean | undefined {
+  const stat = readStat(String(pid));
+  if (stat === undefined) return isProcAvailable() ? true : undefined;
+  return stat.state === 'Z' || stat.state === 'X';
+}
+
 interface ProcStat {
   state: string;
   groupId: number;
   residentPages: number;
+  cpuTicks: number;
 }
 
 function readStat(pid: string): ProcStat | undefined {
@@ -70,11 +100,13 @@ function readStat(pid: string): ProcStat | undefined {
   }
   // The command name is in parentheses and may itself contain spaces and parentheses.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // After the name: state(3) ppid(4) pgrp(5) ... rss(24); here indexed from state = 0.
+  // After the name: state(3) ppid(4) pgrp(5) ... utime(14) stime(15) cutime(16) cstime(17) ... rss(24);
+  // here indexed from state = 0.
   const groupId = Number(fields[2]);
   const residentPages = Number(fields[21]);
+  const cpuTicks = Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14]);
   if (!Number.isFinite(groupId) || !Number.isFinite(residentPages)) return undefined;
-  return { state: fields[0] ?? '', groupId, residentPages };
+  return { state: fields[0] ?? '', groupId, residentPages, cpuTicks: Number.isFinite(cpuTicks) ? cpuTicks : 0 };
 }
 
 let cachedPageSize: number | undefined;
