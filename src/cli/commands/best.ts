@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { NotFoundError } from '../../core/errors.ts';
 import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { failureLines } from '../failure-text.ts';
 
 /** `lamarck best <run>`: the best program of an evolution run, with its code on `--code`. */
 export function registerBestCommand(program: Command, context: CliContext): void {
@@ -14,20 +15,28 @@ export function registerBestCommand(program: Command, context: CliContext): void
       context.action(command, async (output) => {
         const store = await context.store();
         const best = await findBest(store, runId);
+        // A run that scored nothing shows its initial program and why it failed; the command fails too.
+        const exitCode = best.status === 'evaluated' ? 0 : 1;
         if (output.json) {
           const { prompt: _prompt, reply: _reply, fingerprint: _fingerprint, ...rest } = best;
           output.printJson(options.code === true ? rest : { ...rest, files: Object.keys(best.files) });
-          return;
+          return exitCode;
         }
-        output.info(`program ${best.id}  score ${best.score}  generation ${best.generation}  operator ${best.operator}${best.model === null ? '' : ` (${best.model})`}`);
+        const score = best.failure === null ? `score ${best.score}` : `failed: ${best.failure.kind}`;
+        output.info(`program ${best.id}  ${score}  generation ${best.generation}  operator ${best.operator}${best.model === null ? '' : ` (${best.model})`}`);
+        if (best.failure !== null) {
+          output.info(`no program of run ${runId} was scored; the initial program failed:`);
+          for (const line of failureLines(best.failure, '  ')) output.info(line);
+        }
         const metrics = Object.entries(best.metrics).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join('  ');
         if (metrics.length > 0) output.info(`metrics: ${metrics}`);
-        if (options.code !== true) return;
+        if (options.code !== true) return exitCode;
         const paths = Object.keys(best.files).sort();
         for (const path of paths) {
           if (paths.length > 1) output.info(`--- ${path}`);
           output.info(best.files[path]!.replace(/\n$/, ''));
         }
+        return exitCode;
       }),
     );
 }
@@ -35,6 +44,7 @@ export function registerBestCommand(program: Command, context: CliContext): void
 /**
  * The summary of an ended run names its best program. A run still running, or killed, may have
  * a summary from before it was resumed, so its program summaries are scanned instead (no code read).
+ * A run in which nothing was scored gives its initial program, failed, whose failure says why.
  */
 export async function findBest(store: Store, runId: string): Promise<ProgramRecord> {
   const run = await store.getRun(runId);
@@ -55,6 +65,9 @@ export async function findBest(store: Store, runId: string): Promise<ProgramReco
     if (page.length < 2000) break;
   }
   const program = best === undefined ? undefined : await store.getProgram(best.id);
-  if (program === undefined) throw new NotFoundError('evaluated program in run', runId);
-  return program;
+  if (program !== undefined) return program;
+  const [first] = await store.listProgramSummaries(runId, { limit: 1 });
+  const initial = first === undefined ? undefined : await store.getProgram(first.id);
+  if (initial === undefined || initial.failure === null) throw new NotFoundError('evaluated program in run', runId);
+  return initial;
 }

@@ -124,7 +124,8 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
     initialScore: summary.initialScore,
     iterations: summary.iterations,
     evaluations: summary.evaluations,
-    failures: summary.failures,
+    failures: countsWithLatest(summary.failures, summary.latestMessages),
+    rejections: countsWithLatest(summary.rejections, summary.latestMessages),
     repaired: summary.repaired,
     costUsd: summary.usage.costUsd,
     tokens: { input: summary.usage.inputTokens, output: summary.usage.outputTokens },
@@ -133,13 +134,42 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
   };
 }
 
+/** `{ kind: { count, latest } }`: how often each kind happened and the last message it gave. */
+function countsWithLatest(counts: Record<string, number>, latest: Record<string, string>): Record<string, { count: number; latest: string | null }> {
+  return Object.fromEntries(Object.entries(counts).map(([kind, count]) => [kind, { count, latest: latest[kind] ?? null }]));
+}
+
 function textSummary(summary: EvolveSummary): string {
-  const failures = Object.entries(summary.failures).map(([kind, count]) => `${kind} ${count}`).join(', ');
-  return [
+  const lines = [
     `run ${summary.runId}: ${summary.status} (${summary.stopReason})${summary.message === null ? '' : ` — ${summary.message}`}`,
     `best ${formatScore(summary.bestScore)} (program ${summary.bestProgramId ?? '-'}), initial ${formatScore(summary.initialScore)}`,
-    `${summary.iterations} iterations, ${summary.evaluations} evaluations, failures: ${failures.length > 0 ? failures : 'none'}${summary.repaired > 0 ? `, repaired ${summary.repaired}` : ''}, cost $${summary.usage.costUsd.toFixed(4)}, ${(summary.durationMs / 1000).toFixed(1)} s`,
-  ].join('\n');
+    `${summary.iterations} iterations, ${summary.evaluations} evaluations${summary.repaired > 0 ? `, repaired ${summary.repaired}` : ''}, cost $${summary.usage.costUsd.toFixed(4)}, ${(summary.durationMs / 1000).toFixed(1)} s`,
+  ];
+  lines.push(...kindLines('failures', 'failure', summary.failures, summary.latestMessages));
+  lines.push(...kindLines('rejections', 'rejection', summary.rejections, summary.latestMessages));
+  return lines.join('\n');
+}
+
+/**
+ * One line per kind, with its count and its latest message, e.g.
+ * `  exit-code: 1 failure (latest: the evaluator exited with code 2: python3: can't open file ...)`.
+ */
+function kindLines(title: string, noun: string, counts: Record<string, number>, latest: Record<string, string>): string[] {
+  const entries = Object.entries(counts).sort(([, a], [, b]) => b - a);
+  if (entries.length === 0) return title === 'failures' ? ['failures: none'] : [];
+  return [
+    `${title}:`,
+    ...entries.map(([kind, count]) => {
+      const message = latest[kind];
+      return `  ${kind}: ${count} ${noun}${count === 1 ? '' : 's'}${message === undefined ? '' : ` (latest: ${oneLine(message)})`}`;
+    }),
+  ];
+}
+
+/** A message on one line, cut at a length a terminal shows. */
+function oneLine(message: string): string {
+  const flat = message.replace(/\s*\n\s*/g, ' ');
+  return flat.length <= 300 ? flat : `${flat.slice(0, 297)}...`;
 }
 
 function formatScore(score: number | null): string {

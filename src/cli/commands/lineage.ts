@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { NotFoundError } from '../../core/errors.ts';
 import type { ProgramRecord } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { failureLines } from '../failure-text.ts';
 
 /** `lamarck lineage <program>`: the chain of ancestors, oldest first, with score and operator at each step. */
 export function registerLineageCommand(program: Command, context: CliContext): void {
@@ -32,6 +33,8 @@ export function registerLineageCommand(program: Command, context: CliContext): v
           const delta = step.score !== null && previous !== null ? ` (${step.score >= previous ? '+' : ''}${Number((step.score - previous).toPrecision(6))})` : '';
           const score = step.score === null ? `failed: ${step.failure?.kind ?? step.status}` : `score ${step.score}${delta}`;
           output.info(`gen ${String(step.generation).padStart(3)}  ${step.id}  ${step.operator.padEnd(14)} ${score}${step.model === null ? '' : `  [${step.model}]`}`);
+          // Why it failed, under the step: the message and the evidence the evaluation left.
+          if (step.failure !== null) for (const line of failureLines(step.failure, '         ')) output.info(line);
           if (step.score !== null) previous = step.score;
         }
       }),

@@ -33,7 +33,12 @@ export interface EvolveSummary {
   iterations: number;
   /** Evaluations run (the initial program included). */
   evaluations: number;
+  /** Failures by kind: evaluations that broke (exit-code, timeout, memory...), model and operator errors. */
   failures: Record<string, number>;
+  /** Candidates turned away by kind (novelty-rejected, apply-failed, not-applicable, budget, cascade-rejected). */
+  rejections: Record<string, number>;
+  /** The latest message of each kind counted in `failures` or `rejections`, e.g. "the evaluator exited with code 2: ...". */
+  latestMessages: Record<string, string>;
   /** Children that failed their evaluation and were repaired (not counted in `failures`). */
   repaired: number;
   usage: UsageSummary;
@@ -48,6 +53,7 @@ export interface RunTotals {
   evaluations: number;
   /** Evaluations run by this process since it started (a resumed run's rate counts only these). */
   evaluationsHere: number;
+  /** Failures so far (rejections not included). */
   failures: number;
   bestScore: number | null;
   costUsd: number;

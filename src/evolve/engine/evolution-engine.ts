@@ -19,6 +19,7 @@ import type { EngineSettings } from './engine-settings.ts';
 import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events.ts';
 import { PipelineScheduler } from './pipeline-scheduler.ts';
 import { ProgramLoader, toSnapshot } from './program-loader.ts';
+import { initialFailureMessage } from './initial-failure.ts';
 import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebuild-database.ts';
 import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
 import { RunProgress } from './run-progress.ts';
@@ -145,7 +146,7 @@ export class EvolutionEngine {
     try {
       if (this.progress.initialScore === null && this.progress.records === 0) await this.evaluateInitial();
       if (this.database.size === 0 && !this.canRepair) {
-        this.requestStop('no-candidates', 'the initial program failed its evaluation and no repair operator can run');
+        this.requestStop('no-candidates', await initialFailureMessage(this.options.store, runId));
       }
       const { concurrency } = this.options.settings;
       await new PipelineScheduler<Candidate>({
@@ -622,7 +623,7 @@ export class EvolutionEngine {
   }
 
   private totals(): RunTotals {
-    const failures = Object.values(this.progress.failures).reduce((sum, count) => sum + count, 0);
+    const failures = this.progress.failureCount;
     return {
       iterations: this.progress.attempts,
       evaluations: this.progress.evaluations,

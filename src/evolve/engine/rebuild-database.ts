@@ -21,7 +21,10 @@ export interface RebuiltRun {
   /** Child attempts (records other than the initial program). */
   attempts: number;
   evaluations: number;
+  /** Failures and rejections by kind (RunProgress splits them). */
   failures: Record<string, number>;
+  /** The latest message stored for each failure or rejection kind. */
+  latestMessages: Record<string, string>;
   /** Failed children whose repair succeeded (not counted in `failures`). */
   repaired: number;
   /** Children still waiting for their repair, oldest first (not counted in `failures`). */
@@ -55,6 +58,7 @@ export async function rebuildDatabase(options: {
     attempts: 0,
     evaluations: 0,
     failures: {},
+    latestMessages: {},
     repaired: 0,
     pendingRepairs: [],
     usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
@@ -170,6 +174,7 @@ function addSummary(
   const failed = failedInEvaluation(summary);
   const marked = failed && repairs.queued.has(summary.id);
   if (summary.failure !== null && !marked) result.failures[summary.failure.kind] = (result.failures[summary.failure.kind] ?? 0) + 1;
+  if (summary.failure !== null) result.latestMessages[summary.failure.kind] = summary.failure.message;
   if (summary.failure === null || !preEvaluationFailures.has(summary.failure.kind)) result.evaluations += 1;
   if (marked) recordMarked(summary, result, database, repairs);
   else if (failed) database.recordFailure({ id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator });

@@ -2,7 +2,14 @@ import type { ProgramRecord } from '../../store/types.ts';
 import type { EvolveSummary, StopReason, UsageSummary } from './events.ts';
 import type { RebuiltRun } from './rebuild-database.ts';
 
-/** The run's counters (attempts, evaluations, failures by kind, best) and the summary built from them. */
+/**
+ * Kinds that say a candidate was turned away, not that something broke: a near-duplicate, an
+ * edit that did not apply, an operator with nothing to do here, a spent budget, a cascade stage
+ * scored below its threshold. They are counted apart from failures.
+ */
+export const rejectionKinds: ReadonlySet<string> = new Set(['novelty-rejected', 'apply-failed', 'not-applicable', 'budget', 'cascade-rejected']);
+
+/** The run's counters (attempts, evaluations, failures and rejections by kind, best) and the summary built from them. */
 export class RunProgress {
   readonly runId: string;
   readonly problem: string;
@@ -14,6 +21,9 @@ export class RunProgress {
   /** Evaluations run by this process (for the rate; resumed ones are not timed here). */
   evaluationsHere = 0;
   failures: Record<string, number> = {};
+  rejections: Record<string, number> = {};
+  /** The latest message of each failure or rejection kind, so a summary can say what went wrong. */
+  latestMessages: Record<string, string> = {};
   /** Failed children whose repair succeeded: not failures. */
   repaired = 0;
   initialScore: number | null = null;
@@ -28,7 +38,10 @@ export class RunProgress {
     this.records = rebuilt.records;
     this.attempts = rebuilt.attempts;
     this.evaluations = rebuilt.evaluations;
-    this.failures = { ...rebuilt.failures };
+    this.failures = {};
+    this.rejections = {};
+    for (const [kind, count] of Object.entries(rebuilt.failures)) this.tally(kind, count);
+    this.latestMessages = { ...rebuilt.latestMessages };
     this.repaired = rebuilt.repaired;
     this.initialScore = rebuilt.initial?.score ?? null;
     this.best = rebuilt.best;
@@ -43,12 +56,24 @@ export class RunProgress {
       this.evaluationsHere += 1;
     }
     if (options.initial) this.initialScore = record.score;
+    if (record.failure !== null) this.latestMessages[record.failure.kind] = record.failure.message;
     if (record.failure !== null && options.deferFailure !== true) this.countFailure(record.failure.kind);
     if (record.score !== null && (this.best === null || record.score > this.best.score)) this.best = { id: record.id, score: record.score };
   }
 
+  /** Counts a failure, or a rejection when the kind is one (see rejectionKinds). */
   countFailure(kind: string): void {
-    this.failures[kind] = (this.failures[kind] ?? 0) + 1;
+    this.tally(kind, 1);
+  }
+
+  /** Failures only, rejections not included. */
+  get failureCount(): number {
+    return Object.values(this.failures).reduce((sum, count) => sum + count, 0);
+  }
+
+  private tally(kind: string, count: number): void {
+    const counts = rejectionKinds.has(kind) ? this.rejections : this.failures;
+    counts[kind] = (counts[kind] ?? 0) + count;
   }
 
   summary(options: {
@@ -63,6 +88,11 @@ export class RunProgress {
   }): EvolveSummary {
     const failures = { ...this.failures };
     for (const kind of options.unrepaired) failures[kind] = (failures[kind] ?? 0) + 1;
+    const latestMessages: Record<string, string> = {};
+    for (const kind of [...Object.keys(failures), ...Object.keys(this.rejections)]) {
+      const message = this.latestMessages[kind];
+      if (message !== undefined) latestMessages[kind] = message;
+    }
     return {
       runId: this.runId,
       problem: this.problem,
@@ -75,6 +105,8 @@ export class RunProgress {
       iterations: this.attempts,
       evaluations: this.evaluations,
       failures,
+      rejections: { ...this.rejections },
+      latestMessages,
       repaired: this.repaired,
       usage: options.usage,
       durationMs: options.durationMs,

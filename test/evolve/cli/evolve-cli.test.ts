@@ -99,7 +99,7 @@ describe('lamarck evolve (CLI)', () => {
     const resumed = await runMain(['evolve', '--resume', runId, '--json'], directory);
     expect(resumed.stderr).toBe('');
     expect(resumed.code).toBe(0);
-    const summary = JSON.parse(resumed.stdout) as { runId: string; iterations: number; bestScore: number; evaluations: number; failures: Record<string, number>; repaired: number; costUsd: number };
+    const summary = JSON.parse(resumed.stdout) as { runId: string; iterations: number; bestScore: number; evaluations: number; failures: Record<string, { count: number; latest: string | null }>; repaired: number; costUsd: number };
     expect(summary.runId).toBe(runId);
     // Model-free: nothing can be repaired, and the summary says so rather than leaving the field out.
     expect(summary.repaired).toBe(0);

@@ -34,7 +34,8 @@ describe('concurrent proposals of the same child', () => {
       expect(summary.iterations).toBe(12);
       expect(new Set(evaluator.log).size).toBe(evaluator.log.length);
       expect(evaluator.log).toHaveLength(2);
-      expect(summary.failures['novelty-rejected']).toBe(11);
+      expect(summary.rejections['novelty-rejected']).toBe(11);
+      expect(summary.failures).toEqual({});
     } finally {
       await store.close();
     }

@@ -173,9 +173,11 @@ describe('evolve engine (with a model)', () => {
       concurrency: { evaluations: 1 },
     });
     expect(summary.iterations).toBe(10);
-    expect(summary.failures['apply-failed']).toBe(2);
-    expect(summary.failures['crash']).toBe(1);
-    expect(summary.failures['novelty-rejected']).toBe(1);
+    // Rejections (an edit that did not apply, a duplicate) are counted apart from failures.
+    expect(summary.failures).toEqual({ crash: 1 });
+    expect(summary.rejections).toEqual({ 'apply-failed': 2, 'novelty-rejected': 1 });
+    expect(summary.latestMessages['apply-failed']).toContain('reply is not a number');
+    expect(Object.keys(summary.latestMessages).sort()).toEqual(['apply-failed', 'crash', 'novelty-rejected']);
     expect(operator.previousFailures[0]).toContain('reply is not a number');
     const programs = await store.listPrograms(runId);
     const kinds = programs.map((program) => program.failure?.kind ?? program.status);

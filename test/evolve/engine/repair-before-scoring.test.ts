@@ -152,7 +152,8 @@ describe('repair before scoring', () => {
     const store = memoryStore();
     const model = evolverModel([13, 5, 6], ['I cannot fix this.']);
     const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 4, seed: 3, concurrency: { evaluations: 1 } });
-    expect(summary.failures).toEqual({ crash: 1, 'apply-failed': 1 });
+    expect(summary.failures).toEqual({ crash: 1 });
+    expect(summary.rejections).toEqual({ 'apply-failed': 1 });
     expect(summary.repaired).toBe(0);
     const crashed = crashedChild(await store.listPrograms(runId));
     expect(evaluatedEvent(events, crashed.id).totals.failures).toBe(0);
