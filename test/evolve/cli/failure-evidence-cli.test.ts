@@ -105,6 +105,6 @@ describe('a run whose initial program fails shows why', () => {
     const result = await lamarck(['evolve', directory, '--iterations', '3'], directory);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/the initial program failed its evaluation \(crash: the evaluator could not be started: spawn pyhton3 ENOENT\)/);
-    expect(result.stdout).toMatch(/^  crash: 1 failure \(latest: the evaluator could not be started: spawn pyhton3 ENOENT\)$/m);
+    expect(result.stdout).toMatch(/^ {2}crash: 1 failure \(latest: the evaluator could not be started: spawn pyhton3 ENOENT\)$/m);
   });
 });
