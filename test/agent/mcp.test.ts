@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -180,8 +180,9 @@ describe('connectMcpServer handshake timeout', () => {
         { onToolsChanged: () => undefined, onFailed: (_server, message) => failures.push(message) },
       ),
     ).rejects.toThrow(/timed out/i);
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    await waitUntil(() => !processAlive(pid));
+    // On a busy machine the server may be stopped before Node got as far as writing its pid, so it is
+    // found by its command line (which names the pid file): no process running that script may remain.
+    await waitUntil(() => runningWithArgument(pidFile).length === 0);
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(failures).toEqual([]);
   });
@@ -194,6 +195,22 @@ function processAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Processes (zombies aside) whose command line contains `text`, read from /proc. */
+function runningWithArgument(text: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) continue;
+      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(text)) found.push(Number(entry));
+    } catch {
+      // the process ended between the listing and the read
+    }
+  }
+  return found;
 }
 
 async function waitUntil(condition: () => boolean, timeoutMs = 6_000): Promise<void> {
