@@ -5,6 +5,7 @@ import type { Curator, Placement } from '../library/curate/curator.ts';
 import { mergeContent } from '../library/curate/merge-content.ts';
 import type { Library } from '../library/library.ts';
 import type { LibraryEntry } from '../library/library-types.ts';
+import { newArtifactRecord, newVersionRecord } from '../store/record-builders.ts';
 import type { VersionRecord } from '../store/types.ts';
 import type { Overlay } from './gate.ts';
 import type { LearnableKind, Proposal } from './proposals.ts';
@@ -98,20 +99,7 @@ export function overlayFor(change: PlannedChange): Overlay {
         kind: change.kind,
         name: change.name,
         status: 'active',
-        artifact: {
-          id: artifactId,
-          kind: change.kind,
-          name: change.name,
-          status: 'active',
-          headVersionId: versionId,
-          headNumber: 1,
-          uses: 0,
-          successes: 0,
-          helpful: 0,
-          harmful: 0,
-          createdAt: now,
-          updatedAt: now,
-        },
+        artifact: newArtifactRecord({ id: artifactId, kind: change.kind, name: change.name, status: 'active', headVersionId: versionId, createdAt: now }),
         version: proposedVersion(versionId, artifactId, 1, [], change.content),
         content: change.content,
         utility: 0.5,
@@ -234,5 +222,5 @@ function sameContent(content: ContentByKind[LearnableKind], stored: VersionRecor
 }
 
 function proposedVersion(id: string, artifactId: string, number: number, parentIds: string[], content: ContentByKind[LearnableKind]): LibraryEntry['version'] {
-  return { id, artifactId, number, parentIds, content: contentToJson(content), message: 'proposed', trajectoryIds: [], evaluation: {}, createdAt: Date.now() };
+  return newVersionRecord({ id, artifactId, number, version: { content: contentToJson(content), message: 'proposed' }, defaultParentIds: parentIds, createdAt: Date.now() });
 }

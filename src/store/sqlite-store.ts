@@ -9,26 +9,8 @@ import { SqlitePrograms } from './sqlite/programs.ts';
 import { SqliteRuns } from './sqlite/runs.ts';
 import { SqliteState } from './sqlite/state.ts';
 import { SqliteTrajectories } from './sqlite/trajectories.ts';
-import {
-  storeSpecificationVersion,
-  type ArtifactKind,
-  type ArtifactRecord,
-  type ArtifactStatus,
-  type NewArtifact,
-  type NewRun,
-  type NewVersion,
-  type ProgramRecord,
-  type ProgramSummary,
-  type RunKind,
-  type RunRecord,
-  type RunStatus,
-  type Store,
-  type StoredEvent,
-  type TrajectoryRecord,
-  type TrajectoryStep,
-  type TrajectoryWithSteps,
-  type VersionRecord,
-} from './types.ts';
+import type * as records from './records.ts';
+import { storeSpecificationVersion, type Store } from './types.ts';
 
 export interface SqliteStoreOptions {
   /** A file path or `:memory:`. */
@@ -92,35 +74,35 @@ export class SqliteStore implements Store {
     return this.#guard('read the schema version', () => readSchemaVersion(this.#connection));
   }
 
-  async createRun(run: NewRun): Promise<RunRecord> {
+  async createRun(run: records.NewRun): Promise<records.RunRecord> {
     return this.#guard('create a run', () => this.#runs.create(run));
   }
 
-  async getRun(id: string): Promise<RunRecord | undefined> {
+  async getRun(id: string): Promise<records.RunRecord | undefined> {
     return this.#guard('read a run', () => this.#runs.get(id));
   }
 
-  async listRuns(filter?: { kind?: RunKind; limit?: number }): Promise<RunRecord[]> {
+  async listRuns(filter?: { kind?: records.RunKind; limit?: number }): Promise<records.RunRecord[]> {
     return this.#guard('list runs', () => this.#runs.list(filter));
   }
 
-  async updateRun(id: string, patch: { status?: RunStatus; summary?: JsonObject; config?: JsonObject }): Promise<RunRecord> {
+  async updateRun(id: string, patch: records.RunPatch): Promise<records.RunRecord> {
     return this.#guard('update a run', () => this.#runs.update(id, patch));
   }
 
-  async putProgram(program: ProgramRecord): Promise<ProgramRecord> {
+  async putProgram(program: records.ProgramRecord): Promise<records.ProgramRecord> {
     return this.#guard('store a program', () => this.#programs.put(program));
   }
 
-  async getProgram(id: string): Promise<ProgramRecord | undefined> {
+  async getProgram(id: string): Promise<records.ProgramRecord | undefined> {
     return this.#guard('read a program', () => this.#programs.get(id));
   }
 
-  async listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramRecord[]> {
+  async listPrograms(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<records.ProgramRecord[]> {
     return this.#guard('list programs', () => this.#programs.list(runId, options));
   }
 
-  async listProgramSummaries(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<ProgramSummary[]> {
+  async listProgramSummaries(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<records.ProgramSummary[]> {
     return this.#guard('list program summaries', () => this.#programs.listSummaries(runId, options));
   }
 
@@ -128,70 +110,70 @@ export class SqliteStore implements Store {
     return this.#guard('count programs', () => this.#programs.count(runId));
   }
 
-  async putTrajectory(trajectory: TrajectoryRecord): Promise<void> {
+  async putTrajectory(trajectory: records.TrajectoryRecord): Promise<void> {
     return this.#guard('store a trajectory', () => this.#trajectories.put(trajectory));
   }
 
-  async appendTrajectoryStep(trajectoryId: string, step: TrajectoryStep): Promise<void> {
+  async appendTrajectoryStep(trajectoryId: string, step: records.TrajectoryStep): Promise<void> {
     return this.#guard('append a trajectory step', () => this.#trajectories.appendStep(trajectoryId, step));
   }
 
-  async getTrajectory(id: string): Promise<TrajectoryWithSteps | undefined> {
+  async getTrajectory(id: string): Promise<records.TrajectoryWithSteps | undefined> {
     return this.#guard('read a trajectory', () => this.#trajectories.get(id));
   }
 
-  async listTrajectories(filter?: { runId?: string; taskId?: string; limit?: number }): Promise<TrajectoryRecord[]> {
+  async listTrajectories(filter?: { runId?: string; taskId?: string; limit?: number }): Promise<records.TrajectoryRecord[]> {
     return this.#guard('list trajectories', () => this.#trajectories.list(filter));
   }
 
-  async createArtifact(artifact: NewArtifact, version: NewVersion): Promise<{ artifact: ArtifactRecord; version: VersionRecord }> {
+  async createArtifact(artifact: records.NewArtifact, version: records.NewVersion): Promise<{ artifact: records.ArtifactRecord; version: records.VersionRecord }> {
     return this.#guard('create an artifact', () => this.#artifacts.create(artifact, version));
   }
 
-  async getArtifact(id: string): Promise<ArtifactRecord | undefined> {
+  async getArtifact(id: string): Promise<records.ArtifactRecord | undefined> {
     return this.#guard('read an artifact', () => this.#artifacts.get(id));
   }
 
-  async findArtifact(kind: ArtifactKind, name: string): Promise<ArtifactRecord | undefined> {
+  async findArtifact(kind: records.ArtifactKind, name: string): Promise<records.ArtifactRecord | undefined> {
     return this.#guard('find an artifact', () => this.#artifacts.find(kind, name));
   }
 
-  async listArtifacts(filter?: { kind?: ArtifactKind; status?: ArtifactStatus }): Promise<ArtifactRecord[]> {
+  async listArtifacts(filter?: { kind?: records.ArtifactKind; status?: records.ArtifactStatus }): Promise<records.ArtifactRecord[]> {
     return this.#guard('list artifacts', () => this.#artifacts.list(filter));
   }
 
-  async commitVersion(artifactId: string, version: NewVersion, expectedHeadVersionId: string): Promise<VersionRecord> {
+  async commitVersion(artifactId: string, version: records.NewVersion, expectedHeadVersionId: string): Promise<records.VersionRecord> {
     return this.#guard('commit a version', () => this.#artifacts.commitVersion(artifactId, version, expectedHeadVersionId));
   }
 
-  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<ArtifactRecord> {
+  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<records.ArtifactRecord> {
     return this.#guard('move an artifact head', () => this.#artifacts.setHead(artifactId, versionId, expectedHeadVersionId));
   }
 
-  async setArtifactStatus(artifactId: string, status: ArtifactStatus): Promise<ArtifactRecord> {
+  async setArtifactStatus(artifactId: string, status: records.ArtifactStatus): Promise<records.ArtifactRecord> {
     return this.#guard('set an artifact status', () => this.#artifacts.setStatus(artifactId, status));
   }
 
   async recordArtifactUse(
     artifactId: string,
-    outcome: { success?: boolean; helpful?: boolean; harmful?: boolean },
-  ): Promise<ArtifactRecord> {
+    outcome: records.ArtifactUseOutcome,
+  ): Promise<records.ArtifactRecord> {
     return this.#guard('record an artifact use', () => this.#artifacts.recordUse(artifactId, outcome));
   }
 
-  async getVersion(id: string): Promise<VersionRecord | undefined> {
+  async getVersion(id: string): Promise<records.VersionRecord | undefined> {
     return this.#guard('read a version', () => this.#artifacts.getVersion(id));
   }
 
-  async listVersions(artifactId: string): Promise<VersionRecord[]> {
+  async listVersions(artifactId: string): Promise<records.VersionRecord[]> {
     return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
   }
 
-  async appendEvent(runId: string, type: string, data: JsonObject): Promise<StoredEvent> {
+  async appendEvent(runId: string, type: string, data: JsonObject): Promise<records.StoredEvent> {
     return this.#guard('append an event', () => this.#events.append(runId, type, data));
   }
 
-  async listEvents(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<StoredEvent[]> {
+  async listEvents(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<records.StoredEvent[]> {
     return this.#guard('list events', () => this.#events.list(runId, options));
   }
 

@@ -2,26 +2,9 @@ import { NotFoundError, StoreError, VersionConflictError } from '../core/errors.
 import { createId } from '../core/ids.ts';
 import { sameJson, type JsonObject, type JsonValue } from '../core/json.ts';
 import { latestSchemaVersion } from '../store/sqlite/migrations.ts';
-import {
-  storeSpecificationVersion,
-  type ArtifactKind,
-  type ArtifactRecord,
-  type ArtifactStatus,
-  type NewArtifact,
-  type NewRun,
-  type NewVersion,
-  type ProgramRecord,
-  type ProgramSummary,
-  type RunKind,
-  type RunRecord,
-  type RunStatus,
-  type Store,
-  type StoredEvent,
-  type TrajectoryRecord,
-  type TrajectoryStep,
-  type TrajectoryWithSteps,
-  type VersionRecord,
-} from '../store/types.ts';
+import { newArtifactRecord, newVersionRecord } from '../store/record-builders.ts';
+import type * as records from '../store/records.ts';
+import { storeSpecificationVersion, type Store } from '../store/types.ts';
 
 /**
  * A Store held in plain maps, for users' tests: nothing touches the disk and each call returns an
@@ -62,17 +45,17 @@ class MemoryStore implements Store {
   readonly location = 'memory';
   readonly #now: () => number;
   #closed = false;
-  readonly #runs = new Map<string, RunRecord>();
-  readonly #programs = new Map<string, ProgramRecord>();
+  readonly #runs = new Map<string, records.RunRecord>();
+  readonly #programs = new Map<string, records.ProgramRecord>();
   /** Each run's programs in sequence order; sequences are dense, so the next one is length + 1. */
-  readonly #programsByRun = new Map<string, ProgramRecord[]>();
-  readonly #trajectories = new Map<string, TrajectoryRecord>();
-  readonly #steps = new Map<string, TrajectoryStep[]>();
-  readonly #artifacts = new Map<string, ArtifactRecord>();
+  readonly #programsByRun = new Map<string, records.ProgramRecord[]>();
+  readonly #trajectories = new Map<string, records.TrajectoryRecord>();
+  readonly #steps = new Map<string, records.TrajectoryStep[]>();
+  readonly #artifacts = new Map<string, records.ArtifactRecord>();
   readonly #artifactIdsByName = new Map<string, string>();
-  readonly #versions = new Map<string, VersionRecord>();
-  readonly #versionsByArtifact = new Map<string, VersionRecord[]>();
-  readonly #events = new Map<string, StoredEvent[]>();
+  readonly #versions = new Map<string, records.VersionRecord>();
+  readonly #versionsByArtifact = new Map<string, records.VersionRecord[]>();
+  readonly #events = new Map<string, records.StoredEvent[]>();
   readonly #state = new Map<string, string>();
 
   constructor(now: () => number) {
@@ -84,30 +67,30 @@ class MemoryStore implements Store {
     return latestSchemaVersion;
   }
 
-  async createRun(run: NewRun): Promise<RunRecord> {
+  async createRun(run: records.NewRun): Promise<records.RunRecord> {
     this.#checkOpen('create a run');
     const id = run.id ?? createId('run');
     if (this.#runs.has(id)) throw new StoreError(`run already exists: ${id}`, { code: 'run-exists' });
     const now = this.#now();
-    const record: RunRecord = { id, kind: run.kind, name: run.name, status: 'running', config: copy(run.config), summary: {}, createdAt: now, updatedAt: now };
+    const record: records.RunRecord = { id, kind: run.kind, name: run.name, status: 'running', config: copy(run.config), summary: {}, createdAt: now, updatedAt: now };
     this.#runs.set(id, record);
     return copy(record);
   }
 
-  async getRun(id: string): Promise<RunRecord | undefined> {
+  async getRun(id: string): Promise<records.RunRecord | undefined> {
     this.#checkOpen('read a run');
     const run = this.#runs.get(id);
     return run === undefined ? undefined : copy(run);
   }
 
-  async listRuns(filter: { kind?: RunKind; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(filter: { kind?: records.RunKind; limit?: number } = {}): Promise<records.RunRecord[]> {
     this.#checkOpen('list runs');
     const runs = [...this.#runs.values()].filter((run) => filter.kind === undefined || run.kind === filter.kind);
     runs.sort((left, right) => byCreatedThenId(right, left));
     return limited(runs, filter.limit).map(copy);
   }
 
-  async updateRun(id: string, patch: { status?: RunStatus; summary?: JsonObject; config?: JsonObject }): Promise<RunRecord> {
+  async updateRun(id: string, patch: records.RunPatch): Promise<records.RunRecord> {
     this.#checkOpen('update a run');
     const run = this.#runs.get(id);
     if (run === undefined) throw new NotFoundError('run', id);
@@ -118,31 +101,31 @@ class MemoryStore implements Store {
     return copy(run);
   }
 
-  async putProgram(program: ProgramRecord): Promise<ProgramRecord> {
+  async putProgram(program: records.ProgramRecord): Promise<records.ProgramRecord> {
     this.#checkOpen('store a program');
     const existing = this.#programs.get(program.id);
     if (existing !== undefined) return copy(existing);
     if (!this.#runs.has(program.runId)) throw new NotFoundError('run', program.runId);
     const ofRun = this.#programsByRun.get(program.runId) ?? [];
-    const record: ProgramRecord = { ...copy(program), sequence: ofRun.length + 1 };
+    const record: records.ProgramRecord = { ...copy(program), sequence: ofRun.length + 1 };
     ofRun.push(record);
     this.#programsByRun.set(program.runId, ofRun);
     this.#programs.set(record.id, record);
     return copy(record);
   }
 
-  async getProgram(id: string): Promise<ProgramRecord | undefined> {
+  async getProgram(id: string): Promise<records.ProgramRecord | undefined> {
     this.#checkOpen('read a program');
     const program = this.#programs.get(id);
     return program === undefined ? undefined : copy(program);
   }
 
-  async listPrograms(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramRecord[]> {
+  async listPrograms(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<records.ProgramRecord[]> {
     this.#checkOpen('list programs');
     return page(this.#programsByRun.get(runId) ?? [], options).map(copy);
   }
 
-  async listProgramSummaries(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramSummary[]> {
+  async listProgramSummaries(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<records.ProgramSummary[]> {
     this.#checkOpen('list program summaries');
     return page(this.#programsByRun.get(runId) ?? [], options).map((program) => {
       const { files: _files, diff: _diff, prompt: _prompt, reply: _reply, artifacts: _artifacts, ...summary } = program;
@@ -155,13 +138,13 @@ class MemoryStore implements Store {
     return this.#programsByRun.get(runId)?.length ?? 0;
   }
 
-  async putTrajectory(trajectory: TrajectoryRecord): Promise<void> {
+  async putTrajectory(trajectory: records.TrajectoryRecord): Promise<void> {
     this.#checkOpen('store a trajectory');
     if (trajectory.runId !== null && !this.#runs.has(trajectory.runId)) throw new NotFoundError('run', trajectory.runId);
     this.#trajectories.set(trajectory.id, copy(trajectory));
   }
 
-  async appendTrajectoryStep(trajectoryId: string, step: TrajectoryStep): Promise<void> {
+  async appendTrajectoryStep(trajectoryId: string, step: records.TrajectoryStep): Promise<void> {
     this.#checkOpen('append a trajectory step');
     if (!this.#trajectories.has(trajectoryId)) throw new NotFoundError('trajectory', trajectoryId);
     const steps = this.#steps.get(trajectoryId) ?? [];
@@ -173,14 +156,14 @@ class MemoryStore implements Store {
     this.#steps.set(trajectoryId, steps);
   }
 
-  async getTrajectory(id: string): Promise<TrajectoryWithSteps | undefined> {
+  async getTrajectory(id: string): Promise<records.TrajectoryWithSteps | undefined> {
     this.#checkOpen('read a trajectory');
     const trajectory = this.#trajectories.get(id);
     if (trajectory === undefined) return undefined;
     return copy({ ...trajectory, steps: this.#steps.get(id) ?? [] });
   }
 
-  async listTrajectories(filter: { runId?: string; taskId?: string; limit?: number } = {}): Promise<TrajectoryRecord[]> {
+  async listTrajectories(filter: { runId?: string; taskId?: string; limit?: number } = {}): Promise<records.TrajectoryRecord[]> {
     this.#checkOpen('list trajectories');
     const selected = [...this.#trajectories.values()].filter(
       (trajectory) =>
@@ -191,7 +174,7 @@ class MemoryStore implements Store {
     return limited(selected, filter.limit).map(copy);
   }
 
-  async createArtifact(artifact: NewArtifact, version: NewVersion): Promise<{ artifact: ArtifactRecord; version: VersionRecord }> {
+  async createArtifact(artifact: records.NewArtifact, version: records.NewVersion): Promise<{ artifact: records.ArtifactRecord; version: records.VersionRecord }> {
     this.#checkOpen('create an artifact');
     const nameKey = `${artifact.kind}\u0000${artifact.name}`;
     const existingId = this.#artifactIdsByName.get(nameKey);
@@ -201,39 +184,26 @@ class MemoryStore implements Store {
     const now = this.#now();
     const artifactId = createId('art');
     const first = this.#addVersion(artifactId, 1, version, [], now);
-    const record: ArtifactRecord = {
-      id: artifactId,
-      kind: artifact.kind,
-      name: artifact.name,
-      status: artifact.status ?? 'candidate',
-      headVersionId: first.id,
-      headNumber: 1,
-      uses: 0,
-      successes: 0,
-      helpful: 0,
-      harmful: 0,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const record = newArtifactRecord({ id: artifactId, kind: artifact.kind, name: artifact.name, status: artifact.status, headVersionId: first.id, createdAt: now });
     this.#artifacts.set(artifactId, record);
     this.#artifactIdsByName.set(nameKey, artifactId);
     return { artifact: copy(record), version: copy(first) };
   }
 
-  async getArtifact(id: string): Promise<ArtifactRecord | undefined> {
+  async getArtifact(id: string): Promise<records.ArtifactRecord | undefined> {
     this.#checkOpen('read an artifact');
     const artifact = this.#artifacts.get(id);
     return artifact === undefined ? undefined : copy(artifact);
   }
 
-  async findArtifact(kind: ArtifactKind, name: string): Promise<ArtifactRecord | undefined> {
+  async findArtifact(kind: records.ArtifactKind, name: string): Promise<records.ArtifactRecord | undefined> {
     this.#checkOpen('find an artifact');
     const id = this.#artifactIdsByName.get(`${kind}\u0000${name}`);
     const artifact = id === undefined ? undefined : this.#artifacts.get(id);
     return artifact === undefined ? undefined : copy(artifact);
   }
 
-  async listArtifacts(filter: { kind?: ArtifactKind; status?: ArtifactStatus } = {}): Promise<ArtifactRecord[]> {
+  async listArtifacts(filter: { kind?: records.ArtifactKind; status?: records.ArtifactStatus } = {}): Promise<records.ArtifactRecord[]> {
     this.#checkOpen('list artifacts');
     const selected = [...this.#artifacts.values()].filter(
       (artifact) => (filter.kind === undefined || artifact.kind === filter.kind) && (filter.status === undefined || artifact.status === filter.status),
@@ -242,7 +212,7 @@ class MemoryStore implements Store {
     return selected.map(copy);
   }
 
-  async commitVersion(artifactId: string, version: NewVersion, expectedHeadVersionId: string): Promise<VersionRecord> {
+  async commitVersion(artifactId: string, version: records.NewVersion, expectedHeadVersionId: string): Promise<records.VersionRecord> {
     this.#checkOpen('commit a version');
     const artifact = this.#headChecked(artifactId, expectedHeadVersionId);
     const highest = this.#versionsByArtifact.get(artifactId)?.at(-1)?.number ?? 0;
@@ -254,7 +224,7 @@ class MemoryStore implements Store {
     return copy(created);
   }
 
-  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<ArtifactRecord> {
+  async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<records.ArtifactRecord> {
     this.#checkOpen('move an artifact head');
     const artifact = this.#headChecked(artifactId, expectedHeadVersionId);
     const target = this.#versions.get(versionId);
@@ -265,7 +235,7 @@ class MemoryStore implements Store {
     return copy(artifact);
   }
 
-  async setArtifactStatus(artifactId: string, status: ArtifactStatus): Promise<ArtifactRecord> {
+  async setArtifactStatus(artifactId: string, status: records.ArtifactStatus): Promise<records.ArtifactRecord> {
     this.#checkOpen('set an artifact status');
     const artifact = this.#artifacts.get(artifactId);
     if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
@@ -276,8 +246,8 @@ class MemoryStore implements Store {
 
   async recordArtifactUse(
     artifactId: string,
-    outcome: { success?: boolean; helpful?: boolean; harmful?: boolean },
-  ): Promise<ArtifactRecord> {
+    outcome: records.ArtifactUseOutcome,
+  ): Promise<records.ArtifactRecord> {
     this.#checkOpen('record an artifact use');
     const artifact = this.#artifacts.get(artifactId);
     if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
@@ -289,28 +259,28 @@ class MemoryStore implements Store {
     return copy(artifact);
   }
 
-  async getVersion(id: string): Promise<VersionRecord | undefined> {
+  async getVersion(id: string): Promise<records.VersionRecord | undefined> {
     this.#checkOpen('read a version');
     const version = this.#versions.get(id);
     return version === undefined ? undefined : copy(version);
   }
 
-  async listVersions(artifactId: string): Promise<VersionRecord[]> {
+  async listVersions(artifactId: string): Promise<records.VersionRecord[]> {
     this.#checkOpen('list versions');
     return (this.#versionsByArtifact.get(artifactId) ?? []).map(copy);
   }
 
-  async appendEvent(runId: string, type: string, data: JsonObject): Promise<StoredEvent> {
+  async appendEvent(runId: string, type: string, data: JsonObject): Promise<records.StoredEvent> {
     this.#checkOpen('append an event');
     if (!this.#runs.has(runId)) throw new NotFoundError('run', runId);
     const events = this.#events.get(runId) ?? [];
-    const event: StoredEvent = { runId, sequence: events.length + 1, type, at: this.#now(), data: copy(data) };
+    const event: records.StoredEvent = { runId, sequence: events.length + 1, type, at: this.#now(), data: copy(data) };
     events.push(event);
     this.#events.set(runId, events);
     return copy(event);
   }
 
-  async listEvents(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<StoredEvent[]> {
+  async listEvents(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<records.StoredEvent[]> {
     this.#checkOpen('list events');
     return page(this.#events.get(runId) ?? [], options).map(copy);
   }
@@ -348,7 +318,7 @@ class MemoryStore implements Store {
     if (this.#closed) throw new StoreError(`store is closed (tried to ${action})`, { code: 'store-closed' });
   }
 
-  #headChecked(artifactId: string, expectedHeadVersionId: string): ArtifactRecord {
+  #headChecked(artifactId: string, expectedHeadVersionId: string): records.ArtifactRecord {
     const artifact = this.#artifacts.get(artifactId);
     if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
     if (artifact.headVersionId !== expectedHeadVersionId) {
@@ -357,18 +327,8 @@ class MemoryStore implements Store {
     return artifact;
   }
 
-  #addVersion(artifactId: string, versionNumber: number, version: NewVersion, defaultParents: string[], now: number): VersionRecord {
-    const record: VersionRecord = {
-      id: createId('ver'),
-      artifactId,
-      number: versionNumber,
-      parentIds: copy(version.parentIds ?? defaultParents),
-      content: copy(version.content),
-      message: version.message,
-      trajectoryIds: copy(version.trajectoryIds ?? []),
-      evaluation: copy(version.evaluation ?? {}),
-      createdAt: now,
-    };
+  #addVersion(artifactId: string, versionNumber: number, version: records.NewVersion, defaultParents: string[], now: number): records.VersionRecord {
+    const record = copy(newVersionRecord({ id: createId('ver'), artifactId, number: versionNumber, version, defaultParentIds: defaultParents, createdAt: now }));
     this.#versions.set(record.id, record);
     const versions = this.#versionsByArtifact.get(artifactId) ?? [];
     versions.push(record);

@@ -1,14 +1,8 @@
 import { NotFoundError, VersionConflictError } from '../../core/errors.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
-import type {
-  ArtifactKind,
-  ArtifactRecord,
-  ArtifactStatus,
-  NewArtifact,
-  NewVersion,
-  VersionRecord,
-} from '../types.ts';
+import type { ArtifactKind, ArtifactRecord, ArtifactStatus, ArtifactUseOutcome, NewArtifact, NewVersion, VersionRecord } from '../records.ts';
+import { newVersionRecord } from '../record-builders.ts';
 import { json, number, text, toJsonText, type Row } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 
@@ -102,7 +96,7 @@ export class SqliteArtifacts {
   }
 
   /** One UPDATE statement, so concurrent increments from several processes are never lost. */
-  recordUse(artifactId: string, outcome: { success?: boolean; helpful?: boolean; harmful?: boolean }): ArtifactRecord {
+  recordUse(artifactId: string, outcome: ArtifactUseOutcome): ArtifactRecord {
     const row = this.#connection
       .statement(
         `UPDATE artifacts SET uses = uses + 1, successes = successes + ?, helpful = helpful + ?, harmful = harmful + ?,
@@ -141,17 +135,7 @@ export class SqliteArtifacts {
   }
 
   #insertVersion(versionId: string, artifactId: string, versionNumber: number, version: NewVersion, defaultParents: string[], now: number): VersionRecord {
-    const record: VersionRecord = {
-      id: versionId,
-      artifactId,
-      number: versionNumber,
-      parentIds: version.parentIds ?? defaultParents,
-      content: version.content,
-      message: version.message,
-      trajectoryIds: version.trajectoryIds ?? [],
-      evaluation: version.evaluation ?? {},
-      createdAt: now,
-    };
+    const record = newVersionRecord({ id: versionId, artifactId, number: versionNumber, version, defaultParentIds: defaultParents, createdAt: now });
     this.#connection
       .statement(
         `INSERT INTO versions (id, artifact_id, number, parent_ids, content, message, trajectory_ids, evaluation, created_at)
