@@ -3,7 +3,7 @@ import importX from 'eslint-plugin-import-x';
 import tseslint from 'typescript-eslint';
 
 // DESIGN.md's module order: a folder may import only from folders before it in this list.
-const layers = ['core', 'model', 'store', 'sandbox', 'evolve', 'library', 'agent', 'learn', 'serve', 'cli'];
+const layers = ['core', 'model', 'store', 'queue', 'sandbox', 'evolve', 'library', 'agent', 'learn', 'serve', 'cli'];
 
 const layerZones = layers.flatMap((layer, index) =>
   layers.slice(index + 1).map((later) => ({
