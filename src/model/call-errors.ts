@@ -1,4 +1,4 @@
-import { APICallError } from '@ai-sdk/provider';
+import { APICallError, LoadAPIKeyError } from '@ai-sdk/provider';
 import { LamarckError, ModelCallError } from '../core/errors.ts';
 
 /**
@@ -32,14 +32,20 @@ export function isRetryableStatus(statusCode: number): boolean {
 export function toModelCallError(error: unknown, model: string, now: number = Date.now()): LamarckError {
   if (error instanceof LamarckError) return error;
   if (APICallError.isInstance(error)) return fromApiCallError(error, model, now);
+  if (LoadAPIKeyError.isInstance(error)) {
+    // Raised before any request is sent: no key was configured, so every call will fail alike.
+    return new ModelCallError({ message: `${model}: ${error.message}`, isRetryable: false, cause: error, code: 'model-api-key-missing', fault: 'user' });
+  }
   const networkCode = findNetworkCode(error);
   if (networkCode !== undefined) {
-    return new ModelCallError({
+    const failure = new ModelCallError({
       message: `${model}: connection failed (${networkCode}): ${errorMessage(error)}`,
       isRetryable: true,
       cause: error,
       code: 'model-connection-failed',
     });
+    failure.details['networkCode'] = networkCode;
+    return failure;
   }
   return new ModelCallError({ message: `${model}: ${errorMessage(error)}`, isRetryable: false, cause: error });
 }
@@ -52,13 +58,15 @@ function fromApiCallError(error: APICallError, model: string, now: number): Mode
     // No status: the request never got an answer. A 2xx that failed to parse was cut off in transit.
     const networkCode = findNetworkCode(error);
     const truncated = statusCode !== undefined && /invalid json|json parse|unexpected end/i.test(`${error.message} ${errorMessage(error.cause)}`);
-    return new ModelCallError({
+    const failure = new ModelCallError({
       message: `${model}: ${truncated ? 'response body was not valid JSON' : 'request failed'}: ${detail}`,
       isRetryable: error.isRetryable || networkCode !== undefined || truncated,
       cause: error,
       code: truncated ? 'model-response-invalid' : 'model-connection-failed',
       ...(statusCode === undefined ? {} : { statusCode }),
     });
+    if (networkCode !== undefined) failure.details['networkCode'] = networkCode;
+    return failure;
   }
   const retryable = isRetryableStatus(statusCode);
   const userFault = statusCode === 400 || statusCode === 401 || statusCode === 403 || statusCode === 404 || statusCode === 422;

@@ -4,6 +4,7 @@ export { defaultPrices, findPricing, costOf, type PriceTable } from './pricing.t
 export { createUsageMeter } from './usage-meter.ts';
 export { backoffDelay, withRetries, type RetryPolicy, type RetryContext } from './retry.ts';
 export { toModelCallError, parseRetryAfter, isRetryableStatus } from './call-errors.ts';
+export { isUnusableModelError } from './unusable-model.ts';
 export { createLanguageModelClient, type LanguageModelClientOptions } from './language-model-client.ts';
 export { createEmbeddingClient, type EmbeddingClientOptions } from './embedding-client.ts';
 export { createEnsemble, type ModelEnsemble } from './ensemble.ts';

@@ -34,6 +34,8 @@ export interface EngineSettings {
   insightsEvery: number;
   /** Offer children that crash to the repair operator. */
   repair: boolean;
+  /** Stop the run (failed) after this many model calls in a row fail because the model cannot be used (401/403, nothing listening, no model file). */
+  unusableModelCalls: number;
 }
 
 export const defaultOperatorWeights: Record<string, number> = {
@@ -74,6 +76,7 @@ const settingsSchema = z.strictObject({
   checkpointEvery: positiveInteger.optional(),
   insightsEvery: z.number().int().min(0).optional(),
   repair: z.boolean().optional(),
+  unusableModelCalls: positiveInteger.optional(),
 });
 
 export type EngineSettingsInput = z.input<typeof settingsSchema>;
@@ -126,5 +129,6 @@ export function parseEngineSettings(
     checkpointEvery: input.checkpointEvery ?? 10,
     insightsEvery: input.insightsEvery ?? 25,
     repair: input.repair ?? true,
+    unusableModelCalls: input.unusableModelCalls ?? 3,
   };
 }

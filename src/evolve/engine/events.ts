@@ -11,6 +11,8 @@ export type StopReason =
   | 'budget-calls'
   | 'stopped'
   | 'no-candidates'
+  /** Several model calls in a row failed in a way no retry can help (credentials, nothing listening, no model file). */
+  | 'model-unusable'
   | 'error';
 
 export interface UsageSummary {

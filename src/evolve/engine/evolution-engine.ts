@@ -23,6 +23,7 @@ import { initialFailureMessage } from './initial-failure.ts';
 import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebuild-database.ts';
 import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
 import { RunProgress } from './run-progress.ts';
+import { UnusableModelWatch } from './unusable-model-watch.ts';
 
 /**
  * The evolution loop. Each attempt is a proposal (select parent and inspirations, choose operator
@@ -88,6 +89,7 @@ export class EvolutionEngine {
   private writes: Promise<void> = Promise.resolve();
   private insightsRun: Promise<void> | undefined;
   private lastCheckpointAt = 0;
+  private readonly modelWatch: UnusableModelWatch;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -104,6 +106,7 @@ export class EvolutionEngine {
       meter: options.meter,
     });
     this.progress = new RunProgress(options.runId, options.problem.name);
+    this.modelWatch = new UnusableModelWatch(options.settings.unusableModelCalls);
     const concurrency = options.settings.concurrency;
     this.serial = options.seed !== null && concurrency.evaluations === 1;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
@@ -317,6 +320,7 @@ export class EvolutionEngine {
       });
     } catch (error) {
       if (this.abort.signal.aborted) return undefined;
+      if (model !== undefined) this.noteModelOutcome(error);
       const failure = classifyProposalError(error);
       if (failure.budget !== null) {
         this.requestStop(`budget-${failure.budget.kind}` as StopReason, failure.message);
@@ -332,6 +336,7 @@ export class EvolutionEngine {
       await this.recordRejection(base, iteration, { status, files: {}, proposal: spentProposal(error, operator.name) }, failure, repairOf);
       return undefined;
     }
+    if (model !== undefined) this.noteModelOutcome(null);
     base.proposeMs = this.clock.now() - began;
     if (this.abort.signal.aborted) return undefined;
     const childText = this.loader.textOf(proposal.files);
@@ -497,6 +502,12 @@ export class EvolutionEngine {
     this.afterRecord(record, null, iteration);
   }
 
+  /** Stops the run once enough model calls in a row fail because the model cannot be used. */
+  private noteModelOutcome(error: unknown): void {
+    const message = this.modelWatch.note(error);
+    if (message !== undefined) this.requestStop('model-unusable', message);
+  }
+
   /** Scores a pending child once its repair ended: repaired, or a failure of its own kind. */
   private finishRepair(pending: PendingRepair, repairId: string | null, repaired: boolean, iteration: number): void {
     if (this.repairs.resolve(pending.id) === undefined) return;
@@ -639,7 +650,7 @@ export class EvolutionEngine {
     const reason = this.stopReason ?? 'iterations';
     const durationMs = this.clock.now() - this.startedAt;
     const totals = this.options.meter.totals();
-    const status = reason === 'error' ? 'failed' : reason === 'stopped' ? 'stopped' : reason === 'no-candidates' ? 'failed' : 'finished';
+    const status = reason === 'error' || reason === 'no-candidates' || reason === 'model-unusable' ? 'failed' : reason === 'stopped' ? 'stopped' : 'finished';
     return this.progress.summary({
       status,
       stopReason: reason,
