@@ -1,5 +1,6 @@
 /**
- * Running untrusted code. Two sandboxes, for two kinds of code:
+ * Running untrusted code. Two sandboxes, for two kinds of code, both behind the versioned Sandbox
+ * contract (`sandbox-contract.ts`: `createProcessSandbox`, `createQuickJsSandbox`):
  * - `runProcess`: any-language evaluators and candidate programs, as a child process group with
  *   wall-time, memory and output limits, killed as a whole.
  * - `runTool` / `runInQuickJs`: synthesized JavaScript tools in QuickJS compiled to WebAssembly,
@@ -7,6 +8,17 @@
  *   capabilities both declared and granted.
  */
 export { runProcess, minimalEnvironment, DEFAULT_MAX_OUTPUT_BYTES, type ProcessResult, type RunProcessOptions } from './run-process.ts';
+export {
+  sandboxContractVersion,
+  sandboxOutcomeKinds,
+  type Sandbox,
+  type SandboxEvidence,
+  type SandboxLimits,
+  type SandboxOutcomeKind,
+  type SandboxResult,
+  type SandboxRunOptions,
+} from './sandbox-contract.ts';
+export { createProcessSandbox, processSandboxResult, type ProcessUnit } from './process-sandbox.ts';
 export { killAllProcessGroups, liveProcessGroupCount } from './process-group-registry.ts';
 export { OutputCapture } from './output-capture.ts';
 
@@ -21,6 +33,8 @@ export {
 } from './run-tool.ts';
 export {
   runInQuickJs,
+  createQuickJsSandbox,
+  type QuickJsUnit,
   warmUpQuickJs,
   configureQuickJsPool,
   closeQuickJsPool,

@@ -1,7 +1,8 @@
 import type { JsonValue } from '../core/json.ts';
 import { RunJob, WarmUpJob, type CallOptions } from './quickjs-pool-job.ts';
-import type { QuickJsOutcome } from './quickjs-protocol.ts';
+import type { QuickJsOutcome, SandboxErrorCode } from './quickjs-protocol.ts';
 import { QuickJsPool, type QuickJsPoolOptions } from './quickjs-worker-pool.ts';
+import { sandboxContractVersion, type Sandbox, type SandboxLimits, type SandboxOutcomeKind, type SandboxResult, type SandboxRunOptions } from './sandbox-contract.ts';
 
 /**
  * Runs a tool's ES module in QuickJS compiled to WebAssembly, in a worker thread from a warm pool:
@@ -74,3 +75,57 @@ export async function warmUpQuickJs(memoryLimitBytes = 32 * 1024 * 1024, pool: Q
   pool.submit(job);
   await job.done;
 }
+
+/** A tool module's source and the input its default export is called with. */
+export interface QuickJsUnit {
+  source: string;
+  input: JsonValue;
+  filename?: string | undefined;
+}
+
+/** QuickJS behind the Sandbox contract: `runInQuickJs` with the contract's limits, its error codes read into the shared vocabulary. */
+export function createQuickJsSandbox(options: { pool?: QuickJsPool } = {}): Sandbox<QuickJsUnit> {
+  return {
+    contractVersion: sandboxContractVersion,
+    name: 'quickjs',
+    run: async (unit: QuickJsUnit, limits: SandboxLimits, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> => {
+      const outcome = await runInQuickJs(unit.source, unit.input, {
+        timeoutMs: limits.timeoutMs,
+        memoryLimitBytes: limits.memoryLimitMb * 1024 * 1024,
+        maxOutputBytes: limits.outputLimitBytes,
+        ...(unit.filename === undefined ? {} : { filename: unit.filename }),
+        ...(runOptions.signal === undefined ? {} : { signal: runOptions.signal }),
+        ...(options.pool === undefined ? {} : { pool: options.pool }),
+      });
+      const diagnostics = outcome.logs.join('\n');
+      if (outcome.ok) {
+        const output = JSON.stringify(outcome.output) ?? 'null';
+        return { kind: 'ok', message: 'the tool returned a value', output, diagnostics, evidence: { cause: 'returned', durationMs: outcome.durationMs, outputBytes: Buffer.byteLength(output) } };
+      }
+      return {
+        kind: quickJsOutcomeKinds[outcome.error.code],
+        message: outcome.error.message,
+        output: '',
+        diagnostics,
+        evidence: { cause: outcome.error.code, durationMs: outcome.durationMs, outputBytes: 0 },
+      };
+    },
+  };
+}
+
+/** Each QuickJS error code in the shared vocabulary. */
+const quickJsOutcomeKinds: Readonly<Record<SandboxErrorCode, SandboxOutcomeKind>> = {
+  timeout: 'timeout',
+  // A promise that can never settle would wait forever: the time it was given is what ran out.
+  'tool-stalled': 'timeout',
+  'memory-limit': 'memory-limit',
+  'output-too-large': 'output-limit',
+  'tool-threw': 'exit-code',
+  'stack-overflow': 'crashed',
+  'tool-syntax-error': 'invalid',
+  'tool-invalid': 'invalid',
+  'output-not-json': 'invalid',
+  'capability-denied': 'denied',
+  aborted: 'aborted',
+  'sandbox-fault': 'sandbox-fault',
+};
