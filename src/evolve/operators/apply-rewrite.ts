@@ -5,7 +5,9 @@ import { containsMarker, findEvolveBlocks, isMarkerLine, replaceBlockInteriors, 
  * Applies a full rewrite of the EVOLVE-BLOCKs: the reply holds one fenced code block per
  * EVOLVE-BLOCK, in order (evolvable files in order, blocks in file order). Only interiors change.
  * A fence that quotes the markers (or the whole file) contributes the interiors between them, the
- * most common way models deviate from the format.
+ * most common way models deviate from the format. The reply is read as tolerantly as the diff
+ * parser reads SEARCH/REPLACE blocks: a bare reply of code with no fence, or several fences of
+ * which only one is the program, still counts when it can be matched to the blocks unambiguously.
  */
 export function applyRewriteReply(
   files: Readonly<Record<string, string>>,
@@ -18,17 +20,7 @@ export function applyRewriteReply(
     return { path, blocks: findEvolveBlocks(content, path) };
   });
   const blockCount = targets.reduce((sum, target) => sum + target.blocks.length, 0);
-  const fences = extractFences(reply);
-  if (fences.length === 0) {
-    throw new ModelOutputError(`the reply has no fenced code block; expected ${blockCount} (one per EVOLVE-BLOCK)`, { code: 'rewrite-rejected', text: reply });
-  }
-  const interiors = fences.flatMap(interiorsOfFence);
-  if (interiors.length !== blockCount) {
-    throw new ModelOutputError(
-      `the reply has ${interiors.length} code block(s) but the program has ${blockCount} EVOLVE-BLOCK(s); give exactly one fenced block per EVOLVE-BLOCK, in order`,
-      { code: 'rewrite-rejected', text: reply },
-    );
-  }
+  const interiors = interiorsOfReply(reply, blockCount);
   const result: Record<string, string> = { ...files };
   let next = 0;
   let changed = false;
@@ -70,6 +62,43 @@ export function extractFences(reply: string): string[] {
     index = cursor + 1;
   }
   return fences;
+}
+
+/**
+ * The new block interiors a reply holds, in order. Fences that quote the markers are preferred;
+ * otherwise every fence counts. A program with one block takes a bare code reply (no fence at all)
+ * whole, and from several fences the longest: the others are usage examples or excerpts.
+ */
+function interiorsOfReply(reply: string, blockCount: number): string[] {
+  const fences = extractFences(reply);
+  if (fences.length === 0) {
+    if (containsMarker(reply)) {
+      const quoted = interiorsOfFence(reply);
+      if (quoted.length === blockCount) return quoted;
+    }
+    if (blockCount === 1 && looksLikeCode(reply)) return [reply.endsWith('\n') ? reply : `${reply}\n`];
+    throw new ModelOutputError(`the reply has no fenced code block; expected ${blockCount} (one per EVOLVE-BLOCK)`, { code: 'rewrite-rejected', text: reply });
+  }
+  const marked = fences.filter(containsMarker);
+  if (marked.length > 0) {
+    const quoted = marked.flatMap(interiorsOfFence);
+    if (quoted.length === blockCount) return quoted;
+  }
+  const interiors = fences.flatMap(interiorsOfFence);
+  if (interiors.length === blockCount) return interiors;
+  if (blockCount === 1) {
+    const longest = interiors.reduce((best, interior) => (interior.trim().length > best.trim().length ? interior : best), '');
+    if (longest.trim() !== '') return [longest];
+  }
+  throw new ModelOutputError(
+    `the reply has ${interiors.length} code block(s) but the program has ${blockCount} EVOLVE-BLOCK(s); give exactly one fenced block per EVOLVE-BLOCK, in order`,
+    { code: 'rewrite-rejected', text: reply },
+  );
+}
+
+/** Prose such as a refusal has none of the punctuation that code of any common language uses. */
+function looksLikeCode(reply: string): boolean {
+  return reply.trim() !== '' && /[=(){}[\];]/.test(reply);
 }
 
 function interiorsOfFence(fence: string): string[] {

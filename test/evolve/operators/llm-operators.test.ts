@@ -153,9 +153,27 @@ describe('llm-rewrite and llm-crossover', () => {
     expect(proposal.files['main.py']).toContain('# EVOLVE-BLOCK-START\ndef solve(n):\n    return sum(range(n))\n# EVOLVE-BLOCK-END\n');
   });
 
+  it('takes a bare code reply with no fence, and refuses prose', async () => {
+    const bare = createScriptedModel({ replies: ['def solve(n):\n    return n * (n - 1) // 2'] });
+    const proposal = await createLlmRewriteOperator().propose(context(bare));
+    expect(proposal.files['main.py']).toContain('# EVOLVE-BLOCK-START\ndef solve(n):\n    return n * (n - 1) // 2\n# EVOLVE-BLOCK-END\n');
+    const prose = createScriptedModel({ replies: ['Sorry, I cannot improve this program any further'] });
+    await expect(createLlmRewriteOperator().propose(context(prose))).rejects.toThrow(/no fenced code block/);
+  });
+
+  it('takes the longest of several fences for a one-block program', async () => {
+    const reply = 'Usage:\n```python\nsolve(3)\n```\nThe program:\n```python\ndef solve(n):\n    return n * (n - 1) // 2\n```\n';
+    const proposal = await createLlmRewriteOperator().propose(context(createScriptedModel({ replies: [reply] })));
+    expect(proposal.files['main.py']).toContain('# EVOLVE-BLOCK-START\ndef solve(n):\n    return n * (n - 1) // 2\n# EVOLVE-BLOCK-END\n');
+  });
+
   it('rejects a wrong number of code blocks and an unchanged rewrite', async () => {
-    const two = createScriptedModel({ replies: ['```\na\n```\n```\nb\n```'] });
-    await expect(createLlmRewriteOperator().propose(context(two))).rejects.toThrow(/2 code block\(s\) but the program has 1/);
+    const twoBlocks = `${program}\n# EVOLVE-BLOCK-START\nlimit = 3\n# EVOLVE-BLOCK-END\n`;
+    const twoBlockProblem: Problem = { ...problem, files: { 'main.py': twoBlocks } };
+    const three = createScriptedModel({ replies: ['```\na = 1\n```\n```\nb = 2\n```\n```\nc = 3\n```'] });
+    await expect(
+      createLlmRewriteOperator().propose(context(three, { problem: twoBlockProblem, parent: snapshot({ files: { 'main.py': twoBlocks } }) })),
+    ).rejects.toThrow(/3 code block\(s\) but the program has 2/);
     const same = createScriptedModel({ replies: ['```\ndef solve(n):\n    total = 0\n    for i in range(n):\n        total += i\n    return total\n```'] });
     await expect(createLlmRewriteOperator().propose(context(same))).rejects.toThrow(/identical/);
   });
