@@ -2,14 +2,21 @@ import { z } from 'zod';
 import { BudgetExceededError } from '../core/errors.ts';
 import type { EmbeddingClient, LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { ProgramDatabase } from './database/program-database.ts';
+import { normalizeCode } from './database/normalize-code.ts';
 import { estimateSimilarity, exactSimilarity, type TextFingerprint } from './database/text-fingerprint.ts';
+import { changedRegion, regionSimilarity } from './changed-region.ts';
 
 /**
- * The novelty gate, run before a child is evaluated. A child identical to its parent or to any
- * program held (or already waiting for evaluation) is always rejected. Otherwise the island's
- * similarity index proposes look-alikes, the closest few are compared exactly (token-shingle
- * Jaccard, or embedding cosine when an EmbeddingClient is configured), and a child at or above
- * the threshold is rejected, unless an LLM judge, when configured, says it is meaningfully new.
+ * The novelty gate, run before a child is evaluated. Every rejection here is a model call or an
+ * evaluator slot that bought nothing, so it rejects only what is truly not new:
+ * - a child identical to its parent or to any program held, failed or waiting for evaluation,
+ *   also after normalising whitespace and comments, is always rejected (the stored result stands);
+ * - with text similarity alone, only the region the child changed is compared: a child is a
+ *   near-duplicate when another program (never its own parent, which differs from it by
+ *   construction) already holds that change. A one-literal edit to the parent is therefore new;
+ * - with an embedding model, whole-program cosine to the closest look-alikes decides, and an LLM
+ *   judge, when configured, may still call a near-duplicate meaningfully new (as ShinkaEvolve does).
+ * The threshold tightens while an island stagnates: a stuck island should try something else.
  */
 export interface NoveltySettings {
   /** Similarity at or above which a child is too close (Jaccard of token 3-shingles, or cosine). */
@@ -19,9 +26,19 @@ export interface NoveltySettings {
   exemptOperators: string[];
   /** Look-alikes compared exactly per child. */
   maxComparisons: number;
+  /** Checks without a new island best after which the threshold has tightened fully. */
+  stagnationWindow: number;
+  /** How far the threshold drops at full stagnation. */
+  stagnationTightening: number;
 }
 
-export const defaultNovelty: NoveltySettings = { threshold: 0.97, exemptOperators: ['numeric-tune'], maxComparisons: 3 };
+export const defaultNovelty: NoveltySettings = {
+  threshold: 0.97,
+  exemptOperators: ['numeric-tune'],
+  maxComparisons: 3,
+  stagnationWindow: 30,
+  stagnationTightening: 0.1,
+};
 
 export type NoveltyVerdict =
   | { novel: true; closestSimilarity: number }
@@ -54,6 +71,8 @@ export class NoveltyFilter {
   private readonly embeddingCache = new Map<string, number[]>();
   /** Content hashes of programs that failed evaluation (they are not in the database, but re-running them is waste). */
   private readonly failedHashes = new Map<number, string>();
+  /** Per island: the best program last seen and the checks since it changed. */
+  private readonly islandProgress = new Map<number, { bestId: string | undefined; checksSince: number }>();
 
   constructor(options: {
     database: ProgramDatabase;
@@ -77,54 +96,75 @@ export class NoveltyFilter {
   }
 
   async check(check: NoveltyCheck): Promise<NoveltyVerdict> {
+    const childCode = normalizeCode(check.childText);
     if (check.childText === check.parentText) {
       return { novel: false, reason: 'identical to its parent', similarTo: check.parentId, similarity: 1 };
+    }
+    if (childCode === normalizeCode(check.parentText)) {
+      return { novel: false, reason: 'identical to its parent apart from whitespace and comments', similarTo: check.parentId, similarity: 1 };
     }
     if (check.pendingHashes.has(check.fingerprint.contentHash)) {
       return { novel: false, reason: 'identical to a candidate already waiting for evaluation', similarTo: null, similarity: 1 };
     }
-    const duplicate = await this.findExactDuplicate(check);
+    const duplicate = await this.findExactDuplicate(check, childCode);
     if (duplicate !== undefined) {
-      return { novel: false, reason: `identical to program ${duplicate}`, similarTo: duplicate, similarity: 1 };
+      return { novel: false, reason: `identical to program ${duplicate}, whose result stands`, similarTo: duplicate, similarity: 1 };
     }
+    const threshold = this.thresholdFor(check.island);
     if (this.settings.exemptOperators.includes(check.operator)) return { novel: true, closestSimilarity: 0 };
 
     const island = this.database.island(check.island);
+    const changed = this.embeddings === undefined ? changedRegion(check.parentText, check.childText) : undefined;
     const lookAlikes = island.similarity
       .candidates(check.fingerprint)
+      .filter((placement) => changed === undefined || placement.info.id !== check.parentId)
       .map((placement) => ({ id: placement.info.id, estimate: estimateSimilarity(placement.info.fingerprint.signature, check.fingerprint.signature) }))
       // MinHash with 32 values estimates to about ±0.1; compare exactly only plausible look-alikes.
-      .filter((candidate) => candidate.estimate >= this.settings.threshold - 0.2)
+      .filter((candidate) => candidate.estimate >= threshold - 0.2)
       .sort((first, second) => second.estimate - first.estimate)
       .slice(0, this.settings.maxComparisons);
     let closest = { id: null as string | null, similarity: 0 };
     for (const candidate of lookAlikes) {
       const text = await this.loadText(candidate.id);
       if (text === undefined) continue;
-      const similarity = await this.similarity(check, candidate.id, text);
+      const similarity = changed === undefined ? await this.similarity(check, candidate.id, text) : regionSimilarity(changed, check.childText, text);
       if (similarity > closest.similarity) closest = { id: candidate.id, similarity };
     }
-    if (closest.similarity < this.settings.threshold) return { novel: true, closestSimilarity: closest.similarity };
+    if (closest.similarity < threshold) return { novel: true, closestSimilarity: closest.similarity };
     if (this.judge !== undefined && closest.id !== null) {
       const verdict = await this.askJudge(check, closest.id);
       if (verdict?.novel === true) return { novel: true, closestSimilarity: closest.similarity };
     }
+    const measure = changed === undefined ? 'similarity' : 'of its change already there';
     return {
       novel: false,
-      reason: `too similar to program ${closest.id ?? '?'} (${closest.similarity.toFixed(3)} ≥ ${this.settings.threshold})`,
+      reason: `too similar to program ${closest.id ?? '?'} (${closest.similarity.toFixed(3)} ${measure} ≥ ${threshold.toFixed(3)})`,
       similarTo: closest.id,
       similarity: closest.similarity,
     };
   }
 
-  private async findExactDuplicate(check: NoveltyCheck): Promise<string | undefined> {
+  /** The island's threshold: the configured one, lowered linearly while its best stays the same. */
+  private thresholdFor(islandIndex: number): number {
+    const bestId = this.database.island(islandIndex).best()?.info.id;
+    const progress = this.islandProgress.get(islandIndex);
+    if (progress === undefined || progress.bestId !== bestId) {
+      this.islandProgress.set(islandIndex, { bestId, checksSince: 0 });
+      return this.settings.threshold;
+    }
+    progress.checksSince += 1;
+    const stagnation = Math.min(1, progress.checksSince / Math.max(1, this.settings.stagnationWindow));
+    return this.settings.threshold - this.settings.stagnationTightening * stagnation;
+  }
+
+  private async findExactDuplicate(check: NoveltyCheck, childCode: string): Promise<string | undefined> {
+    const sameCode = (text: string | undefined): boolean => text !== undefined && (text === check.childText || normalizeCode(text) === childCode);
     const failed = this.failedHashes.get(check.fingerprint.contentHash);
-    if (failed !== undefined && (await this.loadText(failed)) === check.childText) return failed;
+    if (failed !== undefined && sameCode(await this.loadText(failed))) return failed;
     for (const island of this.database.islands) {
       for (const placement of island.similarity.sameContent(check.fingerprint.contentHash)) {
         // The hash is 52 bits; confirm against the stored code before calling it a duplicate.
-        const text = await this.loadText(placement.info.id);
-        if (text === check.childText) return placement.info.id;
+        if (sameCode(await this.loadText(placement.info.id))) return placement.info.id;
       }
     }
     return undefined;

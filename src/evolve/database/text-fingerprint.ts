@@ -1,3 +1,5 @@
+import { normalizeCode } from './normalize-code.ts';
+
 /**
  * Small text fingerprints: a MinHash signature over token 3-shingles and a content hash. They are
  * what the database keeps in memory instead of a program's code: 32 numbers estimate the Jaccard
@@ -10,7 +12,8 @@ const shingleSize = 3;
 export interface TextFingerprint {
   /** MinHash values, one per hash function. */
   signature: Uint32Array;
-  /** A 52-bit hash of the whole text (exact-duplicate detection; confirm on a match). */
+  /** A 52-bit hash of the text with comments and whitespace normalised (see normalize-code.ts), so
+   * duplicates that differ only there are found in O(1); confirm on a match. */
   contentHash: number;
   /** Characters in the text (the code-length feature). */
   length: number;
@@ -41,10 +44,12 @@ export function fingerprintText(text: string): TextFingerprint {
       if (value < signature[index]!) signature[index] = value;
     }
   }
-  return { signature, contentHash: contentHash(text), length: text.length };
+  return { signature, contentHash: contentHash(normalizeCode(text)), length: text.length };
 }
 
-const encodingPrefix = 'mh1';
+// mh2: the content hash is of the normalised text. An mh1 fingerprint (raw-text hash) decodes as
+// unknown, so a resumed older run re-hashes that program's code instead of trusting a stale hash.
+const encodingPrefix = 'mh2';
 
 /**
  * The fingerprint as stored with a program record (`mh1:<length>:<content hash>:<signature>`), so

@@ -67,6 +67,8 @@ const settingsSchema = z.strictObject({
       threshold: z.number().min(0).max(1).optional(),
       judge: z.boolean().optional(),
       exemptOperators: z.array(z.string()).optional(),
+      stagnationWindow: positiveInteger.optional(),
+      stagnationTightening: fraction.optional(),
     })
     .optional(),
   operators: z.record(z.string(), z.number().min(0)).optional(),
@@ -118,6 +120,8 @@ export function parseEngineSettings(
       threshold: input.novelty?.threshold ?? defaultNovelty.threshold,
       exemptOperators: input.novelty?.exemptOperators ?? defaultNovelty.exemptOperators,
       maxComparisons: defaultNovelty.maxComparisons,
+      stagnationWindow: input.novelty?.stagnationWindow ?? defaultNovelty.stagnationWindow,
+      stagnationTightening: input.novelty?.stagnationTightening ?? defaultNovelty.stagnationTightening,
       judge: input.novelty?.judge ?? false,
     },
     operatorWeights: { ...defaultOperatorWeights, ...input.operators },

@@ -272,10 +272,11 @@ export class EvolutionEngine {
     const inspirationIds = choice.failed
       ? []
       : selectInspirations({ database: this.database, island: islandIndex, parentId: choice.programId, random: this.random, settings: settings.inspirations });
-    const operator = this.chooseOperator(choice);
+    const partners = this.crossoverPartners(choice.programId, islandIndex);
+    const operator = this.chooseOperator(choice, partners.length > 0);
     const model = operator.needsModel ? this.options.chooser?.choose(this.random) : undefined;
     const operatorRandom = new Random(this.random.integer(0x100000000));
-    const otherParentId = operator.name.includes('crossover') ? this.pickOtherParent(choice.programId) : undefined;
+    const otherParentId = isCrossover(operator) ? partners[this.random.integer(partners.length)] : undefined;
     this.database.noteChild(choice.programId);
     const previousFailure = this.applyFailures.get(choice.programId);
     this.applyFailures.delete(choice.programId);
@@ -570,9 +571,10 @@ export class EvolutionEngine {
     return select(islandIndex) ?? this.database.islands.map((island) => island.index).filter((index) => index !== islandIndex).reduce<ParentChoice | undefined>((found, index) => found ?? select(index), undefined);
   }
 
-  private chooseOperator(choice: ParentChoice): Operator {
+  /** Crossover runs only where it can: when the parent's island holds another, different program. */
+  private chooseOperator(choice: ParentChoice, hasPartner: boolean): Operator {
     if (choice.failed) return this.eligibleOperators.find((operator) => operator.name === repairOperatorName)!;
-    const candidates = this.eligibleOperators.filter((operator) => operator.name !== repairOperatorName);
+    const candidates = this.eligibleOperators.filter((operator) => operator.name !== repairOperatorName && (hasPartner || !isCrossover(operator)));
     return candidates[this.random.weightedIndex(candidates.map((operator) => this.weightOf(operator)))]!;
   }
 
@@ -580,10 +582,14 @@ export class EvolutionEngine {
     return this.options.settings.operatorWeights[operator.name] ?? 1;
   }
 
-  /** A second parent for crossover: an archive member other than the parent. */
-  private pickOtherParent(parentId: string): string | undefined {
-    const members = this.database.archive.list().filter((member) => member.id !== parentId);
-    return members.length === 0 ? undefined : members[this.random.integer(members.length)]!.id;
+  /** Second parents for crossover: the best members of the parent's island with other code. */
+  private crossoverPartners(parentId: string, islandIndex: number): string[] {
+    const island = this.database.island(islandIndex);
+    const parentHash = island.placementOf(parentId)?.info.fingerprint.contentHash;
+    return island
+      .top(16)
+      .filter((placement) => placement.info.id !== parentId && placement.info.fingerprint.contentHash !== parentHash)
+      .map((placement) => placement.info.id);
   }
 
   private async writeCheckpoint(): Promise<void> {
@@ -676,3 +682,7 @@ function outcomeOf(record: ProgramRecord, parentScore: number | null): ProgramOu
 }
 
 export { preEvaluationFailures };
+
+function isCrossover(operator: Operator): boolean {
+  return operator.name.includes('crossover');
+}

@@ -19,6 +19,8 @@ export interface LlmOperatorOptions {
 
 type Kind = 'diff' | 'rewrite' | 'crossover' | 'repair';
 
+const searchReplaceLine = /^[ \t]*<{5,}[ \t]*SEARCH[ \t]*$/m;
+
 function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', options: LlmOperatorOptions): Operator {
   return {
     specificationVersion: operatorSpecificationVersion,
@@ -32,8 +34,10 @@ function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', o
       const answer = await askModel(name, context, built, options.temperature);
       let files: Record<string, string>;
       try {
+        // A model asked for a rewrite that answers with SEARCH/REPLACE blocks has still said what to
+        // change; applying them is worth more than discarding a paid reply.
         files =
-          form === 'diff'
+          form === 'diff' || searchReplaceLine.test(answer.text)
             ? applyDiffReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles }).files
             : applyRewriteReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles });
         if (sameFiles(files, context.parent.files)) {

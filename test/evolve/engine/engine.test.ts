@@ -157,6 +157,37 @@ describe('evolve engine (with a model)', () => {
     expect(order.slice(firstEvaluated + 1)).toContain('candidate-proposed');
   });
 
+  it('chooses crossover only once the parent\'s island holds a second, different program', async () => {
+    const store = memoryStore();
+    let counter = 0;
+    const model = scriptedModel({ reply: () => String(4 + (counter++ % 40) / 9) });
+    const crossover = modelOperator('llm-crossover');
+    const partners: (string | undefined)[] = [];
+    const watched = {
+      ...crossover,
+      async propose(context: Parameters<typeof crossover.propose>[0]) {
+        partners.push(context.otherParent?.id);
+        return crossover.propose(context);
+      },
+    };
+    const { summary, events } = await runCollecting({
+      problem: fakeProblem(10, { islands: 1, operators: { 'llm-diff': 1, 'llm-crossover': 3 } }),
+      store,
+      models: [model],
+      evaluator: fakeEvaluator(),
+      operators: [modelOperator(), watched],
+      iterations: 20,
+      seed: 3,
+      concurrency: { proposals: 1, evaluations: 1 },
+    });
+    const proposed = events.filter((event) => event.type === 'candidate-proposed');
+    // The first child can only be a diff: the island holds the initial program alone.
+    expect(proposed[0]).toMatchObject({ operator: 'llm-diff' });
+    expect(partners.length).toBeGreaterThan(0);
+    expect(partners.every((id) => id !== undefined)).toBe(true);
+    expect(summary.failures['crossover-without-partner'] ?? 0).toBe(0);
+  });
+
   it('records every failure kind, feeds the apply-failure reason into the next prompt, and goes on', async () => {
     const store = memoryStore();
     const replies = ['not a number', '13', '4', '4', '2.5', 'boom', '3.25', '3.1', '2.9', '3.01'];

@@ -161,6 +161,12 @@ describe('llm-rewrite and llm-crossover', () => {
     await expect(createLlmRewriteOperator().propose(context(prose))).rejects.toThrow(/no fenced code block/);
   });
 
+  it('applies SEARCH/REPLACE blocks given in answer to a rewrite request', async () => {
+    const reply = '<<<<<<< SEARCH\n        total += i\n=======\n        total += 2 * i\n>>>>>>> REPLACE\n';
+    const proposal = await createLlmRewriteOperator().propose(context(createScriptedModel({ replies: [reply] })));
+    expect(proposal.files['main.py']).toBe(program.replace('total += i', 'total += 2 * i'));
+  });
+
   it('takes the longest of several fences for a one-block program', async () => {
     const reply = 'Usage:\n```python\nsolve(3)\n```\nThe program:\n```python\ndef solve(n):\n    return n * (n - 1) // 2\n```\n';
     const proposal = await createLlmRewriteOperator().propose(context(createScriptedModel({ replies: [reply] })));
