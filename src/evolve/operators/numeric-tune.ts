@@ -15,6 +15,14 @@ import { unifiedDiffOfFiles } from './unified-diff.ts';
  * integers (at least 2 in magnitude, since 0 and 1 are not tuned). Generations alternate between
  * moving every literal and moving about two, so literals that break the program when changed do
  * not hide the ones that help.
+ *
+ * Log-scale coordinates are kept within sane bounds (three decades either way for a real, two for
+ * an integer), so a tolerance such as `1e-8` or a count such as `1000` is searched across orders
+ * of magnitude without reaching values that hang the program. A literal vector already proposed is
+ * never proposed again. When a distribution converges or stops improving, it restarts from the
+ * best values it found, BIPOP-CMA-ES style: alternately with a doubled population (the IPOP
+ * regime, for multi-modal landscapes) and with a small population and a random smaller step
+ * (the local regime), the small one taken whenever it has used less of the budget.
  */
 export interface NumericTuneOptions {
   /** Initial relative step size. Default 0.25. */
@@ -45,11 +53,36 @@ interface Distribution {
   buffer: ScoredSample[];
   best: { values: number[]; score: number } | null;
   lastUsed: number;
+  /** Literal texts already proposed from this distribution (bounded, oldest dropped first). */
+  seen: Set<string>;
+  restart: RestartState;
+}
+
+/** BIPOP bookkeeping: restarts so far, the large regime's population multiplier, evaluations per regime. */
+interface RestartState {
+  count: number;
+  largeMultiplier: number;
+  regime: 'large' | 'small';
+  evaluationsLarge: number;
+  evaluationsSmall: number;
+  /** The best score when the current run of this distribution last improved, and the generation then. */
+  bestScore: number | null;
+  improvedAtGeneration: number;
+  /** Set by `observe`, carried out by the next `propose` (which holds the random stream). */
+  pending: boolean;
 }
 
 const operatorName = 'numeric-tune';
 const maxPending = 512;
+const maxSeen = 4096;
 const sampleAttempts = 12;
+/** Log-scale bounds: a real literal moves at most 1000x either way, an integer 100x. */
+const realBound = Math.log(1000);
+const integerBound = Math.log(100);
+/** Linear bound for literals that start at zero (in units of 1). */
+const zeroBound = 1000;
+/** A distribution whose largest step is below this (in log units: 0.01%) has converged. */
+const convergedDeviation = 1e-4;
 
 export function createNumericTuneOperator(options: NumericTuneOptions = {}): Operator & { distributionCount(): number } {
   const initialStep = options.initialStep ?? 0.25;
@@ -81,6 +114,8 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         buffer: [],
         best: null,
         lastUsed: 0,
+        seen: new Set(),
+        restart: freshRestartState(),
       };
       distributions.set(key, distribution);
       evictLeastRecentlyUsed();
@@ -99,10 +134,11 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
 
   /** Search coordinates to literal values: log scale for signed literals, linear for zero ones. */
   const toValues = (distribution: Distribution, x: readonly number[]): number[] =>
-    x.map((coordinate, index) => {
+    x.map((rawCoordinate, index) => {
       const scale = distribution.scales[index]!;
       const sign = distribution.signs[index]!;
-      let value = sign === 0 ? coordinate * scale : sign * scale * Math.exp(Math.max(-50, Math.min(50, coordinate)));
+      const coordinate = reflect(rawCoordinate, sign === 0 ? zeroBound : distribution.integers[index] ? integerBound : realBound);
+      let value = sign === 0 ? coordinate * scale : sign * scale * Math.exp(coordinate);
       if (distribution.integers[index]) {
         value = Math.round(value);
         // 0 and 1 are not tuned (they read as structure), so a tuned integer stays at 2 or beyond.
@@ -137,29 +173,14 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         return Promise.reject(new OperatorNotApplicableError(operatorName, 'the EVOLVE-BLOCKs of the parent hold no numeric literals to tune'));
       }
       const distribution = distributionFor(key, literals);
-      // Integers must be able to move by one unit; CMA-ES may otherwise shrink them to a standstill.
-      // Generations alternate between moving every literal and moving about two of them: when
-      // changing some literals breaks the program, sparse moves still find the ones that help.
-      const dimension = literals.length;
-      const activeProbability = dimension > 2 && distribution.cma.generation % 2 === 1 ? 2 / dimension : 1;
-      for (let attempt = 0; attempt < sampleAttempts; attempt += 1) {
-        // Integers can round back to the parent's values; widen the search a little each time.
-        if (attempt > 0 && attempt % 3 === 0) distribution.cma.scaleSigma(1.5);
-        const { x, active } = distribution.cma.sample(context.random, activeProbability);
-        const files = writeNumericLiterals(parent.files, literals, toValues(distribution, x));
-        if (sameFiles(files, parent.files)) continue;
-        rememberPending(pendingKey(key, scan(files, problem.evolvableFiles).literals, files), { x, active });
-        return Promise.resolve({
-          files,
-          diff: unifiedDiffOfFiles(parent.files, files),
-          operator: operatorName,
-          model: null,
-          prompt: null,
-          reply: null,
-          usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
-        });
+      if (distribution.restart.pending) restartDistribution(distribution, context.random);
+      // Two rounds: if every sample of the first repeats what was already proposed, restart and retry.
+      for (let round = 0; round < 2; round += 1) {
+        const proposal = sampleUnseen(distribution, literals, key, parent.files, problem.evolvableFiles, context.random);
+        if (proposal !== undefined) return Promise.resolve(proposal);
+        restartDistribution(distribution, context.random);
       }
-      return Promise.reject(new OperatorNotApplicableError(operatorName, 'every sample rounded back to the parent; the distribution has converged'));
+      return Promise.reject(new OperatorNotApplicableError(operatorName, 'every sample repeated a value already tried; the distribution has converged'));
     },
 
     observe(outcome: { parent: ProgramSnapshot; proposal: Proposal; result: EvaluationResult }): void {
@@ -175,9 +196,17 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         const score = outcome.result.ok && outcome.result.score !== null && Number.isFinite(outcome.result.score) ? outcome.result.score : null;
         if (score !== null && (distribution.best === null || score > distribution.best.score)) distribution.best = { values, score };
         distribution.buffer.push({ x, score, ...(drawn === undefined ? {} : { active: drawn.active }) });
+        const restart = distribution.restart;
+        if (restart.regime === 'large') restart.evaluationsLarge += 1;
+        else restart.evaluationsSmall += 1;
+        if (score !== null && (restart.bestScore === null || score > restart.bestScore)) {
+          restart.bestScore = score;
+          restart.improvedAtGeneration = distribution.cma.generation;
+        }
         if (distribution.buffer.length >= distribution.cma.populationSize) {
           distribution.cma.tell(distribution.buffer);
           distribution.buffer = [];
+          if (shouldRestart(distribution)) restart.pending = true;
         }
       } catch {
         // observe must never throw; an unparseable child simply teaches nothing.
@@ -186,7 +215,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
 
     saveState(): JsonObject {
       return {
-        version: 1,
+        version: 2,
         clock,
         evolvableFiles,
         distributions: [...distributions.values()].map((distribution) => ({
@@ -198,6 +227,8 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
           buffer: distribution.buffer.map((sample) => ({ x: sample.x, score: sample.score, ...(sample.active === undefined ? {} : { active: sample.active }) })),
           best: distribution.best,
           lastUsed: distribution.lastUsed,
+          seen: [...distribution.seen],
+          restart: { ...distribution.restart },
         })),
         pending: [...pending.entries()].map(([text, drawn]) => ({ text, x: drawn.x, active: drawn.active })),
       };
@@ -225,6 +256,9 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
           })),
           best,
           lastUsed: Number(entry.lastUsed ?? 0),
+          seen: new Set(Array.isArray(entry.seen) ? entry.seen.map(String) : []),
+          // A version 1 state has no restart bookkeeping: it starts afresh.
+          restart: isJsonObject(entry.restart) ? restoreRestartState(entry.restart) : freshRestartState(),
         });
       }
       for (const entry of Array.isArray(state.pending) ? state.pending : []) {
@@ -240,11 +274,116 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
     },
   };
 
+  /** A child from the distribution whose literals were never proposed before, or undefined after `sampleAttempts` tries. */
+  function sampleUnseen(
+    distribution: Distribution,
+    literals: readonly NumericLiteral[],
+    key: string,
+    parentFiles: Readonly<Record<string, string>>,
+    evolvable: readonly string[],
+    random: OperatorContext['random'],
+  ): Proposal | undefined {
+    // Integers must be able to move by one unit; CMA-ES may otherwise shrink them to a standstill.
+    // Generations alternate between moving every literal and moving about two of them: when
+    // changing some literals breaks the program, sparse moves still find the ones that help.
+    const dimension = literals.length;
+    const activeProbability = dimension > 2 && distribution.cma.generation % 2 === 1 ? 2 / dimension : 1;
+    for (let attempt = 0; attempt < sampleAttempts; attempt += 1) {
+      // Integers can round back to values already tried; widen the search a little each time.
+      if (attempt > 0 && attempt % 3 === 0) distribution.cma.scaleSigma(1.5);
+      const { x, active } = distribution.cma.sample(random, activeProbability);
+      const files = writeNumericLiterals(parentFiles, literals, toValues(distribution, x));
+      if (sameFiles(files, parentFiles)) continue;
+      const text = pendingKey(key, scan(files, evolvable).literals, files);
+      if (distribution.seen.has(text)) continue;
+      distribution.seen.add(text);
+      if (distribution.seen.size > maxSeen) distribution.seen.delete(distribution.seen.values().next().value!);
+      rememberPending(text, { x, active });
+      return {
+        files,
+        diff: unifiedDiffOfFiles(parentFiles, files),
+        operator: operatorName,
+        model: null,
+        prompt: null,
+        reply: null,
+        usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 },
+      };
+    }
+    return undefined;
+  }
+
+  /**
+   * A BIPOP restart around the best values found: the small regime (default population or less, a
+   * step 10^(-2u) of the initial one) whenever it has spent less than the large regime, otherwise
+   * the large regime with its population doubled.
+   */
+  function restartDistribution(distribution: Distribution, random: OperatorContext['random']): void {
+    const restart = distribution.restart;
+    const defaultPopulation = options.populationSize ?? defaultPopulationSize(distribution.scales.length);
+    const center = distribution.best === null ? [...distribution.cma.mean] : toCoordinates(distribution, distribution.best.values);
+    restart.count += 1;
+    restart.pending = false;
+    restart.bestScore = null;
+    if (restart.count > 1 && restart.evaluationsSmall < restart.evaluationsLarge) {
+      const u = random.next();
+      const largePopulation = defaultPopulation * restart.largeMultiplier;
+      const population = Math.max(2, Math.floor(defaultPopulation * (0.5 * largePopulation / defaultPopulation) ** (u * u)));
+      restart.regime = 'small';
+      distribution.cma = new SepCmaEs(center, initialStep * 10 ** (-2 * random.next()), population);
+    } else {
+      restart.largeMultiplier *= 2;
+      restart.regime = 'large';
+      distribution.cma = new SepCmaEs(center, initialStep, defaultPopulation * restart.largeMultiplier);
+    }
+    restart.improvedAtGeneration = 0;
+    distribution.buffer = [];
+  }
+
   function rememberPending(text: string, drawn: { x: number[]; active: boolean[] }): void {
     pending.delete(text);
     pending.set(text, drawn);
     while (pending.size > maxPending) pending.delete(pending.keys().next().value!);
   }
+}
+
+function freshRestartState(): RestartState {
+  return { count: 0, largeMultiplier: 1, regime: 'large', evaluationsLarge: 0, evaluationsSmall: 0, bestScore: null, improvedAtGeneration: 0, pending: false };
+}
+
+function restoreRestartState(saved: JsonObject): RestartState {
+  return {
+    count: Number(saved.count ?? 0),
+    largeMultiplier: Number(saved.largeMultiplier ?? 1),
+    regime: saved.regime === 'small' ? 'small' : 'large',
+    evaluationsLarge: Number(saved.evaluationsLarge ?? 0),
+    evaluationsSmall: Number(saved.evaluationsSmall ?? 0),
+    bestScore: saved.bestScore === null || saved.bestScore === undefined ? null : Number(saved.bestScore),
+    improvedAtGeneration: Number(saved.improvedAtGeneration ?? 0),
+    pending: saved.pending === true,
+  };
+}
+
+function defaultPopulationSize(dimension: number): number {
+  return 4 + Math.floor(3 * Math.log(Math.max(1, dimension)));
+}
+
+/** Converged (every step below 0.01%) or no better score for 10 + 30n/λ generations (Hansen's stagnation rule, shortened). */
+function shouldRestart(distribution: Distribution): boolean {
+  const { cma, restart } = distribution;
+  let largest = 0;
+  for (let index = 0; index < cma.dimension; index += 1) largest = Math.max(largest, cma.deviation(index));
+  if (largest < convergedDeviation) return true;
+  const patience = 10 + Math.ceil((30 * cma.dimension) / cma.populationSize);
+  return cma.generation - restart.improvedAtGeneration > patience;
+}
+
+/** Folds a coordinate back into [-bound, bound] (mirror reflection), so CMA-ES sees no flat region at the edge. */
+function reflect(coordinate: number, bound: number): number {
+  if (!Number.isFinite(coordinate)) return 0;
+  const period = 4 * bound;
+  let shifted = (((coordinate + bound) % period) + period) % period;
+  if (shifted > 2 * bound) shifted = period - shifted;
+  return shifted - bound;
 }
 
 function sameFiles(left: Readonly<Record<string, string>>, right: Readonly<Record<string, string>>): boolean {

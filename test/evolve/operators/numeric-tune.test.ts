@@ -178,4 +178,51 @@ describe('numeric-tune operator', () => {
     expect(error).toBeInstanceOf(LamarckError);
     expect((error as LamarckError).code).toBe('operator-not-applicable');
   });
+
+  it('searches a tolerance and a count across orders of magnitude, within sane bounds', async () => {
+    const wide = '# EVOLVE-BLOCK-START\ntolerance = 1e-8\niterations = 1000\n# EVOLVE-BLOCK-END\n';
+    const wideProblem = problemOf({ 'w.py': wide }, ['w.py']);
+    const operator = createNumericTuneOperator({ initialStep: 3 });
+    const random = new Random(4);
+    const parent = snapshot({ 'w.py': wide }, 0);
+    const tolerances: number[] = [];
+    const counts: number[] = [];
+    for (let iteration = 0; iteration < 60; iteration += 1) {
+      const proposal = await operator.propose({ problem: wideProblem, parent, inspirations: [], insights: [], random });
+      const [tolerance, count] = scanNumericLiterals(proposal.files, ['w.py']).literals.map((literal) => literal.value) as [number, number];
+      tolerances.push(tolerance);
+      counts.push(count);
+      // Larger counts score better: the distribution is pushed against its upper bound.
+      operator.observe!({ parent, proposal, result: { ok: true, score: count, metrics: {}, artifacts: {}, failure: null, stages: 1, durationMs: 1 } });
+    }
+    expect(Math.min(...tolerances)).toBeGreaterThanOrEqual(1e-11 * 0.999);
+    expect(Math.max(...tolerances)).toBeLessThanOrEqual(1e-5 * 1.001);
+    // Orders of magnitude are explored, not just a few percent around the start.
+    expect(Math.max(...tolerances) / Math.min(...tolerances)).toBeGreaterThan(100);
+    expect(Math.max(...counts)).toBeLessThanOrEqual(100_000);
+    expect(Math.max(...counts)).toBeGreaterThan(10_000);
+    expect(counts.every(Number.isInteger)).toBe(true);
+  });
+
+  it('never proposes the same literals twice, and restarts a converged distribution with a larger population', async () => {
+    const small = '# EVOLVE-BLOCK-START\nwidth = 4\nheight = 6\n# EVOLVE-BLOCK-END\n';
+    const smallProblem = problemOf({ 's.py': small }, ['s.py']);
+    const operator = createNumericTuneOperator();
+    const random = new Random(9);
+    const parent = snapshot({ 's.py': small }, 0);
+    const proposed = new Set<string>();
+    for (let iteration = 0; iteration < 250; iteration += 1) {
+      const proposal = await operator.propose({ problem: smallProblem, parent, inspirations: [], insights: [], random }).catch(() => undefined);
+      if (proposal === undefined) break;
+      const text = proposal.files['s.py']!;
+      expect(proposed.has(text)).toBe(false);
+      proposed.add(text);
+      // A flat landscape: nothing ever improves, so the distribution must restart rather than stall.
+      operator.observe!({ parent, proposal, result: { ok: true, score: 1, metrics: {}, artifacts: {}, failure: null, stages: 1, durationMs: 1 } });
+    }
+    expect(proposed.size).toBeGreaterThan(20);
+    const state = operator.saveState!() as { distributions: { restart: { count: number; largeMultiplier: number } }[] };
+    expect(state.distributions[0]!.restart.count).toBeGreaterThan(0);
+    expect(state.distributions[0]!.restart.largeMultiplier).toBeGreaterThan(1);
+  });
 });
