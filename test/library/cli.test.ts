@@ -60,6 +60,9 @@ describe('lamarck skills and lamarck library', () => {
 
     const searched = await lamarck(cwd, '--json', 'skills', 'search', 'csv quotes');
     expect((JSON.parse(searched.stdout) as { name: string }[]).map((entry) => entry.name)).toEqual(['csv-clean']);
+    const explained = await lamarck(cwd, 'skills', 'search', '--explain', 'how do I fix csv quotes');
+    expect(explained.code).toBe(0);
+    expect(explained.stdout).toMatch(/csv-clean[^\n]*\n\s+matched: csv \((?:[a-z]+, )*name(?:, [a-z]+)*\) [\d.]+; quot \(description\) [\d.]+/);
 
     // The mirror holds the skills as plain files.
     expect(readFileSync(join(cwd, '.lamarck', 'library', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('name: pdf');

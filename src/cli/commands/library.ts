@@ -8,6 +8,7 @@ import { Library } from '../../library/library.ts';
 import { LibraryMirror } from '../../library/library-mirror.ts';
 import type { LibraryEntry } from '../../library/library-types.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
+import type { LexicalMatch } from '../../library/retrieval/lexical-retriever.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import type { ArtifactStatus, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
@@ -95,20 +96,32 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .description(`find ${plural} relevant to a query (BM25, hybrid with vectors when an embedding model is configured)`)
     .option('--limit <n>', 'most results', '10')
     .option('--all', 'include candidates and retired ones')
-    .action(async (query: string, options: { limit: string; all?: boolean }, sub: Command) =>
+    .option('--explain', 'show why each item matched: the query terms found and the fields they were found in')
+    .action(async (query: string, options: { limit: string; all?: boolean; explain?: boolean }, sub: Command) =>
       context.action(sub, async (output) => {
         const library = await openLibrary(context);
         const embedding = resolveConfiguredEmbeddingModel(await context.config());
         const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
         await index.sync(library);
         const statuses: ArtifactStatus[] = options.all === true ? ['active', 'candidate', 'retired'] : ['active'];
-        const hits = await index.search(query, { kinds: [kind], statuses, limit: parsePositive(options.limit, '--limit') });
+        const explain = options.explain === true;
+        const hits = await index.search(query, { kinds: [kind], statuses, limit: parsePositive(options.limit, '--limit'), explain });
         if (output.json) {
-          output.printJson(hits.map((hit) => ({ ...summary(hit.entry), score: round(hit.score), text: hit.text })));
+          output.printJson(
+            hits.map((hit) => ({
+              ...summary(hit.entry),
+              score: round(hit.score),
+              text: hit.text,
+              ...(explain ? { explanation: (hit.explanation ?? []).map((match) => ({ ...match, score: round(match.score) })) } : {}),
+            })),
+          );
           return;
         }
         if (hits.length === 0) output.info(`no ${plural} match`);
-        for (const hit of hits) output.info(`${hit.score.toFixed(3)}  ${hit.entry.name}  ${hit.text}`);
+        for (const hit of hits) {
+          output.info(`${hit.score.toFixed(3)}  ${hit.entry.name}  ${hit.text}`);
+          if (explain) output.info(`       ${explainLine(hit.explanation ?? [])}`);
+        }
       }),
     );
 
@@ -222,4 +235,10 @@ function parseStatus(text: string): ArtifactStatus {
 
 function round(value: number): number {
   return Math.round(value * 1000) / 1000;
+}
+
+/** "matched: sign (name, triggers) 2.10; releas (description) 0.84" */
+function explainLine(matches: readonly LexicalMatch[]): string {
+  if (matches.length === 0) return 'matched: no query term (ranked by another signal)';
+  return `matched: ${matches.map((match) => `${match.term} (${match.fields.join(', ')}) ${match.score.toFixed(2)}`).join('; ')}`;
 }

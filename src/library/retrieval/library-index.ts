@@ -6,12 +6,14 @@ import type { LibraryEntry } from '../library-types.ts';
 import { selectAdaptively, type AdaptiveSelectionOptions, type Selection } from './adaptive-selection.ts';
 import { Bm25Index, type Bm25Options, type ScoredId } from './bm25-index.ts';
 import { normalizedScoreFusion, reciprocalRankFusion, type FusionMethod } from './fusion.ts';
+import { LexicalRetriever, type LexicalMatch } from './lexical-retriever.ts';
+import { retrievalSettings, type RetrievalSettingsOverrides } from './retrieval-settings.ts';
 import { estimateTokens } from './tokenize.ts';
 import { VectorIndex } from './vector-index.ts';
 import { utilityScore } from '../utility.ts';
 
 /**
- * Retrieval over the library: BM25 always, plus vectors when an embedding client is configured,
+ * Retrieval over the library: fielded lexical ranking (BM25F, see LexicalRetriever) always, plus vectors when an embedding client is configured,
  * fused by rank or by normalized score. The index is kept in step with the store by `sync`,
  * which re-reads only artifacts whose head or status moved (another process may have written).
  */
@@ -22,6 +24,8 @@ export interface LibraryIndexOptions {
   countTokens?: (text: string) => number;
   /** BM25 parameters, including the common-term cut-off. */
   bm25?: Bm25Options;
+  /** Lexical ranking knobs; the defaults were fitted on the development split of the evaluation set. */
+  retrieval?: RetrievalSettingsOverrides;
 }
 
 export interface SearchOptions {
@@ -29,6 +33,8 @@ export interface SearchOptions {
   /** Default: active only. */
   statuses?: readonly ArtifactStatus[];
   limit?: number;
+  /** Attach to each hit the query terms that matched it, and where. */
+  explain?: boolean;
 }
 
 export interface RetrievedItem {
@@ -38,13 +44,17 @@ export interface RetrievedItem {
   /** What gets injected: a lesson's text, a guardrail's rule, a skill's catalog line. */
   text: string;
   tokens: number;
+  /** Why it matched (with `explain`): query terms, the fields they were found in, their share of the score. */
+  explanation?: LexicalMatch[];
 }
 
 export type SelectOptions = SearchOptions & AdaptiveSelectionOptions;
 
 export class LibraryIndex {
   readonly #entries = new Map<string, LibraryEntry>();
+  // The plain index serves curation's term vectors; ranking uses the fielded retriever.
   readonly #bm25: Bm25Index;
+  readonly #lexical: LexicalRetriever;
   readonly #vectors = new VectorIndex();
   readonly #needsEmbedding = new Set<string>();
   readonly #hidden = new Set<string>();
@@ -54,6 +64,8 @@ export class LibraryIndex {
 
   constructor(options: LibraryIndexOptions = {}) {
     this.#bm25 = new Bm25Index(options.bm25 ?? {});
+    const commonTermFraction = options.bm25?.commonTermFraction;
+    this.#lexical = new LexicalRetriever(retrievalSettings(options.retrieval), commonTermFraction === undefined ? {} : { commonTermFraction });
     this.#embedding = options.embedding;
     this.#fusion = options.fusion ?? 'reciprocal-rank';
     this.#countTokens = options.countTokens ?? estimateTokens;
@@ -73,6 +85,7 @@ export class LibraryIndex {
     this.#entries.set(id, entry);
     if (previous !== undefined && previous.version.id === entry.version.id) return;
     this.#bm25.add(id, searchableText(entry.kind, entry.name, entry.content));
+    this.#lexical.add(id, entry.kind, entry.name, entry.content);
     this.#vectors.remove(id);
     if (this.#embedding !== undefined) this.#needsEmbedding.add(id);
   }
@@ -80,6 +93,7 @@ export class LibraryIndex {
   remove(id: string): void {
     this.#entries.delete(id);
     this.#bm25.remove(id);
+    this.#lexical.remove(id);
     this.#vectors.remove(id);
     this.#needsEmbedding.delete(id);
   }
@@ -128,7 +142,7 @@ export class LibraryIndex {
       return entry !== undefined && statuses.includes(entry.status) && (options.kinds === undefined || options.kinds.includes(entry.kind));
     };
     // Over-fetch each list so fusion sees items that only one method ranks highly.
-    const lexical = this.#bm25.search(query, { limit: limit * 2, accept });
+    const lexical = this.#lexical.search(query, { limit: limit * 2, accept });
     let ranked: ScoredId[] = lexical;
     if (this.#embedding !== undefined) {
       await this.#embedPending();
@@ -138,7 +152,9 @@ export class LibraryIndex {
         ranked = this.#fusion === 'reciprocal-rank' ? reciprocalRankFusion([lexical, semantic]) : normalizedScoreFusion([lexical, semantic]);
       }
     }
-    return ranked.slice(0, limit).map((item) => this.#retrieved(item));
+    const hits = ranked.slice(0, limit).map((item) => this.#retrieved(item));
+    if (options.explain === true) for (const hit of hits) hit.explanation = this.#lexical.explain(hit.id, query);
+    return hits;
   }
 
   /**

@@ -1,0 +1,63 @@
+/**
+ * Fits the retrieval knobs on the development splits only (coordinate ascent over a grid per
+ * knob, a few rounds), and prints the best settings found with their development figures. The
+ * test splits are never read here.
+ *
+ *   npx node bench/retrieval-quality/tune.ts
+ */
+import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { retrievalSettings, type RetrievalSettings, type RetrievalSettingsOverrides } from '../../src/library/retrieval/retrieval-settings.ts';
+import { developmentSplits, loadSkillLibrary, loadSplits, measure } from './evaluation-set.ts';
+
+interface Knob {
+  name: string;
+  values: readonly number[];
+  apply(settings: RetrievalSettings, value: number): RetrievalSettings;
+}
+
+const fieldKnobs = (['name', 'description', 'triggers', 'headings', 'body'] as const).flatMap((field): Knob[] => [
+  {
+    name: `weight.${field}`,
+    values: [0, 0.25, 0.5, 1, 1.5, 2, 3, 4, 6],
+    apply: (settings, value) => ({ ...settings, fieldWeights: { ...settings.fieldWeights, [field]: value } }),
+  },
+  {
+    name: `b.${field}`,
+    values: [0, 0.25, 0.5, 0.75, 1],
+    apply: (settings, value) => ({ ...settings, fieldLengthNormalization: { ...settings.fieldLengthNormalization, [field]: value } }),
+  },
+]);
+
+const knobs: Knob[] = [...fieldKnobs, { name: 'k1', values: [0.6, 0.9, 1.2, 1.6, 2.2], apply: (settings, value) => ({ ...settings, k1: value }) }];
+
+const library = await loadSkillLibrary();
+const statements = loadSplits(developmentSplits);
+
+async function objective(settings: RetrievalSettings): Promise<{ value: number; top1: number; top3: number; mrr: number }> {
+  const index = new LibraryIndex({ retrieval: settings as RetrievalSettingsOverrides });
+  await index.sync(library);
+  const accuracy = await measure(statements, async (task) => (await index.search(task, { kinds: ['skill'], limit: 10 })).map((hit) => hit.entry.name));
+  // Top-1 first, top-3 and the mean reciprocal rank break ties between equally accurate settings.
+  return { value: accuracy.top1 + 0.5 * accuracy.top3 + 0.25 * accuracy.mrr, top1: accuracy.top1, top3: accuracy.top3, mrr: accuracy.mrr };
+}
+
+let best = retrievalSettings();
+let bestScore = await objective(best);
+console.log('start', bestScore);
+for (let round = 0; round < 3; round += 1) {
+  let improved = false;
+  for (const knob of knobs) {
+    for (const value of knob.values) {
+      const candidate = knob.apply(best, value);
+      const score = await objective(candidate);
+      if (score.value > bestScore.value + 1e-9) {
+        best = candidate;
+        bestScore = score;
+        improved = true;
+        console.log(`round ${round} ${knob.name}=${value}`, score);
+      }
+    }
+  }
+  if (!improved) break;
+}
+console.log(JSON.stringify({ settings: best, development: bestScore }, null, 2));
