@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/close-sandbox-pool.ts'],
+    // One throwaway PostgreSQL server per run, started by the first test file that needs it.
+    globalSetup: ['test/support/postgres/global-setup.ts'],
     // Sandboxed evaluators and local HTTP servers make some tests slow on 2 cores; none should take a minute.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -1,7 +1,19 @@
 export * from './types.ts';
 export { newArtifactRecord, newVersionRecord } from './record-builders.ts';
 export { SqliteStore, type SqliteStoreOptions } from './sqlite-store.ts';
-export { openStore, defaultStorePath, type OpenStoreOptions } from './open-store.ts';
+export { PostgresStore, type PostgresStoreOptions } from './postgres-store.ts';
+export { openStore, openStoreTarget, defaultStorePath, type OpenStoreOptions } from './open-store.ts';
+export {
+  resolveStoreTarget,
+  redactStoreUrl,
+  isPostgresUrl,
+  looksLikeStoreUrl,
+  defaultPostgresSchema,
+  type StoreTarget,
+  type PostgresConnectionSettings,
+  type PostgresTuning,
+} from './store-url.ts';
+export { latestPostgresSchemaVersion, postgresMigrations, type PostgresMigration } from './postgres/migrations.ts';
 export { latestSchemaVersion, migrations, type Migration } from './sqlite/migrations.ts';
 export {
   RunLease,

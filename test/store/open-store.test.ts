@@ -1,10 +1,22 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/core/errors.ts';
 import { openStore } from '../../src/store/open-store.ts';
+
+/** A loopback port nothing listens on (taken from the kernel, then released). */
+function unusedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 1));
+    });
+  });
+}
 
 describe('openStore', () => {
   let cwd: string;
@@ -50,16 +62,14 @@ describe('openStore', () => {
     expect(existsSync(join(cwd, '.lamarck'))).toBe(false);
   });
 
-  it.each(['postgres://lamarck:secret@db.internal:5432/lamarck', 'postgresql://db.internal/lamarck'])(
-    'explains that PostgreSQL is not in this build (%s)',
-    async (url) => {
-      const attempt = openStore({ cwd, url });
-      await expect(attempt).rejects.toBeInstanceOf(StoreError);
-      await expect(attempt).rejects.toMatchObject({ code: 'store-unsupported', fault: 'environment' });
-      await expect(attempt).rejects.toThrow(/PostgreSQL .*not supported in this build/);
-      await expect(attempt).rejects.not.toThrow(/secret/);
-    },
-  );
+  it('opens a PostgreSQL url, and a server that refuses the connection is a retryable error without the password', async () => {
+    const closedPort = await unusedPort();
+    const attempt = openStore({ cwd, url: `postgres://lamarck:s3cret-pw@127.0.0.1:${closedPort}/lamarck?connect_timeout_ms=5000` });
+    await expect(attempt).rejects.toBeInstanceOf(StoreError);
+    await expect(attempt).rejects.toMatchObject({ code: 'store-unavailable', isRetryable: true });
+    await expect(attempt).rejects.toThrow(`postgres://lamarck:***@127.0.0.1:${closedPort}/lamarck`);
+    await expect(attempt).rejects.not.toThrow(/s3cret-pw/);
+  });
 
   it('refuses an unknown url scheme without echoing a password', async () => {
     const attempt = openStore({ cwd, url: 'mysql://root:hunter2@localhost/db' });

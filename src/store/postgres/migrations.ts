@@ -1,0 +1,183 @@
+import type pg from 'pg';
+import { quoteIdentifier, type PostgresConnection } from './connection.ts';
+
+/**
+ * The PostgreSQL schema, as an append-only list like SQLite's (src/store/sqlite/migrations.ts): a
+ * released migration is never edited, because databases written by older releases (the frozen
+ * sample in test/fixtures/store/postgres-schema-v1.sql) must still open. Versions count separately
+ * from SQLite's: the two schemas differ in types, not in what they hold.
+ *
+ * JSON documents are TEXT (read back exactly as written); times are BIGINT milliseconds. Program
+ * files and trajectory steps are TOASTed (compressed, out of line) by PostgreSQL, so the narrow
+ * summary columns stay fast to scan.
+ */
+export interface PostgresMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const postgresMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: 'runs, programs, trajectories, artifacts, events, state',
+    sql: `
+      CREATE TABLE runs (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        config TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX runs_by_created ON runs (created_at, id);
+
+      CREATE TABLE programs (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        sequence INTEGER NOT NULL,
+        parent_id TEXT,
+        inspiration_ids TEXT NOT NULL,
+        island INTEGER NOT NULL,
+        generation INTEGER NOT NULL,
+        operator TEXT NOT NULL,
+        files TEXT NOT NULL,
+        diff TEXT NOT NULL,
+        status TEXT NOT NULL,
+        score DOUBLE PRECISION,
+        metrics TEXT NOT NULL,
+        features TEXT NOT NULL,
+        artifacts TEXT NOT NULL,
+        failure TEXT,
+        model TEXT,
+        prompt TEXT,
+        reply TEXT,
+        tokens_in BIGINT NOT NULL,
+        tokens_out BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        timing TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        fingerprint TEXT,
+        UNIQUE (run_id, sequence)
+      );
+
+      CREATE TABLE trajectories (
+        id TEXT PRIMARY KEY,
+        run_id TEXT REFERENCES runs (id) ON DELETE CASCADE,
+        task_id TEXT,
+        task TEXT NOT NULL,
+        status TEXT NOT NULL,
+        answer TEXT,
+        verdict TEXT,
+        model TEXT,
+        tokens_in BIGINT NOT NULL,
+        tokens_out BIGINT NOT NULL,
+        cost_usd DOUBLE PRECISION NOT NULL,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL
+      );
+      CREATE INDEX trajectories_by_run ON trajectories (run_id, created_at, id);
+      CREATE INDEX trajectories_by_task ON trajectories (task_id, created_at, id);
+      CREATE INDEX trajectories_by_created ON trajectories (created_at, id);
+
+      CREATE TABLE trajectory_steps (
+        trajectory_id TEXT NOT NULL REFERENCES trajectories (id) ON DELETE CASCADE,
+        step_index INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (trajectory_id, step_index)
+      );
+
+      CREATE TABLE artifacts (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL,
+        status TEXT NOT NULL,
+        head_version_id TEXT NOT NULL,
+        head_number INTEGER NOT NULL,
+        uses BIGINT NOT NULL DEFAULT 0,
+        successes BIGINT NOT NULL DEFAULT 0,
+        helpful BIGINT NOT NULL DEFAULT 0,
+        harmful BIGINT NOT NULL DEFAULT 0,
+        created_at BIGINT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        UNIQUE (kind, name)
+      );
+
+      CREATE TABLE versions (
+        id TEXT PRIMARY KEY,
+        artifact_id TEXT NOT NULL REFERENCES artifacts (id) ON DELETE CASCADE,
+        number INTEGER NOT NULL,
+        parent_ids TEXT NOT NULL,
+        content TEXT NOT NULL,
+        message TEXT NOT NULL,
+        trajectory_ids TEXT NOT NULL,
+        evaluation TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        UNIQUE (artifact_id, number)
+      );
+
+      CREATE TABLE events (
+        run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+        sequence INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        at BIGINT NOT NULL,
+        data TEXT NOT NULL,
+        PRIMARY KEY (run_id, sequence)
+      );
+
+      CREATE TABLE state (
+        scope TEXT NOT NULL,
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        updated_at BIGINT NOT NULL,
+        PRIMARY KEY (scope, key)
+      );
+    `,
+  },
+];
+
+export const latestPostgresSchemaVersion: number = postgresMigrations.at(-1)?.version ?? 0;
+
+/** The highest applied migration, or 0 where the schema has none yet. Reads only. */
+export async function readPostgresSchemaVersion(connection: PostgresConnection, client: pg.ClientBase | pg.Pool = connection.pool): Promise<number> {
+  const table = await client.query<{ present: boolean }>(
+    `SELECT to_regclass($1) IS NOT NULL AS present`,
+    [`${quoteIdentifier(connection.schema)}.schema_migrations`],
+  );
+  if (table.rows[0]?.present !== true) return 0;
+  const row = await client.query<{ version: number | null }>('SELECT MAX(version) AS version FROM schema_migrations');
+  return row.rows[0]?.version ?? 0;
+}
+
+/**
+ * Applies every pending migration in one transaction under an advisory lock, so several processes
+ * opening a fresh database at once migrate it once: the others wait, then find nothing to do.
+ * Returns the version found before migrating, for the caller's newer-schema check.
+ */
+export async function applyPostgresMigrations(
+  connection: PostgresConnection,
+  now: number,
+  known: readonly PostgresMigration[] = postgresMigrations,
+): Promise<number> {
+  return connection.transaction(async (client) => {
+    // One lock per schema: stores in other schemas of the database migrate independently.
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`lamarck-migrations:${connection.schema}`]);
+    await client.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(connection.schema)}`);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)`,
+    );
+    const found = await readPostgresSchemaVersion(connection, client);
+    const latest = known.at(-1)?.version ?? 0;
+    if (found > latest) return found;
+    for (const migration of known) {
+      if (migration.version <= found) continue;
+      await client.query(migration.sql);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, now]);
+    }
+    return found;
+  });
+}

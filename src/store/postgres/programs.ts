@@ -1,0 +1,161 @@
+import { NotFoundError } from '../../core/errors.ts';
+import type { JsonObject } from '../../core/json.ts';
+import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
+import {
+  encodeText,
+  encodeTextOrNull,
+  json,
+  jsonOrNull,
+  limitOrAll,
+  number,
+  numberOrNull,
+  text,
+  textOrNull,
+  toJsonText,
+  toJsonTextOrNull,
+  type Row,
+} from './columns.ts';
+import type { PostgresConnection } from './connection.ts';
+
+/**
+ * A program's sequence is one past the run's highest. Two writers (processes or pooled connections)
+ * must not draw the same number, so the insert runs in a transaction that first locks the run's row:
+ * writers of one run queue there, writers of different runs do not meet.
+ */
+const lockRun = 'SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE';
+const existingSequence = 'SELECT sequence FROM programs WHERE id = $1';
+const insertProgram = `
+  INSERT INTO programs (
+    id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, files, diff, status,
+    score, metrics, features, artifacts, failure, model, prompt, reply, tokens_in, tokens_out, cost_usd,
+    timing, created_at, fingerprint
+  )
+  SELECT $1, $2, COALESCE(MAX(sequence), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
+    $20, $21, $22, $23, $24
+  FROM programs WHERE run_id = $2
+  ON CONFLICT (id) DO NOTHING
+  RETURNING sequence`;
+
+const summaryColumns =
+  'id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, status, score, metrics, features, ' +
+  'failure, model, tokens_in, tokens_out, cost_usd, timing, created_at, fingerprint';
+
+export class PostgresPrograms {
+  readonly #connection: PostgresConnection;
+
+  constructor(connection: PostgresConnection) {
+    this.#connection = connection;
+  }
+
+  async put(program: ProgramRecord): Promise<ProgramRecord> {
+    const sequence = await this.#connection.transaction(async (client) => {
+      const run = await this.#connection.query(lockRun, [program.runId], client);
+      if (run.rows.length === 0) throw new NotFoundError('run', program.runId);
+      // Putting an id again is a no-op (a resumed run may write what it wrote before it died).
+      const existing = await this.#connection.query(existingSequence, [program.id], client);
+      if (existing.rows[0] !== undefined) return undefined;
+      const inserted = await this.#connection.query(insertProgram, programValues(program), client);
+      return inserted.rows[0] === undefined ? undefined : number(inserted.rows[0], 'sequence');
+    });
+    if (sequence === undefined) {
+      const stored = await this.get(program.id);
+      if (stored === undefined) throw new NotFoundError('program', program.id);
+      return stored;
+    }
+    return { ...structuredClone(program), sequence };
+  }
+
+  async get(id: string): Promise<ProgramRecord | undefined> {
+    const { rows } = await this.#connection.query('SELECT * FROM programs WHERE id = $1', [id]);
+    return rows[0] === undefined ? undefined : toProgram(rows[0]);
+  }
+
+  async list(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramRecord[]> {
+    const { rows } = await this.#connection.query(
+      'SELECT * FROM programs WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3',
+      [runId, options.afterSequence ?? 0, limitOrAll(options.limit)],
+    );
+    return rows.map(toProgram);
+  }
+
+  /** Reads the summary columns only: the code and texts (TOASTed out of line) are never fetched. */
+  async listSummaries(runId: string, options: { afterSequence?: number; limit?: number } = {}): Promise<ProgramSummary[]> {
+    const { rows } = await this.#connection.query(
+      `SELECT ${summaryColumns} FROM programs WHERE run_id = $1 AND sequence > $2 ORDER BY sequence LIMIT $3`,
+      [runId, options.afterSequence ?? 0, limitOrAll(options.limit)],
+    );
+    return rows.map(toSummary);
+  }
+
+  async count(runId: string): Promise<number> {
+    const { rows } = await this.#connection.query('SELECT COUNT(*) AS count FROM programs WHERE run_id = $1', [runId]);
+    return rows[0] === undefined ? 0 : number(rows[0], 'count');
+  }
+}
+
+function programValues(program: ProgramRecord): unknown[] {
+  return [
+    program.id,
+    program.runId,
+    program.parentId,
+    toJsonText(program.inspirationIds),
+    program.island,
+    program.generation,
+    encodeText(program.operator),
+    toJsonText(program.files),
+    encodeText(program.diff),
+    program.status,
+    program.score,
+    toJsonText(program.metrics),
+    toJsonText(program.features),
+    toJsonText(program.artifacts),
+    toJsonTextOrNull(program.failure),
+    encodeTextOrNull(program.model),
+    encodeTextOrNull(program.prompt),
+    encodeTextOrNull(program.reply),
+    program.tokensIn,
+    program.tokensOut,
+    program.costUsd,
+    toJsonText(program.timing),
+    program.createdAt,
+    program.fingerprint ?? null,
+  ];
+}
+
+function toSummary(row: Row): ProgramSummary {
+  const fingerprint = textOrNull(row, 'fingerprint');
+  return {
+    id: text(row, 'id'),
+    runId: text(row, 'run_id'),
+    sequence: number(row, 'sequence'),
+    parentId: textOrNull(row, 'parent_id'),
+    inspirationIds: json<string[]>(row, 'inspiration_ids'),
+    island: number(row, 'island'),
+    generation: number(row, 'generation'),
+    operator: text(row, 'operator'),
+    status: text(row, 'status') as ProgramStatus,
+    score: numberOrNull(row, 'score'),
+    metrics: json<JsonObject>(row, 'metrics'),
+    features: json<Record<string, number>>(row, 'features'),
+    failure: jsonOrNull<FailureRecord>(row, 'failure'),
+    model: textOrNull(row, 'model'),
+    tokensIn: number(row, 'tokens_in'),
+    tokensOut: number(row, 'tokens_out'),
+    costUsd: number(row, 'cost_usd'),
+    timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
+    createdAt: number(row, 'created_at'),
+    ...(fingerprint === null ? {} : { fingerprint }),
+  };
+}
+
+/** A full record is its summary plus the heavy columns the summary leaves out. */
+function toProgram(row: Row): ProgramRecord {
+  return {
+    ...toSummary(row),
+    files: json<Record<string, string>>(row, 'files'),
+    diff: text(row, 'diff'),
+    artifacts: json<JsonObject>(row, 'artifacts'),
+    prompt: textOrNull(row, 'prompt'),
+    reply: textOrNull(row, 'reply'),
+  };
+}
