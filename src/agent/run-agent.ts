@@ -19,7 +19,8 @@ import type { ToolRegistry } from './tool-registry.ts';
 import { startRun } from './start-run.ts';
 import { stopConditionFor } from './stop-conditions.ts';
 import { createPredicateEvaluator } from './tools/sandbox-tools.ts';
-import type { AgentCapabilities, AgentEvent, AgentLimits, AgentResult, AgentRun, AgentRunStatus, RunAgentOptions, StopReason } from './types.ts';
+import type { AgentCapabilities, AgentEvent, AgentLimits, AgentResult, AgentRun, AgentRunStatus, StopReason } from './types.ts';
+import type { RunAgentOptions } from './run-agent-options.ts';
 
 /**
  * The agent loop, as a thin orchestrator: set up (state, tools, knowledge), an optional plan, then

@@ -3,7 +3,8 @@ import { createId } from '../core/ids.ts';
 import type { Redactor } from './redact.ts';
 import { loadRunState, runStateVersion, type RunState } from './run-state.ts';
 import { TrajectoryRecorder } from './trajectory-recorder.ts';
-import type { AgentCapabilities, AgentEvent, AgentLimits, RunAgentOptions } from './types.ts';
+import type { RunAgentOptions } from './run-agent-options.ts';
+import type { AgentCapabilities, AgentEvent, AgentLimits } from './types.ts';
 
 /**
  * Opening a run: a fresh state or the saved one to resume, the run record in the store (created,

@@ -1,5 +1,5 @@
 import { ModelOutputError } from '../../core/errors.ts';
-import { blockSkeleton, containsMarker, findEvolveBlocks, type EvolveBlock } from '../problem/evolve-blocks.ts';
+import { blockSkeleton, containsMarker, findEvolveBlocks, type EvolveBlock } from '../evolve-blocks.ts';
 import { parseSearchReplace, type SearchReplaceEdit } from './parse-search-replace.ts';
 
 /**

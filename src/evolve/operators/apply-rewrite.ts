@@ -1,5 +1,5 @@
 import { ModelOutputError } from '../../core/errors.ts';
-import { containsMarker, findEvolveBlocks, isMarkerLine, replaceBlockInteriors, type EvolveBlock } from '../problem/evolve-blocks.ts';
+import { containsMarker, findEvolveBlocks, isMarkerLine, replaceBlockInteriors, type EvolveBlock } from '../evolve-blocks.ts';
 
 /**
  * Applies a full rewrite of the EVOLVE-BLOCKs: the reply holds one fenced code block per

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { findEvolveBlocks } from '../problem/evolve-blocks.ts';
+import { findEvolveBlocks } from '../evolve-blocks.ts';
 
 /**
  * Finds the numeric literals inside a program's EVOLVE-BLOCKs, skipping strings, comments, parts of

@@ -9,4 +9,4 @@ export {
   containsMarker,
   EvolveBlockError,
   type EvolveBlock,
-} from './evolve-blocks.ts';
+} from '../evolve-blocks.ts';

@@ -7,7 +7,7 @@ import { ConfigError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultTemplates } from '../prompt/default-templates.ts';
 import type { FeatureDimension, Problem } from '../types.ts';
-import { EvolveBlockError, findEvolveBlocks } from './evolve-blocks.ts';
+import { EvolveBlockError, findEvolveBlocks } from '../evolve-blocks.ts';
 import { problemConfigSchema, type ProblemConfig } from './problem-config.ts';
 
 /** Feature dimensions used when the config names none: code length and a diversity measure. */

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../core/json.ts';
 import { truncateMiddle } from '../evaluate/truncate-text.ts';
-import { findEvolveBlocks } from '../problem/evolve-blocks.ts';
+import { findEvolveBlocks } from '../evolve-blocks.ts';
 import type { OperatorContext, Problem, ProgramSnapshot } from '../types.ts';
 import { defaultTemplates, formatInstructions, type TemplateName } from './default-templates.ts';
 import { renderTemplate } from './render-template.ts';

@@ -1,4 +1,4 @@
-import { LamarckError } from '../../core/errors.ts';
+import { LamarckError } from '../core/errors.ts';
 
 /**
  * EVOLVE-BLOCK markers: a whole line whose first token is a comment opener of some language

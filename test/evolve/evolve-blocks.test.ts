@@ -5,7 +5,7 @@ import {
   blockSkeleton,
   findEvolveBlocks,
   replaceBlockInteriors,
-} from '../../../src/evolve/problem/evolve-blocks.ts';
+} from '../../src/evolve/evolve-blocks.ts';
 
 describe('findEvolveBlocks', () => {
   it('finds several blocks in comment styles of many languages', () => {
