@@ -13,6 +13,7 @@ import { registerServeCommand } from './commands/serve.ts';
 import { registerSkillsCommand } from './commands/skills.ts';
 import { registerToolsCommand } from './commands/tools.ts';
 import { registerTrajectoryCommand } from './commands/trajectory.ts';
+import { registerWorkerCommand } from './commands/worker.ts';
 
 /**
  * The command list, in the order `lamarck --help` shows it: the two loops first, then what
@@ -20,6 +21,7 @@ import { registerTrajectoryCommand } from './commands/trajectory.ts';
  */
 export function registerCommands(program: Command, context: CliContext): void {
   registerEvolveCommand(program, context);
+  registerWorkerCommand(program, context);
   registerRunsCommand(program, context);
   registerBestCommand(program, context);
   registerLineageCommand(program, context);

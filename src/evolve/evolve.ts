@@ -34,6 +34,8 @@ export interface EvolveOptions {
   embeddings?: EmbeddingClient;
   /** Replace the problem's evaluator or the default operators (tests, benchmarks, custom operators). */
   evaluator?: Evaluator;
+  /** Builds the evaluator from the loaded problem (`evolve --workers external` hands evaluations to a queue); `evaluator` wins when both are given. */
+  evaluatorFactory?: (problem: Problem) => Evaluator;
   operators?: readonly Operator[];
   insights?: InsightsRefresher;
   /** Child attempts in the whole run (resumed runs count what they did before). */
@@ -159,7 +161,7 @@ async function prepareClaimedRun(
     ...(budget.tokens === undefined ? {} : { maxTokens: budget.tokens }),
     ...(budget.calls === undefined ? {} : { maxCalls: budget.calls }),
   });
-  const defaults = defaultCollaborators({ problem, models, meter, needEvaluator: options.evaluator === undefined, needOperators: options.operators === undefined });
+  const defaults = defaultCollaborators({ problem, models, meter, needEvaluator: options.evaluator === undefined && options.evaluatorFactory === undefined, needOperators: options.operators === undefined });
   const chooser = options.modelChooser ?? (models.length === 0 ? undefined : (defaults.chooser ?? createWeightedModelChooser(models)));
   const config: JsonObject = {
     problemDirectory: problem.directory,
@@ -174,7 +176,7 @@ async function prepareClaimedRun(
     previous !== undefined
       ? await store.updateRun(previous.id, { status: 'running' })
       : await store.createRun({ id: lease.runId, kind: 'evolve', name: options.name ?? problem.name, config });
-  const evaluator = options.evaluator ?? defaults.evaluator;
+  const evaluator = options.evaluator ?? options.evaluatorFactory?.(problem) ?? defaults.evaluator;
   const operators = options.operators ?? defaults.operators;
   if (evaluator === undefined || operators === undefined) throw new ConfigError('evaluator', 'no evaluator or operators available for this problem');
   return {

@@ -125,7 +125,14 @@ export interface EvaluationResult {
 
 export interface Evaluator {
   /** Resolves with a result whatever the candidate does; rejects only when `signal` aborts. */
-  evaluate(files: Record<string, string>, options: { signal?: AbortSignal }): Promise<EvaluationResult>;
+  evaluate(files: Record<string, string>, options: EvaluateOptions): Promise<EvaluationResult>;
+}
+
+export interface EvaluateOptions {
+  signal?: AbortSignal;
+  /** The run and the candidate (the program id it will be stored under): what an evaluator that hands work to others (the queue evaluator) keys its jobs by. */
+  runId?: string;
+  candidateId?: string;
 }
 
 /** Everything an operator may use to make one child. */

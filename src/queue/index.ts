@@ -1,2 +1,3 @@
 export * from './types.ts';
 export { SqliteJobQueue, type SqliteJobQueueOptions } from './sqlite-job-queue.ts';
+export { openJobQueue } from './open-job-queue.ts';

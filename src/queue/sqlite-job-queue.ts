@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { JsonObject } from '../core/json.ts';
-import { toJsonText } from '../store/sqlite/columns.ts';
+import { limitOrAll, toJsonText } from '../store/sqlite/columns.ts';
 import { SqliteConnection } from '../store/sqlite/connection.ts';
 import { isConstraintFailure, toStoreError } from '../store/sqlite/errors.ts';
 import { jobRecordFromRow } from './sqlite/job-rows.ts';
@@ -19,6 +19,7 @@ import {
   type JobCounts,
   type JobQueue,
   type JobRecord,
+  type JobState,
 } from './types.ts';
 
 export interface SqliteJobQueueOptions {
@@ -176,6 +177,15 @@ export class SqliteJobQueue implements JobQueue {
       const job = this.#get(jobId);
       return job?.queue === queue ? job : undefined;
     });
+  }
+
+  async list(queue: string, options: { state?: JobState; limit?: number } = {}): Promise<JobRecord[]> {
+    return this.#guard('list jobs', () =>
+      this.#connection
+        .statement('SELECT * FROM queue_jobs WHERE queue = ? AND (? IS NULL OR state = ?) ORDER BY created_at, rowid LIMIT ?')
+        .all(queue, options.state ?? null, options.state ?? null, limitOrAll(options.limit))
+        .map((row) => jobRecordFromRow(row)),
+    );
   }
 
   async counts(queue: string): Promise<JobCounts> {

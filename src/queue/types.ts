@@ -37,6 +37,8 @@ export interface JobQueue {
   fail(claim: JobClaim, reason: string, options?: { permanent?: boolean }): Promise<FailOutcome>;
   /** One job as stored now; undefined when there is none with this id. */
   get(queue: string, jobId: string): Promise<JobRecord | undefined>;
+  /** Jobs of a queue, oldest first, optionally in one state: for diagnosis, tests and benchmarks. */
+  list(queue: string, options?: { state?: JobState; limit?: number }): Promise<JobRecord[]>;
   /** Jobs per state, for `doctor`, `lamarck runs` and the benchmarks. */
   counts(queue: string): Promise<JobCounts>;
   /** A cheap round trip that proves the queue can be used; throws with the cause when not. */

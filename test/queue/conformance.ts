@@ -200,6 +200,17 @@ export function describeQueueConformance(name: string, factory: () => Promise<Qu
       expect(claimed.map((job) => job.payload['index']).sort((a, b) => Number(a) - Number(b))).toEqual([...Array(total).keys()]);
     });
 
+    it('lists jobs oldest first, by state', async () => {
+      const first = await queue.enqueue(name, { n: 1 });
+      const second = await queue.enqueue(name, { n: 2 });
+      const third = await queue.enqueue(name, { n: 3 });
+      const claimed = (await claimBy('worker-a'))!;
+      expect(claimed.jobId).toBe(first.jobId);
+      expect((await queue.list(name)).map((job) => job.id)).toEqual([first.jobId, second.jobId, third.jobId]);
+      expect((await queue.list(name, { state: 'active' })).map((job) => [job.id, job.workerId])).toEqual([[first.jobId, 'worker-a']]);
+      expect((await queue.list(name, { state: 'queued', limit: 1 })).map((job) => job.id)).toEqual([second.jobId]);
+    });
+
     it('answers get for an unknown job with undefined, and check() proves the queue usable', async () => {
       expect(await queue.get(name, '00000000-0000-4000-8000-000000000000')).toBeUndefined();
       await expect(queue.check()).resolves.toBeUndefined();

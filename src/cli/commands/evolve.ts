@@ -1,9 +1,15 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
 import type { EvolveEvent, EvolveSummary } from '../../evolve/engine/events.ts';
+import { createQueueEvaluator } from '../../evolve/distributed/queue-evaluator.ts';
+import { describeOccupancy, readOccupancy } from '../../evolve/distributed/worker-occupancy.ts';
 import { evolve } from '../../evolve/evolve.ts';
+import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
 import type { EnsembleMember } from '../../model/types.ts';
+import { openJobQueue } from '../../queue/open-job-queue.ts';
+import type { JobQueue } from '../../queue/types.ts';
+import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 
@@ -22,6 +28,7 @@ interface EvolveCommandOptions {
   evaluations?: number;
   proposals?: number;
   resume?: string;
+  workers?: 'in-process' | 'external';
 }
 
 export function registerEvolveCommand(program: Command, context: CliContext): void {
@@ -38,6 +45,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .option('--evaluations <n>', 'evaluations in flight at once', positiveInteger)
     .option('--proposals <n>', 'model calls in flight at once', positiveInteger)
     .option('--resume <run>', 'continue a stopped or killed run')
+    .option('--workers <where>', 'where evaluations run: in-process, or external (queued for `lamarck worker` processes on the same store)', workersChoice, 'in-process')
     .action(async (problemDir: string | undefined, options: EvolveCommandOptions, command: Command) =>
       context.action(command, async (output) => {
         if (problemDir === undefined && options.resume === undefined) throw new UsageError('give a problem directory, or --resume <run>');
@@ -58,6 +66,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           ...(options.budgetTokens === undefined ? {} : { tokens: options.budgetTokens }),
           ...(options.wallTime === undefined ? {} : { wallTimeMs: options.wallTime * 1000 }),
         };
+        const external = options.workers === 'external' ? await externalEvaluation(store) : undefined;
         const handle = evolve({
           ...(problemDir === undefined ? {} : { problem: problemDir }),
           cwd: context.cwd,
@@ -69,6 +78,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           ...(Object.keys(budget).length > 0 ? { budget } : {}),
           ...(Object.keys(concurrency).length > 0 ? { concurrency } : {}),
           ...(options.resume === undefined ? {} : { resume: options.resume }),
+          ...(external === undefined ? {} : { evaluatorFactory: external.evaluatorFactory }),
         });
         const onSignal = (): void => handle.stop();
         process.once('SIGINT', onSignal);
@@ -77,10 +87,12 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           for await (const event of handle.events) report(event, output);
           const summary = await handle.result;
           output.endProgress();
-          if (output.json) output.printJson(jsonSummary(summary));
-          else output.info(textSummary(summary));
+          const occupancy = external === undefined ? undefined : await readOccupancy(store, summary.runId);
+          if (output.json) output.printJson({ ...jsonSummary(summary), ...(occupancy === undefined ? {} : { workers: occupancy }) });
+          else output.info(textSummary(summary) + (occupancy === undefined ? '' : `\nexternal workers: ${describeOccupancy(occupancy)}`));
           return summary.status === 'failed' ? 1 : 0;
         } finally {
+          await external?.queue.close();
           process.removeListener('SIGINT', onSignal);
           process.removeListener('SIGTERM', onSignal);
         }
@@ -174,6 +186,17 @@ function oneLine(message: string): string {
 
 function formatScore(score: number | null): string {
   return score === null ? '-' : Number(score.toPrecision(10)).toString();
+}
+
+/** The queue evaluator of `--workers external`, on the job queue of the run's own store. */
+async function externalEvaluation(store: Store): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
+  const queue = await openJobQueue(store);
+  return { queue, evaluatorFactory: (problem) => createQueueEvaluator({ problem, store, queue }) };
+}
+
+function workersChoice(value: string): 'in-process' | 'external' {
+  if (value !== 'in-process' && value !== 'external') throw new InvalidArgumentError('expected in-process or external');
+  return value;
 }
 
 function positiveInteger(value: string): number {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { describeOccupancy, readOccupancy } from '../../evolve/distributed/worker-occupancy.ts';
 import { runStatusView } from '../../store/run-status.ts';
 import type { RunKind } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
@@ -18,6 +19,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
         const store = await context.store();
         const runs = await store.listRuns({ ...(options.kind === undefined ? {} : { kind: options.kind }), limit: options.limit });
         const views = await Promise.all(runs.map((run) => runStatusView(store, run)));
+        const occupancies = await Promise.all(runs.map((run) => (run.kind === 'evolve' ? readOccupancy(store, run.id) : undefined)));
         if (output.json) {
           output.printJson(
             runs.map((run, index) => {
@@ -32,6 +34,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
                 updatedAt: run.updatedAt,
                 ...(lease === undefined ? {} : { lease: { pid: lease.pid, host: lease.host, heartbeatAt: lease.heartbeatAt, timeToLiveMs: lease.timeToLiveMs } }),
                 summary: run.summary,
+                ...(occupancies[index] === undefined ? {} : { workers: occupancies[index] }),
               };
             }),
           );
@@ -46,7 +49,9 @@ export function registerRunsCommand(program: Command, context: CliContext): void
           const best = typeof run.summary['bestScore'] === 'number' ? `best ${run.summary['bestScore']}` : '';
           const iterations = typeof run.summary['iterations'] === 'number' ? `${run.summary['iterations']} iterations` : '';
           const when = new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19);
-          output.info([run.id, run.kind.padEnd(6), status.padEnd(11), when, run.name, best, iterations].filter((part) => part !== '').join('  '));
+          const occupancy = occupancies[index];
+          const workers = occupancy === undefined ? '' : `workers: ${describeOccupancy(occupancy)}`;
+          output.info([run.id, run.kind.padEnd(6), status.padEnd(11), when, run.name, best, iterations, workers].filter((part) => part !== '').join('  '));
         }
         if (runs.some((run, index) => run.kind === 'evolve' && views[index]!.status === 'interrupted')) {
           output.info('an interrupted run lost its process; `lamarck evolve --resume <run>` continues an evolve run');

@@ -236,7 +236,7 @@ export class EvolutionEngine {
       proposeMs: 0,
       createdAt: this.clock.now(),
     };
-    const result = await this.runEvaluator(problem.files);
+    const result = await this.runEvaluator(problem.files, base.id);
     if (this.abort.signal.aborted) return;
     const fingerprint = fingerprintText(this.loader.textOf(problem.files));
     const record = await this.recordEvaluation(base, null, null, fingerprint, problem.files, result, 0);
@@ -370,7 +370,7 @@ export class EvolutionEngine {
     const { base, proposal } = candidate;
     const began = this.clock.now();
     try {
-      const result = await this.runEvaluator(proposal.files);
+      const result = await this.runEvaluator(proposal.files, base.id);
       // Abandoned by stop(): not recorded, so a resumed run proposes afresh instead of trusting it.
       if (this.abort.signal.aborted) return;
       await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, result, this.clock.now() - began);
@@ -381,10 +381,10 @@ export class EvolutionEngine {
   }
 
   /** An evaluator that throws (a bug, a vanished interpreter) gives a failed evaluation, not a dead run. */
-  private async runEvaluator(files: Record<string, string>): Promise<EvaluationResult> {
+  private async runEvaluator(files: Record<string, string>, candidateId: string): Promise<EvaluationResult> {
     const began = this.clock.now();
     try {
-      return await this.options.evaluator.evaluate(files, { signal: this.abort.signal });
+      return await this.options.evaluator.evaluate(files, { signal: this.abort.signal, runId: this.options.runId, candidateId });
     } catch (error) {
       const message = `the evaluator threw: ${toLamarckError(error).message}`;
       return { ok: false, score: null, metrics: {}, artifacts: { error: message }, failure: { kind: 'crash', message }, stages: 0, durationMs: this.clock.now() - began };

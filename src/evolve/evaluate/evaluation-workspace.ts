@@ -4,7 +4,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { SandboxError } from '../../core/errors.ts';
 
 /** Directory names never copied into an evaluation: version control, caches, and Lamarck's own state. */
-const skippedDirectories = new Set(['.git', '.hg', '.svn', '.lamarck', 'node_modules', '__pycache__', '.venv', '.mypy_cache', '.pytest_cache']);
+export const skippedDirectories = new Set(['.git', '.hg', '.svn', '.lamarck', 'node_modules', '__pycache__', '.venv', '.mypy_cache', '.pytest_cache']);
 
 /**
  * A fresh directory per evaluation: a copy of the problem directory (evaluator, data) without the

@@ -1,0 +1,102 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
+import { startEvaluationWorker, type WorkerEvent } from '../../evolve/distributed/evaluation-worker.ts';
+import { openJobQueue } from '../../queue/open-job-queue.ts';
+import { openStore } from '../../store/open-store.ts';
+import type { Store } from '../../store/types.ts';
+import type { CliContext } from '../context.ts';
+import type { Output } from '../output.ts';
+
+interface WorkerCommandOptions {
+  store?: string;
+  slots: number;
+  queue: string;
+  leaseSeconds: number;
+  exitWhenIdle?: number;
+}
+
+/**
+ * `lamarck worker`: takes evaluation jobs from the store's queue (`evolve --workers external`
+ * enqueues them) and runs them in the same sandbox, with the same limits, as in-process
+ * evaluation. Any number of workers on any machine that sees the same store. Ctrl-C (or SIGTERM)
+ * stops claiming and lets the evaluations in progress finish; a worker killed outright loses its
+ * jobs to others once their leases expire.
+ */
+export function registerWorkerCommand(program: Command, context: CliContext): void {
+  program
+    .command('worker')
+    .description('take evaluation jobs from the queue of a shared store and run them (evolve --workers external)')
+    .option('--store <url>', 'the store the coordinator uses: sqlite:<path>, a SQLite path, or postgres://...')
+    .option('--slots <n>', 'evaluations at once', positiveInteger, 1)
+    .option('--queue <name>', 'the queue to take jobs from', defaultEvaluationQueue)
+    .option('--lease-seconds <n>', 'how long a claimed job stays ours without a heartbeat (heartbeats every third of it)', positiveNumber, 30)
+    .option('--exit-when-idle <seconds>', 'stop once no job has come for this long (default: run until stopped)', positiveNumber)
+    .action(async (options: WorkerCommandOptions, command: Command) =>
+      context.action(command, async (output) => {
+        const store = options.store === undefined ? await context.store() : await openStoreByFlag(options.store, context);
+        try {
+          const queue = await openJobQueue(store);
+          try {
+            const worker = startEvaluationWorker({
+              store,
+              queue,
+              queueName: options.queue,
+              slots: options.slots,
+              leaseMs: options.leaseSeconds * 1000,
+              ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
+              onEvent: (event) => report(event, output),
+            });
+            output.info(`worker ${worker.workerId} (pid ${process.pid}): ${options.slots} slot${options.slots === 1 ? '' : 's'} on queue ${options.queue} (${queue.kind}, ${queue.location})`);
+            const onSignal = (): void => worker.stop();
+            process.once('SIGINT', onSignal);
+            process.once('SIGTERM', onSignal);
+            try {
+              const summary = await worker.done;
+              if (output.json) output.printJson(summary);
+              else output.info(`worker ${summary.workerId}: ${summary.completed} completed, ${summary.failed} failed, ${summary.lost} lost to an expired lease`);
+            } finally {
+              process.removeListener('SIGINT', onSignal);
+              process.removeListener('SIGTERM', onSignal);
+            }
+          } finally {
+            await queue.close();
+          }
+        } finally {
+          if (options.store !== undefined) await store.close();
+        }
+      }),
+    );
+}
+
+async function openStoreByFlag(value: string, context: CliContext): Promise<Store> {
+  return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? openStore({ cwd: context.cwd, url: value }) : openStore({ cwd: context.cwd, path: value });
+}
+
+function report(event: WorkerEvent, output: Output): void {
+  switch (event.type) {
+    case 'job-started':
+      if (output.verbose) output.info(`job ${event.jobId}: candidate ${event.candidateId} of run ${event.runId}, attempt ${event.attempt}, started ${event.claimToStartMs} ms after the claim`);
+      return;
+    case 'job-finished':
+      output.info(`job ${event.jobId}: candidate ${event.candidateId} ${event.ok ? 'evaluated' : 'failed'} in ${(event.durationMs / 1000).toFixed(2)} s${event.recorded ? '' : ' (not recorded: the lease was lost)'}`);
+      return;
+    case 'job-failed':
+      output.warn(`job ${event.jobId}: ${event.reason} (${event.outcome === 'dead' ? 'dead-lettered' : event.outcome === 'retrying' ? 'to be retried' : 'lease lost'})`);
+      return;
+    case 'lease-lost':
+      output.warn(`job ${event.jobId}: lease lost; the evaluation was abandoned to the worker that took it over`);
+      return;
+  }
+}
+
+function positiveInteger(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
+  return number;
+}
+
+function positiveNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
+  return number;
+}
