@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { loadConfig, type LamarckConfig } from '../core/config.ts';
-import { openStore } from '../store/open-store.ts';
+import { openStoreTarget } from '../store/open-store.ts';
+import { resolveStoreTarget, type StoreTarget } from '../store/store-url.ts';
 import type { Store } from '../store/types.ts';
 import { createOutput, formatError, type Output, type OutputStreams } from './output.ts';
 
@@ -14,6 +15,11 @@ export interface CliContext {
   readonly streams: OutputStreams;
   config(): Promise<LamarckConfig>;
   store(): Promise<Store>;
+  /**
+   * Which store this command uses, without opening it: `--store`, else `LAMARCK_STORE`, else `store`
+   * in lamarck.config.json, else `.lamarck/lamarck.db`. Its `display` never holds a password.
+   */
+  storeTarget(): Promise<StoreTarget>;
   /** Runs a command body with the global flags applied; maps errors to one line and exit code 1. */
   action(command: Command, body: (output: Output) => Promise<number | void>): Promise<void>;
   /** Closes what was opened. */
@@ -24,6 +30,8 @@ export interface CliContext {
 export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv; streams: OutputStreams }): CliContext {
   let configPromise: Promise<LamarckConfig> | undefined;
   let storePromise: Promise<Store> | undefined;
+  /** `--store` of the running command (a global option, so every command has it). */
+  let storeFlag: string | undefined;
   const context: CliContext = {
     cwd: options.cwd,
     env: options.env,
@@ -32,11 +40,17 @@ export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv;
     config() {
       return (configPromise ??= loadConfig({ cwd: options.cwd, env: options.env }));
     },
+    async storeTarget() {
+      const config = await context.config();
+      const { path, url, ...tuning } = config.store;
+      return resolveStoreTarget(storeFlag ?? url ?? path, options.cwd, tuning);
+    },
     async store() {
-      return (storePromise ??= context.config().then((config) => openStore({ cwd: options.cwd, ...config.store })));
+      return (storePromise ??= context.storeTarget().then((target) => openStoreTarget(target)));
     },
     async action(command, body) {
-      const flags = command.optsWithGlobals<{ json?: boolean; verbose?: boolean }>();
+      const flags = command.optsWithGlobals<{ json?: boolean; verbose?: boolean; store?: string }>();
+      if (flags.store !== undefined) storeFlag = flags.store;
       const output = createOutput({ json: flags.json === true, verbose: flags.verbose === true }, options.streams);
       try {
         const code = await body(output);

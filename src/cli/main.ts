@@ -17,6 +17,7 @@ export async function main(
     .version(packageVersion(), '-V, --version', 'print the version')
     .option('--json', 'print machine-readable JSON instead of text')
     .option('--verbose', 'print stack traces and debugging detail on errors')
+    .option('--store <url>', 'the store: sqlite:<path> (default .lamarck/lamarck.db) or postgres://user@host/database (or LAMARCK_STORE)')
     .exitOverride()
     .configureOutput({
       writeOut: (text) => streams.stdout.write(text),

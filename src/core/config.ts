@@ -52,12 +52,25 @@ export interface ProviderCredentials {
   ollama: { baseURL: string };
 }
 
+export interface StoreConfig {
+  path?: string;
+  url?: string;
+  /** PostgreSQL connections per process (default 10); `?pool_size=` in the URL wins. */
+  poolSize?: number;
+  connectionTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  statementTimeoutMs?: number;
+  /** The PostgreSQL schema for Lamarck's tables (default `lamarck`). */
+  schema?: string;
+}
+
 export interface LamarckConfig {
   /** The file the configuration came from, when there was one. */
   source?: string;
   models: ConfiguredModel[];
   embeddingModel?: ConfiguredModel;
-  store: { path?: string; url?: string };
+  /** Where the store is: a SQLite path, or a URL (`sqlite:<path>`, `postgres://...`), with PostgreSQL pool settings. */
+  store: StoreConfig;
   /** USD per million tokens, keyed by spec (`openai:gpt-5-mini`) or bare model id. */
   prices: Record<string, PriceOverride>;
   retries: RetryConfig;
@@ -188,7 +201,21 @@ const fileSchema = z.strictObject({
   model: modelEntrySchema.optional(),
   embeddingModel: modelEntrySchema.optional(),
   store: z
-    .strictObject({ path: nonEmptyString().optional(), url: nonEmptyString().optional() }, { error: 'expected an object { path } or { url }' })
+    .union(
+      [
+        nonEmptyString(),
+        z.strictObject({
+          path: nonEmptyString().optional(),
+          url: nonEmptyString().optional(),
+          poolSize: positiveInteger().optional(),
+          connectionTimeoutMs: positiveInteger().optional(),
+          idleTimeoutMs: nonNegativeInteger().optional(),
+          statementTimeoutMs: positiveInteger().optional(),
+          schema: nonEmptyString().optional(),
+        }),
+      ],
+      { error: 'expected a store URL ("sqlite:.lamarck/lamarck.db", "postgres://user@host/db") or an object { url, poolSize, ... }' },
+    )
     .optional(),
   prices: z.record(z.string(), priceSchema, { error: 'expected an object of prices' }).optional(),
   retries: z
@@ -234,7 +261,7 @@ export function parseConfig(raw: unknown, options: { source?: string; env?: Node
   );
   const config: LamarckConfig = {
     models,
-    store: compact(file.store),
+    store: typeof file.store === 'string' ? (isUrlLike(file.store) ? { url: file.store } : { path: file.store }) : compact(file.store),
     prices: { ...file.prices },
     retries: { ...defaultRetryConfig, ...compact(file.retries) },
     timeoutMs: file.timeoutMs ?? defaultTimeoutMs,
@@ -399,8 +426,9 @@ export function ollamaBaseURLFromHost(host: string): string {
   return url.endsWith('/v1') ? url : `${url}/v1`;
 }
 
+/** `scheme:` (sqlite:, file:, postgres://), but not a Windows drive letter. */
 function isUrlLike(text: string): boolean {
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  return /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text);
 }
 
 // ---- error messages -----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ import type { ConfiguredModel, LamarckConfig } from '../../core/config.ts';
 import { isLamarckError } from '../../core/errors.ts';
 import { formatModelSpec } from '../../model/spec.ts';
 import { modelOptionsFromConfig, resolveEmbeddingModel, resolveModel } from '../../model/resolve-model.ts';
+import { latestPostgresSchemaVersion } from '../../store/postgres/migrations.ts';
+import { latestSchemaVersion } from '../../store/sqlite/migrations.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 
@@ -75,13 +77,23 @@ function checkNode(): DoctorCheck {
     : { name: 'node', status: 'fail', detail: `Node ${process.versions.node}; lamarck needs ${minimumNode.join('.')} or later`, fatal: true };
 }
 
+/**
+ * Which store is in use (its URL without the password), whether it opens, and whether its
+ * migrations are all applied. Opening applies pending migrations, so "behind" shows only when the
+ * database is at a version this lamarck cannot reach, which opening refuses.
+ */
 async function checkStore(context: CliContext): Promise<DoctorCheck> {
+  let shown = 'the store';
   try {
+    const target = await context.storeTarget();
+    shown = target.display;
     const store = await context.store();
-    const version = await store.schemaVersion();
-    return { name: 'store', status: 'ok', detail: `${store.location} (schema version ${version})` };
+    const applied = await store.schemaVersion();
+    const latest = store.kind === 'postgres' ? latestPostgresSchemaVersion : latestSchemaVersion;
+    const migrations = applied === latest ? 'migrations up to date' : `migrations at ${applied} of ${latest}`;
+    return { name: 'store', status: applied === latest ? 'ok' : 'warn', detail: `${shown} (schema version ${applied}, ${migrations})` };
   } catch (error) {
-    return { name: 'store', status: 'fail', detail: messageOf(error), fatal: true };
+    return { name: 'store', status: 'fail', detail: `${shown}: ${messageOf(error)}`, fatal: true };
   }
 }
 

@@ -3,15 +3,12 @@ import type { LamarckConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
 import { startDashboard } from '../../serve/dashboard-server.ts';
 import { defaultHost, defaultPort, parsePort } from '../../serve/serve-options.ts';
-import { openStore } from '../../store/open-store.ts';
-import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
 
 interface ServeFlags {
   port: string;
   host: string;
-  store?: string;
   token?: string;
   allowHost: string[];
   pollMs: string;
@@ -27,14 +24,14 @@ export function registerServeCommand(program: Command, context: CliContext): voi
     .description('serve the live dashboard: runs, lineage, learn runs and the library, in a browser')
     .option('--port <n>', 'port to listen on (0: any free port)', String(defaultPort))
     .option('--host <address>', 'address to listen on; anything but loopback needs --token', defaultHost)
-    .option('--store <path-or-url>', 'the store to show (default: the configured one, .lamarck/lamarck.db)')
     .option('--token <secret>', 'require this token on every request and enable write actions (or LAMARCK_TOKEN)')
     .option('--allow-host <name>', 'another name the Host header may carry, e.g. behind a proxy (repeatable)', collect, [])
     .option('--poll-ms <n>', 'how often live pages check the store, in milliseconds', '500')
     .action(async (flags: ServeFlags, command: Command) =>
       context.action(command, async (output) => {
         const config = await context.config();
-        const store = flags.store === undefined ? await context.store() : await openGivenStore(context, flags.store);
+        // --store (a global option) reaches the context, which opens the same store every command would.
+        const store = await context.store();
         const library = await openLibrary(context, store);
         const token = flags.token ?? (context.env['LAMARCK_TOKEN'] || undefined);
         const dashboard = await startDashboard({
@@ -52,15 +49,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         else output.info(`lamarck dashboard on ${dashboard.url}  (store ${store.location}${token === undefined ? '' : '; open it once with ?token=<token>'}; Ctrl-C stops it)`);
         await untilInterrupted();
         await dashboard.close();
-        // A store this command opened is its own to close; the configured one closes with the context.
-        if (flags.store !== undefined) await store.close();
       }),
     );
-}
-
-async function openGivenStore(context: CliContext, given: string): Promise<Store> {
-  const isUrl = /^[a-z][a-z0-9+.-]*:/i.test(given) && !/^[a-z]:[\\/]/i.test(given);
-  return openStore({ cwd: context.cwd, ...(isUrl ? { url: given } : { path: given }) });
 }
 
 /** Every API key the configuration holds: the dashboard never shows them, whatever record quotes them. */
