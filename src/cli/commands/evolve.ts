@@ -138,6 +138,7 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
     evaluations: summary.evaluations,
     failures: countsWithLatest(summary.failures, summary.latestMessages),
     rejections: countsWithLatest(summary.rejections, summary.latestMessages),
+    operators: summary.operators,
     repaired: summary.repaired,
     costUsd: summary.usage.costUsd,
     tokens: { input: summary.usage.inputTokens, output: summary.usage.outputTokens },
@@ -159,7 +160,28 @@ function textSummary(summary: EvolveSummary): string {
   ];
   lines.push(...kindLines('failures', 'failure', summary.failures, summary.latestMessages));
   lines.push(...kindLines('rejections', 'rejection', summary.rejections, summary.latestMessages));
+  lines.push(...operatorLines(summary.operators));
   return lines.join('\n');
+}
+
+/**
+ * The yield of each operator, e.g.
+ * `  llm-diff: 20 proposed, 18 evaluated, 5 improved; rejected novelty-rejected 2; failed timeout 1`.
+ */
+function operatorLines(operators: EvolveSummary['operators']): string[] {
+  const entries = Object.entries(operators);
+  if (entries.length === 0) return [];
+  const breakdown = (label: string, counts: Record<string, number>): string => {
+    const parts = Object.entries(counts).sort(([, a], [, b]) => b - a).map(([kind, count]) => `${kind} ${count}`);
+    return parts.length === 0 ? '' : `; ${label} ${parts.join(', ')}`;
+  };
+  return [
+    'yield by operator:',
+    ...entries.map(
+      ([name, counts]) =>
+        `  ${name}: ${counts.proposed} proposed, ${counts.evaluated} evaluated, ${counts.improved} improved${breakdown('rejected', counts.rejected)}${breakdown('failed', counts.failed)}`,
+    ),
+  ];
 }
 
 /**

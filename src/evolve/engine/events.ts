@@ -1,3 +1,5 @@
+import type { OperatorYield } from './operator-yield.ts';
+
 /**
  * What an evolution run reports while it runs (a discriminated union with noun-verb names) and
  * the summary it ends with. The CLI draws its progress line from these; the dashboard reads the
@@ -39,6 +41,8 @@ export interface EvolveSummary {
   failures: Record<string, number>;
   /** Candidates turned away by kind (novelty-rejected, apply-failed, not-applicable, budget, cascade-rejected). */
   rejections: Record<string, number>;
+  /** Per operator: proposed, evaluated, improved on its parent, rejected by reason and failed by kind. */
+  operators: Record<string, OperatorYield>;
   /** The latest message of each kind counted in `failures` or `rejections`, e.g. "the evaluator exited with code 2: ...". */
   latestMessages: Record<string, string>;
   /** Children that failed their evaluation and were repaired (not counted in `failures`). */

@@ -446,7 +446,7 @@ export class EvolutionEngine {
       else this.database.recordFailure(info);
       this.novelty.rememberFailure(fingerprint.contentHash, record.id);
     }
-    this.progress.recordAttempt(record, { evaluated: true, initial: candidate === null, deferFailure: deferred });
+    this.progress.recordAttempt(record, { evaluated: true, initial: candidate === null, deferFailure: deferred, parentScore: candidate?.parent.score ?? null });
     if (candidate?.repairOf) this.finishRepair(candidate.repairOf, record.id, ok, iteration);
     if (candidate !== null) {
       candidate.operator.observe?.({ parent: candidate.parent, proposal: candidate.proposal, result });
@@ -514,7 +514,7 @@ export class EvolutionEngine {
     if (this.repairs.resolve(pending.id) === undefined) return;
     if (repaired) this.progress.repaired += 1;
     else {
-      this.progress.countFailure(pending.failureKind);
+      this.progress.countFailure(pending.failureKind, pending.operator);
       this.database.recordFailure(pending);
     }
     this.emit({ type: 'repair-finished', runId: this.options.runId, iteration, programId: pending.id, repairId, repaired });

@@ -1,3 +1,5 @@
+import { preEvaluationFailures } from './failure-kinds.ts';
+import { OperatorYieldTally } from './operator-yield.ts';
 import { isJsonObject } from '../../core/json.ts';
 import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts';
 import type { MigrationMove, ProgramDatabase } from '../database/program-database.ts';
@@ -34,11 +36,12 @@ export interface RebuiltRun {
   best: { id: string; score: number } | null;
   /** Recent records, newest last, for insights. */
   recent: ProgramRecord[];
+  /** Per-operator yield of the stored attempts. */
+  operatorYield: OperatorYieldTally;
 }
 
 export const initialOperator = 'initial';
-/** Failure kinds that end before the evaluator runs. */
-export const preEvaluationFailures = new Set(['apply-failed', 'model-error', 'operator-error', 'novelty-rejected', 'not-applicable']);
+export { preEvaluationFailures };
 
 export async function rebuildDatabase(options: {
   store: Store;
@@ -65,6 +68,7 @@ export async function rebuildDatabase(options: {
     initial: null,
     best: null,
     recent: [],
+    operatorYield: new OperatorYieldTally(),
   };
   const moves: MigrationMove[] = [];
   const repairs: RepairMarks = { queued: new Set(), finished: new Map(), open: new Map() };
@@ -89,13 +93,15 @@ export async function rebuildDatabase(options: {
     if (events.length < pageSize) break;
   }
   let after = 0;
+  // Scores by id, so each attempt's yield can tell whether it beat its parent; dropped afterwards.
+  const scores = new Map<string, number>();
   for (;;) {
     const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: pageSize });
     if (page.length === 0) break;
     const fingerprints = await pageFingerprints(store, runId, after, page, loader);
     for (const summary of page) {
       after = Math.max(after, summary.sequence ?? after + 1);
-      addSummary(summary, fingerprints.get(summary.id), result, database, repairs, options.onFailedEvaluation);
+      addSummary(summary, fingerprints.get(summary.id), result, database, repairs, options.onFailedEvaluation, scores);
     }
     if (page.length < pageSize) break;
   }
@@ -156,6 +162,7 @@ function addSummary(
   database: ProgramDatabase,
   repairs: RepairMarks,
   onFailedEvaluation: ((programId: string, contentHash: number) => void) | undefined,
+  scores: Map<string, number>,
 ): void {
   result.records += 1;
   result.usage.inputTokens += summary.tokensIn;
@@ -176,6 +183,14 @@ function addSummary(
   if (summary.failure !== null && !marked) result.failures[summary.failure.kind] = (result.failures[summary.failure.kind] ?? 0) + 1;
   if (summary.failure !== null) result.latestMessages[summary.failure.kind] = summary.failure.message;
   if (summary.failure === null || !preEvaluationFailures.has(summary.failure.kind)) result.evaluations += 1;
+  if (summary.score !== null) scores.set(summary.id, summary.score);
+  if (!isInitial) {
+    const parentScore = summary.parentId === null ? null : (scores.get(summary.parentId) ?? null);
+    result.operatorYield.record(
+      summary.operator,
+      summary.failure === null ? { failureKind: null, score: summary.score, parentScore } : { failureKind: summary.failure.kind, deferred: marked },
+    );
+  }
   if (marked) recordMarked(summary, result, database, repairs);
   else if (failed) database.recordFailure({ id: summary.id, island: summary.island, generation: summary.generation, failureKind: summary.failure!.kind, operator: summary.operator });
   if (fingerprint === undefined) return;
@@ -214,5 +229,6 @@ function resolveRepair(pending: PendingRepair, repaired: boolean, result: Rebuil
     return;
   }
   result.failures[pending.failureKind] = (result.failures[pending.failureKind] ?? 0) + 1;
+  result.operatorYield.countFailure(pending.operator, pending.failureKind);
   database.recordFailure(pending);
 }

@@ -1,13 +1,10 @@
 import type { ProgramRecord } from '../../store/types.ts';
 import type { EvolveSummary, StopReason, UsageSummary } from './events.ts';
+import { rejectionKinds } from './failure-kinds.ts';
+import { OperatorYieldTally } from './operator-yield.ts';
 import type { RebuiltRun } from './rebuild-database.ts';
 
-/**
- * Kinds that say a candidate was turned away, not that something broke: a near-duplicate, an
- * edit that did not apply, an operator with nothing to do here, a spent budget, a cascade stage
- * scored below its threshold. They are counted apart from failures.
- */
-export const rejectionKinds: ReadonlySet<string> = new Set(['novelty-rejected', 'apply-failed', 'not-applicable', 'budget', 'cascade-rejected']);
+export { rejectionKinds };
 
 /** The run's counters (attempts, evaluations, failures and rejections by kind, best) and the summary built from them. */
 export class RunProgress {
@@ -28,6 +25,7 @@ export class RunProgress {
   repaired = 0;
   initialScore: number | null = null;
   best: { id: string; score: number } | null = null;
+  operatorYield = new OperatorYieldTally();
 
   constructor(runId: string, problem: string) {
     this.runId = runId;
@@ -45,10 +43,11 @@ export class RunProgress {
     this.repaired = rebuilt.repaired;
     this.initialScore = rebuilt.initial?.score ?? null;
     this.best = rebuilt.best;
+    this.operatorYield = rebuilt.operatorYield;
   }
 
   /** `deferFailure`: the record failed but waits for its repair; `countFailure` scores it later. */
-  recordAttempt(record: ProgramRecord, options: { evaluated: boolean; initial: boolean; deferFailure?: boolean }): void {
+  recordAttempt(record: ProgramRecord, options: { evaluated: boolean; initial: boolean; deferFailure?: boolean; parentScore?: number | null }): void {
     this.records += 1;
     if (!options.initial) this.attempts += 1;
     if (options.evaluated) {
@@ -59,11 +58,20 @@ export class RunProgress {
     if (record.failure !== null) this.latestMessages[record.failure.kind] = record.failure.message;
     if (record.failure !== null && options.deferFailure !== true) this.countFailure(record.failure.kind);
     if (record.score !== null && (this.best === null || record.score > this.best.score)) this.best = { id: record.id, score: record.score };
+    if (!options.initial) {
+      this.operatorYield.record(
+        record.operator,
+        record.failure === null
+          ? { failureKind: null, score: record.score, parentScore: options.parentScore ?? null }
+          : { failureKind: record.failure.kind, deferred: options.deferFailure === true },
+      );
+    }
   }
 
-  /** Counts a failure, or a rejection when the kind is one (see rejectionKinds). */
-  countFailure(kind: string): void {
+  /** Counts a failure, or a rejection when the kind is one (see rejectionKinds); `operator` for a deferred one scored now. */
+  countFailure(kind: string, operator?: string): void {
     this.tally(kind, 1);
+    if (operator !== undefined) this.operatorYield.countFailure(operator, kind);
   }
 
   /** Failures only, rejections not included. */
@@ -106,6 +114,7 @@ export class RunProgress {
       evaluations: this.evaluations,
       failures,
       rejections: { ...this.rejections },
+      operators: this.operatorYield.toJSON(),
       latestMessages,
       repaired: this.repaired,
       usage: options.usage,

@@ -105,6 +105,9 @@ describe('lamarck evolve (CLI)', () => {
     expect(summary.repaired).toBe(0);
     expect(summary.iterations).toBe(24);
     expect(summary.costUsd).toBe(0);
+    // The yield spans both processes: the resumed one rebuilt the killed one's counts from the store.
+    const yields = (JSON.parse(resumed.stdout) as { operators: Record<string, { proposed: number }> }).operators;
+    expect(yields['numeric-tune']!.proposed).toBe(24);
     // Give evaluator processes orphaned by the kill time to finish writing their line.
     await new Promise((resolve) => setTimeout(resolve, 300));
 
@@ -157,6 +160,8 @@ describe('lamarck evolve (CLI)', () => {
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('no model configured');
     expect(plain.stdout).toMatch(/3 iterations, \d+ evaluations/);
+    // The yield of each operator, with rejections apart from failures.
+    expect(plain.stdout).toMatch(/^yield by operator:\n {2}numeric-tune: 3 proposed, \d evaluated, \d improved/m);
     const runs = await runMain(['runs'], directory);
     expect(runs.stdout).toContain('evolve');
     expect(runs.stdout).toContain('finished');

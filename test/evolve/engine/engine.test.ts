@@ -218,6 +218,15 @@ describe('evolve engine (with a model)', () => {
     const evaluated = programs.filter((program) => program.status === 'evaluated' && program.parentId !== null);
     expect(evaluated.every((program) => program.model === 'scripted:test' && program.prompt !== null && program.reply !== null && program.tokensIn === 10)).toBe(true);
     expect(events.filter((event) => event.type === 'candidate-rejected').map((event) => (event as { kind: string }).kind).sort()).toEqual(['apply-failed', 'apply-failed', 'novelty-rejected']);
+    // The yield per operator: every attempt is a proposal; rejections are not failures.
+    const improved = programs.filter((program) => {
+      const parent = programs.find((candidate) => candidate.id === program.parentId);
+      return program.score !== null && parent?.score != null && program.score > parent.score;
+    }).length;
+    expect(summary.operators).toEqual({
+      'llm-diff': { proposed: 10, evaluated: 7, improved, rejected: { 'apply-failed': 2, 'novelty-rejected': 1 }, failed: { crash: 1 } },
+    });
+    expect(improved).toBeGreaterThan(0);
   });
 
   it('stops cleanly on a USD budget', async () => {

@@ -95,6 +95,14 @@ function shape(database: ProgramDatabase) {
 }
 
 describe('rebuilding a run from summaries', () => {
+  it('rebuilds the per-operator yield the live run reported', async () => {
+    const { store, problem, summary, runId } = await storedRun();
+    const { rebuilt } = await rebuild(store, problem, runId);
+    expect(summary.operators['numeric-tune']!.proposed).toBe(80);
+    expect(summary.operators['numeric-tune']!.failed['exit-code']).toBeGreaterThan(0);
+    expect(rebuilt.operatorYield.toJSON()).toEqual(summary.operators);
+  });
+
   it('stores a fingerprint with every evaluated program that decodes to the hash of its code', async () => {
     const { store, runId } = await storedRun();
     const programs = await store.listPrograms(runId);
