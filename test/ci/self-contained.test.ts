@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const repositoryRoot = join(import.meta.dirname, '..', '..');
 const outsideNotes = ['DESIGN', 'STYLE'].map((name) => `${name}.md`);
 const outsideFolder = ['..', 'shared'].join('/');
-const pattern = new RegExp([`${outsideFolder.replace(/\./g, '\\.')}\\b`, '/work/shared\\b', ...outsideNotes.map((note) => `\\b${note.replace('.', '\\.')}`)].join('|'), 'g');
+const pattern = new RegExp([`${outsideFolder.replace(/\./g, '\\.')}\\b`, `${['', 'work', 'shared'].join('/')}\\b`, ...outsideNotes.map((note) => `\\b${note.replace('.', '\\.')}`)].join('|'), 'g');
 
 function trackedFiles(): string[] {
   return execFileSync('git', ['ls-files', '-z'], { cwd: repositoryRoot, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
