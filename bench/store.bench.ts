@@ -65,6 +65,13 @@ async function measureSize(size: number): Promise<Record<string, unknown>> {
     const countMs = await timeRuns(20, () => store.countPrograms(run.id));
     await store.close();
     const bytes = statSync(path).size;
+    // What doctor's PRAGMA quick_check costs at this size (it reads every page), and so why bigger stores skip it on open.
+    const checked = SqliteStore.open({ path, quickCheckOnOpenMaxBytes: 0 });
+    const checkStarted = performance.now();
+    const problems = await checked.checkIntegrity();
+    const quickCheckMs = performance.now() - checkStarted;
+    await checked.close();
+    if (problems.length > 0) throw new Error(`the bench store failed its check: ${problems[0]}`);
     return {
       programs: size,
       putsPerSecond: round(size / (totalMs / 1000), 0),
@@ -73,6 +80,7 @@ async function measureSize(size: number): Promise<Record<string, unknown>> {
       duplicatePutMs: round(median(replayMs)),
       listPage100Ms: round(median(pageMs)),
       countMs: round(median(countMs)),
+      quickCheckMs: round(quickCheckMs, 0),
       fileMiB: round(bytes / 2 ** 20, 2),
       bytesPerProgram: round(bytes / size, 0),
     };

@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { StoreError } from '../core/errors.ts';
 import type { JsonObject, JsonValue } from '../core/json.ts';
 import { SqliteArtifacts } from './sqlite/artifacts.ts';
 import { SqliteConnection } from './sqlite/connection.ts';
-import { toStoreError } from './sqlite/errors.ts';
+import { sqliteResultCode, toStoreError } from './sqlite/errors.ts';
+import { damagedStoreError, isDamageCode, quickCheck, quickCheckOnOpenMaxBytes } from './sqlite/integrity.ts';
 import { SqliteEvents } from './sqlite/events.ts';
 import { applyMigrations, latestSchemaVersion, readSchemaVersion } from './sqlite/migrations.ts';
 import { SqlitePrograms } from './sqlite/programs.ts';
@@ -19,6 +21,8 @@ export interface SqliteStoreOptions {
   busyTimeoutMs?: number;
   /** Source of timestamps (tests pass a fake clock). */
   now?: () => number;
+  /** Run `PRAGMA quick_check` on open while the file is at most this big (default 32 MiB); bigger ones are checked by doctor and when a statement reports damage. */
+  quickCheckOnOpenMaxBytes?: number;
 }
 
 /**
@@ -37,8 +41,11 @@ export class SqliteStore implements Store {
   readonly #artifacts: SqliteArtifacts;
   readonly #events: SqliteEvents;
   readonly #state: SqliteState;
+  /** What `PRAGMA quick_check` found once the file was seen damaged; every write is refused from then on. */
+  #damage: string[] | undefined;
 
-  private constructor(connection: SqliteConnection, now: () => number) {
+  private constructor(connection: SqliteConnection, now: () => number, damage: string[] | undefined) {
+    this.#damage = damage;
     this.#connection = connection;
     this.location = connection.location;
     this.#runs = new SqliteRuns(connection, now);
@@ -62,8 +69,10 @@ export class SqliteStore implements Store {
         // In WAL mode NORMAL loses no committed data on a process crash, only on power loss, and skips an fsync per put.
         connection.database.exec('PRAGMA synchronous = NORMAL');
       }
-      refuseNewerSchema(applyMigrations(connection, now()), options.path);
-      return new SqliteStore(connection, now);
+      const damage = checkOnOpen(connection, options);
+      // A damaged file is opened for reading only: migrating it would write into it.
+      if (damage === undefined) refuseNewerSchema(applyMigrations(connection, now()), options.path);
+      return new SqliteStore(connection, now, damage);
     } catch (error) {
       connection?.close();
       throw toStoreError(error, `open ${options.path}`);
@@ -75,7 +84,7 @@ export class SqliteStore implements Store {
   }
 
   async createRun(run: records.NewRun): Promise<records.RunRecord> {
-    return this.#guard('create a run', () => this.#runs.create(run));
+    return this.#write('create a run', () => this.#runs.create(run));
   }
 
   async getRun(id: string): Promise<records.RunRecord | undefined> {
@@ -87,11 +96,11 @@ export class SqliteStore implements Store {
   }
 
   async updateRun(id: string, patch: records.RunPatch): Promise<records.RunRecord> {
-    return this.#guard('update a run', () => this.#runs.update(id, patch));
+    return this.#write('update a run', () => this.#runs.update(id, patch));
   }
 
   async putProgram(program: records.ProgramRecord): Promise<records.ProgramRecord> {
-    return this.#guard('store a program', () => this.#programs.put(program));
+    return this.#write('store a program', () => this.#programs.put(program));
   }
 
   async getProgram(id: string): Promise<records.ProgramRecord | undefined> {
@@ -111,11 +120,11 @@ export class SqliteStore implements Store {
   }
 
   async putTrajectory(trajectory: records.TrajectoryRecord): Promise<void> {
-    return this.#guard('store a trajectory', () => this.#trajectories.put(trajectory));
+    return this.#write('store a trajectory', () => this.#trajectories.put(trajectory));
   }
 
   async appendTrajectoryStep(trajectoryId: string, step: records.TrajectoryStep): Promise<void> {
-    return this.#guard('append a trajectory step', () => this.#trajectories.appendStep(trajectoryId, step));
+    return this.#write('append a trajectory step', () => this.#trajectories.appendStep(trajectoryId, step));
   }
 
   async getTrajectory(id: string): Promise<records.TrajectoryWithSteps | undefined> {
@@ -127,7 +136,7 @@ export class SqliteStore implements Store {
   }
 
   async createArtifact(artifact: records.NewArtifact, version: records.NewVersion): Promise<{ artifact: records.ArtifactRecord; version: records.VersionRecord }> {
-    return this.#guard('create an artifact', () => this.#artifacts.create(artifact, version));
+    return this.#write('create an artifact', () => this.#artifacts.create(artifact, version));
   }
 
   async getArtifact(id: string): Promise<records.ArtifactRecord | undefined> {
@@ -143,22 +152,22 @@ export class SqliteStore implements Store {
   }
 
   async commitVersion(artifactId: string, version: records.NewVersion, expectedHeadVersionId: string): Promise<records.VersionRecord> {
-    return this.#guard('commit a version', () => this.#artifacts.commitVersion(artifactId, version, expectedHeadVersionId));
+    return this.#write('commit a version', () => this.#artifacts.commitVersion(artifactId, version, expectedHeadVersionId));
   }
 
   async setHead(artifactId: string, versionId: string, expectedHeadVersionId: string): Promise<records.ArtifactRecord> {
-    return this.#guard('move an artifact head', () => this.#artifacts.setHead(artifactId, versionId, expectedHeadVersionId));
+    return this.#write('move an artifact head', () => this.#artifacts.setHead(artifactId, versionId, expectedHeadVersionId));
   }
 
   async setArtifactStatus(artifactId: string, status: records.ArtifactStatus): Promise<records.ArtifactRecord> {
-    return this.#guard('set an artifact status', () => this.#artifacts.setStatus(artifactId, status));
+    return this.#write('set an artifact status', () => this.#artifacts.setStatus(artifactId, status));
   }
 
   async recordArtifactUse(
     artifactId: string,
     outcome: records.ArtifactUseOutcome,
   ): Promise<records.ArtifactRecord> {
-    return this.#guard('record an artifact use', () => this.#artifacts.recordUse(artifactId, outcome));
+    return this.#write('record an artifact use', () => this.#artifacts.recordUse(artifactId, outcome));
   }
 
   async getVersion(id: string): Promise<records.VersionRecord | undefined> {
@@ -170,7 +179,7 @@ export class SqliteStore implements Store {
   }
 
   async appendEvent(runId: string, type: string, data: JsonObject): Promise<records.StoredEvent> {
-    return this.#guard('append an event', () => this.#events.append(runId, type, data));
+    return this.#write('append an event', () => this.#events.append(runId, type, data));
   }
 
   async listEvents(runId: string, options?: { afterSequence?: number; limit?: number }): Promise<records.StoredEvent[]> {
@@ -178,7 +187,7 @@ export class SqliteStore implements Store {
   }
 
   async putState(scope: string, key: string, value: JsonValue): Promise<void> {
-    return this.#guard('store state', () => this.#state.put(scope, key, value));
+    return this.#write('store state', () => this.#state.put(scope, key, value));
   }
 
   async getState(scope: string, key: string): Promise<JsonValue | undefined> {
@@ -186,7 +195,14 @@ export class SqliteStore implements Store {
   }
 
   async compareAndSetState(scope: string, key: string, expected: JsonValue | undefined, next: JsonValue | undefined): Promise<boolean> {
-    return this.#guard('compare and set state', () => this.#state.compareAndSet(scope, key, expected, next));
+    return this.#write('compare and set state', () => this.#state.compareAndSet(scope, key, expected, next));
+  }
+
+  /** The problems `PRAGMA quick_check` finds in the file (empty: none); reads every page, so it costs seconds on a big store. */
+  async checkIntegrity(): Promise<string[]> {
+    const problems = this.#guard('check the store', () => quickCheck(this.#connection));
+    if (problems.length > 0) this.#damage = problems;
+    return problems;
   }
 
   /** Idempotent. */
@@ -199,9 +215,38 @@ export class SqliteStore implements Store {
     try {
       return body();
     } catch (error) {
-      throw toStoreError(error, action);
+      if (!isDamageCode(sqliteResultCode(error))) throw toStoreError(error, action);
+      // SQLite met a broken page: say what the whole file's check finds, and write nothing more into it.
+      this.#damage ??= nonEmpty(quickCheck(this.#connection), error);
+      throw damagedStoreError(this.location, this.#damage, action);
     }
   }
+
+  /** A write: refused outright once the file is known to be damaged, so no new run lands in it. */
+  #write<T>(action: string, body: () => T): T {
+    if (this.#damage !== undefined) throw damagedStoreError(this.location, this.#damage, action);
+    return this.#guard(action, body);
+  }
+}
+
+/** quick_check on open for small files only (it reads every page); undefined when the file is sound or too big to check here. */
+function checkOnOpen(connection: SqliteConnection, options: SqliteStoreOptions): string[] | undefined {
+  if (options.path === ':memory:') return undefined;
+  const limit = options.quickCheckOnOpenMaxBytes ?? quickCheckOnOpenMaxBytes;
+  let bytes: number;
+  try {
+    bytes = statSync(options.path).size;
+  } catch {
+    return undefined;
+  }
+  if (bytes > limit) return undefined;
+  const problems = quickCheck(connection);
+  return problems.length > 0 ? problems : undefined;
+}
+
+/** A statement said the file is damaged even when the check could not say where. */
+function nonEmpty(problems: string[], error: unknown): string[] {
+  return problems.length > 0 ? problems : [error instanceof Error ? error.message : String(error)];
 }
 
 function refuseNewerSchema(found: number, path: string): void {

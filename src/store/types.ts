@@ -18,6 +18,8 @@ export interface StoreIdentity {
   /** A file path, a connection string without password, or `memory`. */
   readonly location: string;
   schemaVersion(): Promise<number>;
+  /** Problems a full check of the stored data finds (empty: none). Optional: a store without such a check omits it. */
+  checkIntegrity?(): Promise<string[]>;
 }
 
 export interface Store extends StoreIdentity, RunStore, ProgramStore, TrajectoryStore, ArtifactStore, EventStore, StateStore {

@@ -58,7 +58,7 @@ describe('lamarck doctor', () => {
     expect(report.modelsAnswering).toBe(1);
     const byName = Object.fromEntries(report.checks.map((check) => [check.name, check]));
     expect(byName['node']?.status).toBe('ok');
-    expect(byName['store']?.detail).toMatch(/^sqlite:.*lamarck\.db \(schema version \d+, migrations up to date\)/);
+    expect(byName['store']?.detail).toMatch(/^sqlite:.*lamarck\.db \(schema version \d+, migrations up to date; quick_check ok\)/);
     expect(byName['model openai:gpt-5-mini']).toMatchObject({ status: 'ok', detail: expect.stringMatching(/answered in \d+ ms/) });
     expect(byName['model anthropic:claude-haiku-4-5']).toMatchObject({ status: 'fail', detail: expect.stringMatching(/HTTP 401.*invalid x-api-key/) });
   });

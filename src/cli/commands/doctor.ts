@@ -91,7 +91,13 @@ async function checkStore(context: CliContext): Promise<DoctorCheck> {
     const applied = await store.schemaVersion();
     const latest = store.kind === 'postgres' ? latestPostgresSchemaVersion : latestSchemaVersion;
     const migrations = applied === latest ? 'migrations up to date' : `migrations at ${applied} of ${latest}`;
-    return { name: 'store', status: applied === latest ? 'ok' : 'warn', detail: `${shown} (schema version ${applied}, ${migrations})` };
+    // quick_check reads every page: a store damaged in the middle of the file still opens and reads its first pages.
+    const problems = (await store.checkIntegrity?.()) ?? [];
+    if (problems.length > 0) {
+      return { name: 'store', status: 'fail', detail: `${shown} is damaged (PRAGMA quick_check: ${problems.slice(0, 3).join('; ')})`, fatal: true };
+    }
+    const checked = store.checkIntegrity === undefined ? '' : '; quick_check ok';
+    return { name: 'store', status: applied === latest ? 'ok' : 'warn', detail: `${shown} (schema version ${applied}, ${migrations}${checked})` };
   } catch (error) {
     return { name: 'store', status: 'fail', detail: `${shown}: ${messageOf(error)}`, fatal: true };
   }
