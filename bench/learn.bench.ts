@@ -84,7 +84,7 @@ async function learnRun(path: string, tasks: Task[], killIn: (string | undefined
         learner,
         config: parseLearnConfig({ mirror: false }),
         progress,
-      });
+      }).result;
       committed = result.committed;
     } catch (error) {
       if (!(error instanceof SimulatedKill)) throw error;

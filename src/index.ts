@@ -15,4 +15,5 @@ export { evolve, type EvolveHandle, type EvolveOptions } from './evolve/evolve.t
 export { loadProblem } from './evolve/problem/index.ts';
 export { Library } from './library/library.ts';
 export { runAgent } from './agent/run-agent.ts';
-export { runLearn, type LearnOptions, type LearnResult } from './learn/learn-loop.ts';
+export { runLearn, type LearnOptions, type LearnResult, type LearnRun } from './learn/learn-loop.ts';
+export type { RunHandle, RunEventStream } from './core/run-handle.ts';

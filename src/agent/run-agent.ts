@@ -1,5 +1,6 @@
 import { BudgetExceededError, ConfigError, toLamarckError } from '../core/errors.ts';
 import { EventChannel } from '../core/event-channel.ts';
+import { pendingRunId } from '../core/run-handle.ts';
 import { systemClock } from '../core/clock.ts';
 import type { TrajectoryStatus } from '../store/types.ts';
 import { warmUpQuickJs } from '../sandbox/quickjs-sandbox.ts';
@@ -40,7 +41,9 @@ export const defaultAgentLimits: Required<Omit<AgentLimits, 'maxTimeMs' | 'maxUs
 export function runAgent(options: RunAgentOptions): AgentRun {
   if (options.task.trim() === '' && options.resume === undefined) throw new ConfigError('task', 'must not be empty');
   const channel = new EventChannel<AgentEvent>();
+  const runId = pendingRunId();
   const emit = (event: AgentEvent): void => {
+    if (event.type === 'run-started') runId.resolve(event.runId);
     options.onEvent?.(event);
     channel.publish(event);
   };
@@ -58,11 +61,13 @@ export function runAgent(options: RunAgentOptions): AgentRun {
   const result = Promise.resolve()
     .then(() => execute(options, capabilities, emit, controller.signal))
     .finally(() => channel.close());
+  result.then((ended) => runId.resolve(ended.runId), runId.reject);
   return {
+    runId: runId.promise,
     events: channel,
     result,
     capabilities,
-    abort: (reason) => controller.abort(new Error(reason ?? 'aborted')),
+    stop: (reason) => controller.abort(new Error(reason ?? 'stopped on request')),
   };
 }
 

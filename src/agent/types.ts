@@ -1,5 +1,6 @@
 import type { JsonValue } from '../core/json.ts';
 import type { ToolDefinition } from '../model/types.ts';
+import type { RunHandle } from '../core/run-handle.ts';
 
 /** The agent's contract: what a tool is, what a run emits, what it returns. */
 export const agentSpecificationVersion = 'v1';
@@ -100,11 +101,11 @@ export interface RunStateTarget {
   file?: string;
 }
 
-/** A started run. Its ids arrive with the `run-started` event and in the result. */
-export interface AgentRun {
-  readonly events: AsyncIterable<AgentEvent> & { subscribe(listener: (event: AgentEvent) => void): () => void };
-  readonly result: Promise<AgentResult>;
+/**
+ * A started run: the one RunHandle shape. Its ids arrive with the `run-started` event (when `runId`
+ * resolves) and in the result; `stop()` ends it as `stopped` (reason `aborted`), its state saved for `--resume`.
+ */
+export interface AgentRun extends RunHandle<AgentEvent, AgentResult> {
   /** The capabilities the run holds (frozen). */
   readonly capabilities: AgentCapabilities;
-  abort(reason?: string): void;
 }

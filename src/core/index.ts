@@ -4,5 +4,6 @@ export * from './clock.ts';
 export * from './json.ts';
 export * from './random.ts';
 export * from './event-channel.ts';
+export * from './run-handle.ts';
 export * from './config.ts';
 export * from './text-diff.ts';

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Clock } from '../core/clock.ts';
 import { ConfigError, NotFoundError, UsageError } from '../core/errors.ts';
 import { EventChannel } from '../core/event-channel.ts';
+import { pendingRunId, type RunHandle } from '../core/run-handle.ts';
 import { isJsonObject, type JsonObject } from '../core/json.ts';
 import { createUsageMeter } from '../model/usage-meter.ts';
 import type { EmbeddingClient, EnsembleMember, LanguageModelClient } from '../model/types.ts';
@@ -52,29 +53,21 @@ export interface EvolveOptions {
   clock?: Clock;
 }
 
-export interface EvolveHandle {
-  readonly runId: Promise<string>;
-  readonly events: AsyncIterable<EvolveEvent>;
-  readonly result: Promise<EvolveSummary>;
-  stop(): void;
-}
+/** An evolve run's handle: the one RunHandle shape, with evolve's events and summary. */
+export type EvolveHandle = RunHandle<EvolveEvent, EvolveSummary>;
 
 export function evolve(options: EvolveOptions): EvolveHandle {
   const channel = new EventChannel<EvolveEvent>();
   let engine: EvolutionEngine | undefined;
-  let stopRequested = false;
-  let resolveRunId!: (id: string) => void;
-  let rejectRunId!: (error: unknown) => void;
-  const runId = new Promise<string>((resolvePromise, rejectPromise) => {
-    resolveRunId = resolvePromise;
-    rejectRunId = rejectPromise;
-  });
-  const stop = (): void => {
-    stopRequested = true;
-    engine?.stop();
+  let stopRequested: string | undefined;
+  const runId = pendingRunId();
+  const stop = (reason?: string): void => {
+    stopRequested ??= reason ?? 'stopped on request';
+    engine?.stop(stopRequested);
   };
-  options.signal?.addEventListener('abort', stop, { once: true });
-  if (options.signal?.aborted) stopRequested = true;
+  const onAbort = (): void => stop();
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  if (options.signal?.aborted) stopRequested = 'stopped on request';
 
   const result = (async (): Promise<EvolveSummary> => {
     const ownsStore = options.store === undefined;
@@ -95,26 +88,24 @@ export function evolve(options: EvolveOptions): EvolveHandle {
         }),
       );
       lease = prepared.lease;
-      resolveRunId(prepared.run.id);
+      runId.resolve(prepared.run.id);
       engine = new EvolutionEngine({ ...prepared.engine, channel, ...(options.clock ? { clock: options.clock } : {}) });
-      if (stopRequested) engine.stop();
+      if (stopRequested !== undefined) engine.stop(stopRequested);
       const summary = await engine.run();
       // A process that lost its lease leaves the run's status to the one that holds it now.
       if (!leaseLost) await store.updateRun(prepared.run.id, { status: runStatusOf(summary), summary: summary as unknown as JsonObject });
       return summary;
     } catch (error) {
-      rejectRunId(error);
+      runId.reject(error);
       throw error;
     } finally {
       await lease?.release().catch(() => undefined);
       channel.close();
-      options.signal?.removeEventListener('abort', stop);
+      options.signal?.removeEventListener('abort', onAbort);
       if (ownsStore) await store.close();
     }
   })();
-  // The run id promise may be ignored by callers; its rejection is reported through `result`.
-  runId.catch(() => undefined);
-  return { runId, events: channel, result, stop };
+  return { runId: runId.promise, events: channel, result, stop };
 }
 
 function runStatusOf(summary: EvolveSummary): RunRecord['status'] {

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BudgetExceededError, NotFoundError } from '../core/errors.ts';
+import { EventChannel } from '../core/event-channel.ts';
+import { type RunHandle } from '../core/run-handle.ts';
 import { createId } from '../core/ids.ts';
 import { Random } from '../core/random.ts';
 import { Curator } from '../library/curate/curator.ts';
@@ -40,14 +42,16 @@ export interface LearnOptions {
   probes?: readonly Task[];
   index?: LibraryIndex;
   meter?: UsageMeter;
-  onEvent?: (event: LearnEvent) => void;
   /** Verifier commands run here. */
   cwd?: string;
   /** Where progress is recorded (`storeLearnProgress` to make the run resumable); in memory if absent. */
   progress?: LearnProgress;
-  /** Stops the run before the next task or proposal (its reason becomes `stoppedBy`); nothing is lost. */
+  /** Stops the run before the next task or proposal (its reason becomes `stoppedBy`), as `stop()` does; nothing is lost. */
   signal?: AbortSignal;
 }
+
+/** A learn run's handle: the one RunHandle shape, with learn's events and result. */
+export type LearnRun = RunHandle<LearnEvent, LearnResult>;
 
 export interface LearnResult {
   curves: CurvePoint[];
@@ -60,13 +64,39 @@ export interface LearnResult {
   failures: StepFailure[];
   /** Tasks finished by an earlier process of this run and skipped by this one. */
   resumedTasks: number;
+  /** `stopped`: by `stop()`, the signal, the budget or a lost lease (why is in `stoppedBy`); what was done is recorded, and the same progress resumes it. */
+  status: 'finished' | 'stopped';
   stoppedBy?: string;
 }
 
-export async function runLearn(options: LearnOptions): Promise<LearnResult> {
-  const { library, config } = options;
-  const index = options.index ?? new LibraryIndex();
+/**
+ * Starts a learn run and returns its handle at once. `stop()` ends it at the next safe point
+ * (before the next task or the next proposal's decision), with every finished task, reflection
+ * and decision recorded in `progress`, so a run given the same progress continues where it stopped.
+ */
+export function runLearn(options: LearnOptions): LearnRun {
+  const channel = new EventChannel<LearnEvent>();
+  const controller = new AbortController();
+  const stop = (reason?: string): void => {
+    if (!controller.signal.aborted) controller.abort(new Error(reason ?? 'stopped on request'));
+  };
+  const onAbort = (): void => controller.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
   const progress = options.progress ?? memoryLearnProgress(createId('lrn'));
+  // Starting on a later tick lets the caller subscribe to `events` before the first one.
+  const result = Promise.resolve()
+    .then(() => learn({ ...options, progress, signal: controller.signal }, (event) => channel.publish(event)))
+    .finally(() => {
+      options.signal?.removeEventListener('abort', onAbort);
+      channel.close();
+    });
+  return { runId: Promise.resolve(progress.runId), events: channel, result, stop };
+}
+
+async function learn(options: LearnOptions & { progress: LearnProgress; signal: AbortSignal }, emit: (event: LearnEvent) => void): Promise<LearnResult> {
+  const { library, config, progress } = options;
+  const index = options.index ?? new LibraryIndex();
   // With an embedding model, curation compares meanings; without one, TF-IDF over the library's words.
   const embed = index.hybrid ? async (text: string): Promise<number[]> => (await index.embedText(text)) ?? [] : undefined;
   const curator = new Curator(
@@ -79,7 +109,6 @@ export async function runLearn(options: LearnOptions): Promise<LearnResult> {
     },
     embed,
   );
-  const emit = (event: LearnEvent): void => options.onEvent?.(event);
   let currentTaskId = '';
   const gateFailures: StepFailure[] = [];
   const judge = async (task: Task, answer: string | null, transcript: string): Promise<Verdict> =>
@@ -127,6 +156,7 @@ export async function runLearn(options: LearnOptions): Promise<LearnResult> {
     unchanged: sum(curves, (point) => point.unchanged),
     failures: curves.flatMap((point) => point.failures),
     resumedTasks,
+    status: stoppedBy === undefined ? 'finished' : 'stopped',
     ...(stoppedBy === undefined ? {} : { stoppedBy }),
   });
   const saveUsage = async (): Promise<void> => {

@@ -309,7 +309,7 @@ describe('learn loop', () => {
       learner: learnerModel([noProposals]),
       config: config(),
       meter,
-    });
+    }).result;
     expect(result.stoppedBy).toMatch(/budget reached: calls/);
     expect(result.curves).toEqual([]);
     await library.store.close();
@@ -347,7 +347,7 @@ describe('learn loop', () => {
       actor: createAgentActor({ model: agent, store: library.store, limits: { maxSteps: 3 } }),
       learner,
       config: config({ gate: { holdoutSize: 0 } }),
-    });
+    }).result;
     expect(result.curves.map((point) => point.passed)).toEqual([false, true]);
     expect(agent.calls[0]!.tools).not.toContain('add_numbers');
     expect(agent.calls[1]!.tools).toContain('add_numbers');

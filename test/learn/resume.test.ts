@@ -35,7 +35,7 @@ async function learn(path: string, runId: string, agent: ReturnType<typeof answe
   const events: LearnEvent[] = [];
   const inner = storeLearnProgress(store, runId);
   try {
-    const result = await runLearn({
+    const run = runLearn({
       tasks: stream(),
       library,
       index: new LibraryIndex(),
@@ -43,8 +43,9 @@ async function learn(path: string, runId: string, agent: ReturnType<typeof answe
       learner,
       config: config({ gate: { holdoutSize: 0 } }),
       progress: progress === undefined ? inner : progress(inner),
-      onEvent: (event) => events.push(event),
     });
+    run.events.subscribe((event) => events.push(event));
+    const result = await run.result;
     return { result, events };
   } finally {
     await store.close();
@@ -143,7 +144,7 @@ describe('learn --resume from recorded progress', () => {
     const agent = answeringModel(() => 'wrong');
     const learner = learnerModel([noProposals]);
     const events: LearnEvent[] = [];
-    const result = await runLearn({
+    const run = runLearn({
       tasks: stream(),
       library,
       index: new LibraryIndex(),
@@ -151,8 +152,9 @@ describe('learn --resume from recorded progress', () => {
       learner,
       config: config({ gate: { holdoutSize: 0 } }),
       progress: storeLearnProgress(store, sample.runId),
-      onEvent: (event) => events.push(event),
     });
+    run.events.subscribe((event) => events.push(event));
+    const result = await run.result;
     learner.verify();
     expect(agent.systems).toHaveLength(1);
     expect(result.curves.map((point) => [point.taskId, point.committed])).toEqual([

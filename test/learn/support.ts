@@ -61,7 +61,7 @@ export async function learnOnce(setup: {
   config?: LearnConfig;
 }): Promise<{ result: LearnResult; events: LearnEvent[] }> {
   const events: LearnEvent[] = [];
-  const result = await runLearn({
+  const run = runLearn({
     tasks: setup.tasks,
     ...(setup.probes === undefined ? {} : { probes: setup.probes }),
     library: setup.library,
@@ -69,8 +69,9 @@ export async function learnOnce(setup: {
     actor: createAgentActor({ model: setup.agent, store: setup.library.store, limits: { maxSteps: 2 } }),
     learner: setup.learner,
     config: setup.config ?? config(),
-    onEvent: (event) => events.push(event),
   });
+  run.events.subscribe((event) => events.push(event));
+  const result = await run.result;
   return { result, events };
 }
 

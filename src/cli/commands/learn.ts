@@ -7,7 +7,7 @@ import type { JsonObject } from '../../core/json.ts';
 import { createAgentActor } from '../../learn/actor.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import type { LearnEvent } from '../../learn/learn-events.ts';
-import { runLearn } from '../../learn/learn-loop.ts';
+import { runLearn, type LearnResult } from '../../learn/learn-loop.ts';
 import { storeLearnProgress } from '../../learn/learn-progress.ts';
 import { summarizeFailures } from '../../learn/step-failure.ts';
 import { readTaskStream, type Task } from '../../learn/task-stream.ts';
@@ -119,7 +119,7 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
     const { type, ...data } = event;
     writes = writes.then(() => library.store.appendEvent(run.id, type, JSON.parse(JSON.stringify(data)) as JsonObject)).catch(() => undefined);
   };
-  let result: Awaited<ReturnType<typeof runLearn>>;
+  let result: LearnResult;
   try {
     if (resumed !== undefined) {
       await library.store.updateRun(run.id, { status: 'running', config: runConfig });
@@ -127,7 +127,7 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       if (usage !== undefined) restoreUsage(meter, usage);
       output.progress(`resuming learn run ${run.id}`);
     }
-    result = await runLearn({
+    const handle = runLearn({
       tasks,
       probes,
       library,
@@ -139,11 +139,22 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       cwd: context.cwd,
       progress,
       signal: stop.signal,
-      onEvent: (event) => {
-        record(event);
-        report(output, event);
-      },
     });
+    handle.events.subscribe((event) => {
+      record(event);
+      report(output, event);
+    });
+    // Ctrl-C stops at the next safe point (before the next task or proposal), with what is done
+    // recorded, so `--resume` continues; a second Ctrl-C, with the handler gone, ends the process.
+    const interrupt = (): void => handle.stop('interrupted');
+    process.once('SIGINT', interrupt);
+    process.once('SIGTERM', interrupt);
+    try {
+      result = await handle.result;
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+      process.removeListener('SIGTERM', interrupt);
+    }
   } catch (error) {
     await writes;
     if (!leaseLost) await library.store.updateRun(run.id, { status: 'failed', summary: { error: error instanceof Error ? error.message : String(error) } });

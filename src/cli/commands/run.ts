@@ -92,7 +92,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         });
         // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it
         // can be resumed; a second Ctrl-C, with the handler gone, ends the process as usual.
-        const interrupt = (): void => run.abort('interrupted');
+        const interrupt = (): void => run.stop('interrupted');
         process.once('SIGINT', interrupt);
         process.once('SIGTERM', interrupt);
         let result: AgentResult;
