@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import noImportCycle from './eslint-rules/no-import-cycle.js';
 
 // The module order of docs/design.md: a folder may import only from folders before it in this list.
-const layers = ['core', 'model', 'store', 'queue', 'sandbox', 'evolve', 'library', 'agent', 'learn', 'serve', 'cli'];
+const layers = ['core', 'model', 'store', 'queue', 'sandbox', 'evolve', 'library', 'agent', 'learn', 'serve', 'mcp', 'cli'];
 
 const layerZones = layers.flatMap((layer, index) =>
   layers.slice(index + 1).map((later) => ({

@@ -6,6 +6,7 @@ import { registerEvolveCommand } from './commands/evolve.ts';
 import { registerLearnCommand } from './commands/learn.ts';
 import { registerLibraryCommand } from './commands/library.ts';
 import { registerLineageCommand } from './commands/lineage.ts';
+import { registerMcpCommand } from './commands/mcp.ts';
 import { registerModelCommand } from './commands/model.ts';
 import { registerRunCommand } from './commands/run.ts';
 import { registerRunsCommand } from './commands/runs.ts';
@@ -31,6 +32,7 @@ export function registerCommands(program: Command, context: CliContext): void {
   registerSkillsCommand(program, context);
   registerLibraryCommand(program, context);
   registerServeCommand(program, context);
+  registerMcpCommand(program, context);
   registerToolsCommand(program, context);
   registerModelCommand(program, context);
   registerDoctorCommand(program, context);

@@ -1,0 +1,24 @@
+import type { LibraryView } from './library-view.ts';
+
+/**
+ * What every connection of one `lamarck mcp` process shares (the library, its index, the change
+ * watcher, the skills catalog, the gate) and what each connection is allowed.
+ */
+export interface McpSharedOptions {
+  view: LibraryView;
+  /** Hard cap on tokens of skills and lessons, as `lamarck run` injects them (`learn.tokenBudget`). */
+  tokenBudget: number;
+  /** Most skills and lessons injected per task (`learn.maxItems`). */
+  maxItems: number;
+  /** Where notes about the server go (stderr for the CLI: stdout is the stdio transport). */
+  log: (line: string) => void;
+}
+
+export interface McpSessionAccess {
+  /** Whether write tools (report_outcome, propose, rollback) may change the library on this connection. */
+  write: boolean;
+  /** Why not, when they may not: told to the client in the tool's error. */
+  writeRefusal?: string;
+}
+
+export const serverName = 'lamarck';

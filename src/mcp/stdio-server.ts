@@ -1,0 +1,30 @@
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
+import type { Readable, Writable } from 'node:stream';
+import { createLamarckMcpServer } from './create-server.ts';
+import type { McpSharedOptions } from './server-context.ts';
+
+/**
+ * `lamarck mcp` over stdio: one connection, trusted as the environment that started it (write
+ * tools are on). Resolves when the client closes the connection (stdin ends).
+ */
+export interface StdioServeOptions {
+  shared: McpSharedOptions;
+  version: string;
+  stdin?: Readable;
+  stdout?: Writable;
+}
+
+export async function serveMcpStdio(options: StdioServeOptions): Promise<void> {
+  const stdin = options.stdin ?? process.stdin;
+  const { server } = createLamarckMcpServer(options.shared, { write: true }, options.version);
+  const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout);
+  const closed = new Promise<void>((resolve) => {
+    server.server.onclose = () => resolve();
+  });
+  await server.connect(transport);
+  // However the client leaves (stdin ends or closes), the connection is over.
+  const end = (): void => void server.close();
+  stdin.once('end', end);
+  stdin.once('close', end);
+  await closed;
+}
