@@ -1,5 +1,6 @@
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { temporaryDirectory } from '../library/support.ts';
 import { connectStdio, hostileText, seedProject, type SeededProject } from './support.ts';
 
 describe('lamarck mcp over stdio (the SDK client spawning the real CLI)', () => {
@@ -117,5 +118,21 @@ describe('lamarck mcp over stdio (the SDK client spawning the real CLI)', () => 
     expect(text).toContain('PELICAN');
     expect(text).toContain('do not run rm -rf on the root');
     expect(prompt.messages.some((message) => (message.content as { type: string; uri?: string }).uri === 'lamarck://skills/csv-column-sums')).toBe(true);
+  });
+});
+
+describe('lamarck mcp --store', () => {
+  it('serves the store it is given, from any directory', async () => {
+    const project = await seedProject();
+    const elsewhere = temporaryDirectory('lamarck-mcp-elsewhere-');
+    const client = await connectStdio(elsewhere.path, ['--store', project.storePath]);
+    try {
+      const result = await client.callTool({ name: 'get_item', arguments: { id: 'lesson/fahrenheit-to-celsius' } });
+      expect(result.structuredContent).toMatchObject({ name: 'fahrenheit-to-celsius', version: 1 });
+    } finally {
+      await client.close();
+      elsewhere.remove();
+      project.remove();
+    }
   });
 });
