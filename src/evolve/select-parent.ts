@@ -28,7 +28,8 @@ export const defaultParentSelection: ParentSelectionSettings = {
   fixRatio: 0.05,
 };
 
-export type ParentDrawKind = 'weighted' | 'exploration' | 'exploitation' | 'fix';
+/** `burst`: not a draw; the engine tunes a model child that just became its island's best. */
+export type ParentDrawKind = 'weighted' | 'exploration' | 'exploitation' | 'fix' | 'burst';
 
 export interface ParentChoice {
   kind: ParentDrawKind;

@@ -22,6 +22,8 @@ export interface EngineCheckpoint {
   applyFailures: [string, string][];
   /** Once-per-run notices already given (a resumed run does not repeat them); absent in older checkpoints. */
   notices?: string[];
+  /** Hybrid tuning bursts still to run; absent in older checkpoints. */
+  bursts?: { programId: string; island: number; remaining: number }[];
   savedAt: number;
 }
 

@@ -14,6 +14,7 @@ import { selectParent, type ParentChoice } from '../select-parent.ts';
 import type { EvaluationResult, Evaluator, Operator, Problem, ProgramSnapshot, Proposal } from '../types.ts';
 import { attemptRecord, classifyProposalError, spentProposal, type AttemptBase } from './attempt-record.ts';
 import { loadCheckpoint, saveCheckpoint, type EngineCheckpoint } from './checkpoint.ts';
+import { TuningBursts } from './tuning-bursts.ts';
 import type { InsightsRefresher, ModelChooser, ProgramOutcome } from './collaborators.ts';
 import type { EngineSettings } from './engine-settings.ts';
 import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events.ts';
@@ -68,6 +69,9 @@ export class EvolutionEngine {
   private readonly database: ProgramDatabase;
   private readonly loader: ProgramLoader;
   private readonly novelty: NoveltyFilter;
+  private readonly bursts = new TuningBursts();
+  /** The model-free tuner, when eligible: hybrid bursts polish model children with it. */
+  private tuner: Operator | undefined;
   private readonly progress: RunProgress;
   private readonly abort = new AbortController();
   private random: Random;
@@ -111,6 +115,8 @@ export class EvolutionEngine {
     this.serial = options.seed !== null && concurrency.evaluations === 1;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
+    // Bursts need a model (their children) and a tuner that may run (a zero weight turns it off).
+    this.tuner = hasModel ? this.eligibleOperators.find((operator) => operator.name === 'numeric-tune' && this.weightOf(operator) > 0) : undefined;
     this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === repairOperatorName);
     if (this.eligibleOperators.every((operator) => operator.name === repairOperatorName || this.weightOf(operator) <= 0)) {
       throw new ConfigError('settings.operators', 'no operator can run: configure a model or give a model-free operator (numeric-tune) a weight');
@@ -215,6 +221,7 @@ export class EvolutionEngine {
     }
     if (checkpoint.models !== null) this.options.chooser?.restoreState?.(checkpoint.models);
     this.insights = [...checkpoint.insights];
+    this.bursts.restoreState(checkpoint.bursts);
     checkpoint.islandCounters.forEach((count, index) => {
       if (index < this.database.islands.length) this.database.islands[index]!.generationsSinceMigration = count;
     });
@@ -263,8 +270,15 @@ export class EvolutionEngine {
     // A failed child waiting for its repair goes first, on its own island.
     const repairOf = this.canRepair ? (this.repairs.next() ?? null) : null;
     const islandIndex = repairOf?.island ?? (iteration - 1) % this.database.islands.length;
+    // A hybrid burst step tunes a model child that just became its island's best (see tuning-bursts.ts).
+    const burst = repairOf === null && this.tuner !== undefined ? this.nextBurstStep() : undefined;
     // Every random draw of a step happens here, before any await, so a seeded serial run replays exactly.
-    const choice: ParentChoice | undefined = repairOf === null ? this.chooseParent(islandIndex) : { kind: 'fix', programId: repairOf.id, failed: true };
+    const choice: ParentChoice | undefined =
+      repairOf !== null
+        ? { kind: 'fix', programId: repairOf.id, failed: true }
+        : burst !== undefined
+          ? { kind: 'burst', programId: burst.programId, failed: false }
+          : this.chooseParent(islandIndex);
     if (choice === undefined) {
       this.requestStop('no-candidates', 'no program to select a parent from');
       return undefined;
@@ -273,7 +287,7 @@ export class EvolutionEngine {
       ? []
       : selectInspirations({ database: this.database, island: islandIndex, parentId: choice.programId, random: this.random, settings: settings.inspirations });
     const partners = this.crossoverPartners(choice.programId, islandIndex);
-    const operator = this.chooseOperator(choice, partners.length > 0);
+    const operator = burst !== undefined ? this.tuner! : this.chooseOperator(choice, partners.length > 0);
     const model = operator.needsModel ? this.options.chooser?.choose(this.random) : undefined;
     const operatorRandom = new Random(this.random.integer(0x100000000));
     const otherParentId = isCrossover(operator) ? partners[this.random.integer(partners.length)] : undefined;
@@ -473,6 +487,10 @@ export class EvolutionEngine {
       this.progress.best = { id: best.id, score: best.score };
       this.emit({ type: 'best-improved', runId, iteration, programId: best.id, score: best.score, previousScore: previousBest?.score ?? null });
     }
+    if (ok && candidate !== null && this.tuner !== undefined) {
+      const isIslandBest = this.database.island(record.island).best()?.info.id === record.id;
+      this.bursts.onEvaluated({ id: record.id, island: record.island, operator: record.operator, isIslandBest }, this.progress.operatorYield.toJSON());
+    }
     this.afterRecord(record, candidate?.parent.score ?? null, iteration);
     return record;
   }
@@ -571,6 +589,14 @@ export class EvolutionEngine {
     return select(islandIndex) ?? this.database.islands.map((island) => island.index).filter((index) => index !== islandIndex).reduce<ParentChoice | undefined>((found, index) => found ?? select(index), undefined);
   }
 
+  /** The next burst step whose program the database still holds (an evicted one ends its burst). */
+  private nextBurstStep(): { programId: string; island: number } | undefined {
+    for (let step = this.bursts.next(); step !== undefined; step = this.bursts.next()) {
+      if (this.database.get(step.programId) !== undefined) return step;
+    }
+    return undefined;
+  }
+
   /** Crossover runs only where it can: when the parent's island holds another, different program. */
   private chooseOperator(choice: ParentChoice, hasPartner: boolean): Operator {
     if (choice.failed) return this.eligibleOperators.find((operator) => operator.name === repairOperatorName)!;
@@ -608,6 +634,7 @@ export class EvolutionEngine {
       islandCounters: this.database.islands.map((island) => island.generationsSinceMigration),
       applyFailures: [...this.applyFailures.entries()].slice(-100),
       notices: [...this.noticesGiven],
+      bursts: this.bursts.saveState(),
       savedAt: this.clock.now(),
     });
   }

@@ -188,6 +188,32 @@ describe('evolve engine (with a model)', () => {
     expect(summary.failures['crossover-without-partner'] ?? 0).toBe(0);
   });
 
+  it('runs a tuning burst on a model child that becomes its island\'s best', async () => {
+    const store = memoryStore();
+    // The model jumps to x = 4 (score -1 against the initial -49); the tuner then polishes it.
+    const model = scriptedModel({ reply: (call) => (call === 0 ? '4' : String(20 + call)) });
+    const { summary, events } = await runCollecting({
+      problem: fakeProblem(10, { islands: 1, operators: { 'llm-diff': 1, 'numeric-tune': 0.01 } }),
+      store,
+      models: [model],
+      evaluator: fakeEvaluator(),
+      operators: [modelOperator(), tuningOperator()],
+      iterations: 12,
+      seed: 5,
+      concurrency: { proposals: 1, evaluations: 1 },
+    });
+    const proposed = events.filter((event) => event.type === 'candidate-proposed');
+    const evaluated = events.filter((event) => event.type === 'candidate-evaluated');
+    const modelChild = evaluated.find((event) => event.operator === 'llm-diff' && event.score === -1)!;
+    expect(modelChild).toBeDefined();
+    // With a tuner weight of 0.01 its steps come from the burst: the ones right after the model child.
+    const bursts = proposed.filter((event) => event.draw === 'burst');
+    expect(bursts.length).toBeGreaterThanOrEqual(2);
+    expect(bursts.every((event) => event.operator === 'numeric-tune')).toBe(true);
+    expect(bursts[0]).toMatchObject({ parentId: modelChild.programId, iteration: modelChild.iteration + 1 });
+    expect(summary.operators['numeric-tune']!.proposed).toBeGreaterThanOrEqual(bursts.length);
+  });
+
   it('records every failure kind, feeds the apply-failure reason into the next prompt, and goes on', async () => {
     const store = memoryStore();
     const replies = ['not a number', '13', '4', '4', '2.5', 'boom', '3.25', '3.1', '2.9', '3.01'];
