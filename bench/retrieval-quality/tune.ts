@@ -28,7 +28,27 @@ const fieldKnobs = (['name', 'description', 'triggers', 'headings', 'body'] as c
   },
 ]);
 
-const knobs: Knob[] = [...fieldKnobs, { name: 'k1', values: [0.6, 0.9, 1.2, 1.6, 2.2], apply: (settings, value) => ({ ...settings, k1: value }) }];
+function expansionKnob(key: keyof RetrievalSettings['lexicalExpansion'], values: readonly number[]): Knob {
+  return { name: `expansion.${key}`, values, apply: (settings, value) => ({ ...settings, lexicalExpansion: { ...settings.lexicalExpansion, [key]: value } }) };
+}
+
+function ngramKnob(key: keyof RetrievalSettings['characterNgrams'], values: readonly number[]): Knob {
+  return { name: `ngrams.${key}`, values, apply: (settings, value) => ({ ...settings, characterNgrams: { ...settings.characterNgrams, [key]: value } }) };
+}
+
+const knobs: Knob[] = [
+  expansionKnob('queryWeight', [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
+  expansionKnob('documentWeight', [0, 0.25, 0.5, 1, 2]),
+  expansionKnob('documentMinimum', [0.25, 0.5, 0.7, 1]),
+  expansionKnob('senses', [1, 2, 3]),
+  expansionKnob('maximumPolysemy', [1, 2, 3, 4, 6, 10]),
+  expansionKnob('hypernymWeight', [0, 0.25, 0.5, 1]),
+  expansionKnob('derivationWeight', [0, 0.35, 0.7, 1]),
+  ngramKnob('weight', [0, 0.1, 0.2, 0.3, 0.5]),
+  ngramKnob('minimumSimilarity', [0.5, 0.6, 0.7, 0.8]),
+  ...fieldKnobs,
+  { name: 'k1', values: [0.6, 0.9, 1.2, 1.6, 2.2], apply: (settings, value) => ({ ...settings, k1: value }) },
+];
 
 const library = await loadSkillLibrary();
 const statements = loadSplits(developmentSplits);

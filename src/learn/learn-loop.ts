@@ -195,6 +195,12 @@ async function learn(options: LearnOptions & { progress: LearnProgress; signal: 
         for (const use of pending.uses) {
           await library.recordUse(use.kind, use.name, { success: use.success, helpful: use.helpful, harmful: use.harmful }).catch(ignoreNotFound);
         }
+        // Retrieval learns from the same outcome: the task's terms become triggers of what it used.
+        const retrieved = await Promise.all(
+          pending.uses.filter((use) => use.kind === 'skill' || use.kind === 'lesson').map((use) => library.store.findArtifact(use.kind, use.name)),
+        );
+        const used = retrieved.flatMap((artifact) => (artifact === undefined ? [] : [artifact.id]));
+        await index.learnFromOutcome(library, { task: task.prompt, used, passed: pending.verdict.passed });
         pending = { ...pending, usesRecorded: true };
         await progress.savePending(task.id, pending);
       }

@@ -237,8 +237,9 @@ function round(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** "matched: sign (name, triggers) 2.10; releas (description) 0.84" */
+/** "matched: sign (name, triggers) 2.10; pictur <- photos [related word] (description) 0.40" */
 function explainLine(matches: readonly LexicalMatch[]): string {
   if (matches.length === 0) return 'matched: no query term (ranked by another signal)';
-  return `matched: ${matches.map((match) => `${match.term} (${match.fields.join(', ')}) ${match.score.toFixed(2)}`).join('; ')}`;
+  const route = (match: LexicalMatch): string => (match.source === 'typed' ? '' : ` <- ${match.from} [${match.source.replace('-', ' ')}]`);
+  return `matched: ${matches.map((match) => `${match.term}${route(match)} (${match.fields.join(', ')}) ${match.score.toFixed(2)}`).join('; ')}`;
 }

@@ -1,65 +1,218 @@
 import type { ContentByKind, LibraryKind } from '../artifact-content.ts';
+import { CharacterNgramIndex } from './character-ngrams.ts';
 import { FieldedBm25Index, type ScoredSlot } from './fielded-bm25-index.ts';
+import { LearnedTriggers } from './learned-triggers.ts';
+import { sharedLexicalDatabase, type LexicalDatabase } from './lexical-database.ts';
 import { fieldVector, type RetrievalSettings } from './retrieval-settings.ts';
-import { searchFieldNames, searchFields, type SearchFieldName } from './searchable-fields.ts';
-import { analyze, contentWords } from './text-analysis.ts';
+import { searchFieldNames, searchFields } from './searchable-fields.ts';
+import { contentWords, stemWord } from './text-analysis.ts';
 
 /**
- * Lexical retrieval without a model: BM25F over an artifact's fields with stemming and
- * task-register stop words. It returns ranked ids and, on request, why each one matched.
+ * Lexical retrieval without a model. An artifact's fields are ranked by BM25F; words related to
+ * its name, description and triggers in WordNet fill one more field ("related"). A query is its
+ * own stemmed words plus, at lower weights, their WordNet relatives and the library's words
+ * spelled like them (character trigrams): one linear blend whose weights were fitted on the
+ * development split. Each hit can say which terms matched, where, and by which route.
  */
+export const indexFieldNames = [...searchFieldNames, 'related', 'learned'] as const;
+export type IndexFieldName = (typeof indexFieldNames)[number];
+
+/** How a query term came to be searched. */
+export type TermSource = 'typed' | 'related-word' | 'spelling-variant' | 'learned-trigger';
+
 export interface LexicalMatch {
   term: string;
-  fields: SearchFieldName[];
+  /** The query word it came from (itself, when typed). */
+  from: string;
+  source: TermSource;
+  fields: IndexFieldName[];
   score: number;
 }
+
+interface QueryTerm {
+  weight: number;
+  from: string;
+  source: TermSource;
+}
+
+const expandedFields = new Set(['name', 'description', 'triggers']);
 
 export class LexicalRetriever {
   readonly #settings: RetrievalSettings;
   readonly #index: FieldedBm25Index;
+  readonly #lexicon: LexicalDatabase | undefined;
+  readonly #spelling = new CharacterNgramIndex();
+  readonly #vocabulary = new Set<string>();
+  #learned = new LearnedTriggers();
 
-  constructor(settings: RetrievalSettings, options: { commonTermFraction?: number } = {}) {
+  constructor(settings: RetrievalSettings, options: { commonTermFraction?: number; lexicon?: LexicalDatabase } = {}) {
     this.#settings = settings;
+    const expansion = settings.lexicalExpansion;
     this.#index = new FieldedBm25Index({
-      weights: fieldVector(settings.fieldWeights),
-      lengthNormalization: fieldVector(settings.fieldLengthNormalization),
+      weights: [...fieldVector(settings.fieldWeights), expansion.documentWeight],
+      lengthNormalization: [...fieldVector(settings.fieldLengthNormalization), 0.5],
       k1: settings.k1,
       ...(options.commonTermFraction === undefined ? {} : { commonTermFraction: options.commonTermFraction }),
     });
+    const expands = expansion.queryWeight > 0 || expansion.documentWeight > 0;
+    this.#lexicon = !expands
+      ? undefined
+      : (options.lexicon ??
+        sharedLexicalDatabase({ senses: expansion.senses, maximumPolysemy: expansion.maximumPolysemy, hypernymWeight: expansion.hypernymWeight, derivationWeight: expansion.derivationWeight }));
   }
 
   add(id: string, kind: LibraryKind, name: string, content: ContentByKind[LibraryKind]): void {
     const fields = searchFields(kind, name, content);
-    this.#index.add(
-      id,
-      searchFieldNames.map((field) => this.#terms(fields[field])),
-    );
+    const related: string[] = [];
+    const terms = searchFieldNames.map((field) => {
+      const words = contentWords(fields[field]);
+      for (const word of words) {
+        if (!this.#vocabulary.has(word)) {
+          this.#vocabulary.add(word);
+          this.#spelling.add(word);
+        }
+        if (expandedFields.has(field) && this.#settings.lexicalExpansion.documentWeight > 0) {
+          for (const relative of this.#relatives(word)) {
+            if (relative.weight >= this.#settings.lexicalExpansion.documentMinimum) related.push(relatedTerm(this.#stem(relative.word)));
+          }
+        }
+      }
+      return words.map((word) => this.#stem(word));
+    });
+    this.#index.add(id, [...terms, related]);
   }
 
   remove(id: string): void {
     this.#index.remove(id);
   }
 
-  /** The weighted terms a query is searched with. */
-  queryTerms(query: string): Map<string, number> {
+  /** Uses this table of learned triggers from now on. */
+  setLearnedTriggers(triggers: LearnedTriggers): void {
+    this.#learned = triggers;
+  }
+
+  get learnedTriggers(): LearnedTriggers {
+    return this.#learned;
+  }
+
+  /** A task's typed terms with their rarity: what an outcome teaches the items it used. */
+  outcomeTerms(task: string): Map<string, number> {
     const terms = new Map<string, number>();
-    for (const term of this.#terms(query)) terms.set(term, 1);
+    for (const word of contentWords(task)) {
+      const term = this.#stem(word);
+      terms.set(term, this.#index.idf(term));
+    }
     return terms;
   }
 
   search(query: string, options: { limit: number; accept?: (id: string) => boolean }): ScoredSlot[] {
-    return this.#index.search(this.queryTerms(query), options);
+    const queryWeights = weights(this.#queryTerms(query));
+    const ranked = this.#index.search(queryWeights, options);
+    const adjustments = this.#adjustments(queryWeights);
+    if (adjustments.size === 0) return ranked;
+    // Learned triggers adjust the text's scores, and bring in items the text alone missed. Failed
+    // uses demote an item by at most half its text score: it stays findable, so its use and
+    // failure counts keep growing and curation can still retire it.
+    const scores = new Map(ranked.map((hit) => [hit.id, hit.score]));
+    for (const [id, adjustment] of adjustments) {
+      const text = scores.get(id);
+      if (text === undefined) {
+        if (adjustment > 0 && (options.accept === undefined || options.accept(id))) scores.set(id, adjustment);
+        continue;
+      }
+      scores.set(id, text + Math.max(adjustment, -0.5 * text));
+    }
+    return [...scores]
+      .map(([id, score]) => ({ id, score }))
+      .filter((hit) => hit.score > 0)
+      .sort((first, second) => second.score - first.score || first.id.localeCompare(second.id))
+      .slice(0, options.limit);
   }
 
   explain(id: string, query: string): LexicalMatch[] {
-    return this.#index.explain(id, this.queryTerms(query)).map((contribution) => ({
-      term: contribution.term,
-      score: contribution.score,
-      fields: contribution.fields.map((field) => searchFieldNames[field]!),
-    }));
+    const terms = this.#queryTerms(query);
+    const learned = this.#learnedMatches(id, terms);
+    const textual = this.#index.explain(id, weights(terms)).map((contribution): LexicalMatch => {
+      const origin = terms.get(contribution.term)!;
+      return {
+        term: contribution.term.replace(relatedPrefix, ''),
+        from: origin.from,
+        source: origin.source,
+        score: contribution.score,
+        fields: contribution.fields.map((field) => indexFieldNames[field]!),
+      };
+    });
+    return [...textual, ...learned].sort((first, second) => Math.abs(second.score) - Math.abs(first.score));
   }
 
-  #terms(text: string): string[] {
-    return this.#settings.stemming ? analyze(text) : contentWords(text);
+  #adjustments(queryWeights: ReadonlyMap<string, number>): Map<string, number> {
+    const scale = this.#settings.learnedTriggerWeight;
+    if (scale === 0 || this.#learned.itemCount === 0) return new Map();
+    const adjustments = this.#learned.adjustments(queryWeights, (term) => this.#index.idf(term));
+    for (const [id, adjustment] of adjustments) adjustments.set(id, adjustment * scale);
+    return adjustments;
   }
+
+  #learnedMatches(id: string, terms: ReadonlyMap<string, QueryTerm>): LexicalMatch[] {
+    const scale = this.#settings.learnedTriggerWeight;
+    if (scale === 0) return [];
+    const matches: LexicalMatch[] = [];
+    for (const { term } of this.#learned.triggersOf(id)) {
+      const origin = terms.get(term);
+      if (origin === undefined) continue;
+      const single = this.#learned.adjustments(new Map([[term, origin.weight]]), (candidate) => this.#index.idf(candidate)).get(id) ?? 0;
+      matches.push({ term, from: origin.from, source: 'learned-trigger', fields: ['learned'], score: single * scale });
+    }
+    return matches;
+  }
+
+  /** The query's words, their WordNet relatives and their spelling variants in the library, weighted. */
+  #queryTerms(query: string): Map<string, QueryTerm> {
+    const terms = new Map<string, QueryTerm>();
+    const offer = (term: string, weight: number, from: string, source: TermSource): void => {
+      const existing = terms.get(term);
+      if (existing === undefined || existing.weight < weight) terms.set(term, { weight, from, source });
+    };
+    const words = contentWords(query);
+    for (const word of words) {
+      const term = this.#stem(word);
+      offer(term, 1, word, 'typed');
+      // Only typed words meet the document's related words: relative-to-relative chains are noise.
+      offer(relatedTerm(term), 1, word, 'related-word');
+    }
+    const { queryWeight } = this.#settings.lexicalExpansion;
+    const ngrams = this.#settings.characterNgrams;
+    for (const word of words) {
+      if (queryWeight > 0) {
+        for (const relative of this.#relatives(word)) offer(this.#stem(relative.word), queryWeight * relative.weight, word, 'related-word');
+      }
+      if (ngrams.weight > 0 && word.length >= 4) {
+        for (const variant of this.#spelling.similar(word, ngrams.minimumSimilarity)) {
+          offer(this.#stem(variant.word), ngrams.weight * variant.similarity, word, 'spelling-variant');
+        }
+      }
+    }
+    return terms;
+  }
+
+  /** Single-word WordNet relatives (multi-word entries such as "write_in_code" are left out). */
+  #relatives(word: string): { word: string; weight: number }[] {
+    if (this.#lexicon === undefined || word.length < 3 || /\d/.test(word)) return [];
+    return this.#lexicon.related(word).filter((relative) => /^[a-z]+$/.test(relative.word));
+  }
+
+  #stem(word: string): string {
+    return this.#settings.stemming ? stemWord(word) : word;
+  }
+}
+
+// Related words of a document live under their own prefix, so that only typed query words reach them.
+const relatedPrefix = '~';
+
+function relatedTerm(term: string): string {
+  return `${relatedPrefix}${term}`;
+}
+
+function weights(terms: ReadonlyMap<string, QueryTerm>): Map<string, number> {
+  return new Map([...terms].map(([term, origin]) => [term, origin.weight]));
 }

@@ -9,6 +9,7 @@ import { normalizedScoreFusion, reciprocalRankFusion, type FusionMethod } from '
 import { LexicalRetriever, type LexicalMatch } from './lexical-retriever.ts';
 import { retrievalSettings, type RetrievalSettingsOverrides } from './retrieval-settings.ts';
 import { estimateTokens } from './tokenize.ts';
+import { TriggerHistory, type TriggerVersion } from './trigger-history.ts';
 import { VectorIndex } from './vector-index.ts';
 import { utilityScore } from '../utility.ts';
 
@@ -61,6 +62,7 @@ export class LibraryIndex {
   readonly #embedding: EmbeddingClient | undefined;
   readonly #fusion: FusionMethod;
   readonly #countTokens: (text: string) => number;
+  #triggerVersion = 0;
 
   constructor(options: LibraryIndexOptions = {}) {
     this.#bm25 = new Bm25Index(options.bm25 ?? {});
@@ -100,6 +102,7 @@ export class LibraryIndex {
 
   /** Brings the index up to date with the store; returns how many entries changed. */
   async sync(library: Library): Promise<number> {
+    await this.#syncTriggers(new TriggerHistory(library.store));
     const artifacts = (await library.store.listArtifacts()).filter((artifact) => isLibraryKind(artifact.kind));
     const seen = new Set<string>();
     let changed = 0;
@@ -130,6 +133,33 @@ export class LibraryIndex {
       }
     }
     return changed;
+  }
+
+  /**
+   * Teaches retrieval from one outcome: the task's salient terms become (passed) or count against
+   * (failed) triggers of the items it used. Stored as a new version of the learned triggers.
+   */
+  async learnFromOutcome(library: Library, outcome: { task: string; used: readonly string[]; passed: boolean }): Promise<TriggerVersion | undefined> {
+    if (outcome.used.length === 0) return undefined;
+    const terms = this.#lexical.outcomeTerms(outcome.task);
+    const history = new TriggerHistory(library.store);
+    const message = `${outcome.passed ? 'passed' : 'failed'}: ${outcome.task.slice(0, 120)}`;
+    const version = await history.commit(message, (triggers) => triggers.learn({ terms, used: outcome.used, passed: outcome.passed }));
+    this.#lexical.setLearnedTriggers(version.triggers);
+    this.#triggerVersion = version.number;
+    return version;
+  }
+
+  /** An entry's learned triggers, strongest first. */
+  learnedTriggersOf(id: string): { term: string; weight: number }[] {
+    return this.#lexical.learnedTriggers.triggersOf(id);
+  }
+
+  async #syncTriggers(history: TriggerHistory): Promise<void> {
+    const head = await history.headNumber();
+    if (head === this.#triggerVersion) return;
+    this.#lexical.setLearnedTriggers((await history.version(head)).triggers);
+    this.#triggerVersion = head;
   }
 
   /** Ranked entries for a query, best first. */

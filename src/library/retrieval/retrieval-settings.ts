@@ -1,8 +1,8 @@
 import { searchFieldNames, type SearchFieldName } from './searchable-fields.ts';
 
 /**
- * The knobs of lexical retrieval. The defaults were fitted on the development split of
- * bench/retrieval-quality (never on its test split) by `node bench/retrieval-quality/tune.ts`.
+ * The knobs of lexical retrieval. The defaults were fitted on the development splits of
+ * bench/retrieval-quality (never on its test splits) by `npx node bench/retrieval-quality/tune.ts`.
  */
 export interface RetrievalSettings {
   /** BM25F weight of each field. */
@@ -12,6 +12,29 @@ export interface RetrievalSettings {
   k1: number;
   /** Stem words (Porter); off only for ablation. */
   stemming: boolean;
+  /** Related words from WordNet (synonyms, hypernyms, derived forms). */
+  lexicalExpansion: {
+    /** Weight of a related word in a query, relative to a word the user typed (0: off). */
+    queryWeight: number;
+    /** BM25F weight of the field holding words related to the name, description and triggers (0: off). */
+    documentWeight: number;
+    /** A document gets related words of at least this strength (1: synonyms of the commonest sense). */
+    documentMinimum: number;
+    senses: number;
+    /** Words with more senses than this are not expanded (too ambiguous). */
+    maximumPolysemy: number;
+    hypernymWeight: number;
+    derivationWeight: number;
+  };
+  /** Spelling variants by character trigrams. */
+  characterNgrams: {
+    /** Weight of a similarly spelled library word in a query (0: off). */
+    weight: number;
+    /** Least trigram overlap (Dice) for a word to count as a variant. */
+    minimumSimilarity: number;
+  };
+  /** Scale of the adjustment from triggers learned from outcomes (0: ignore them). */
+  learnedTriggerWeight: number;
 }
 
 export const defaultRetrievalSettings: RetrievalSettings = {
@@ -19,22 +42,28 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   fieldLengthNormalization: { name: 0.5, description: 0.75, triggers: 0.5, headings: 0.5, body: 0 },
   k1: 1.2,
   stemming: true,
+  lexicalExpansion: { queryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0.7 },
+  characterNgrams: { weight: 0.1, minimumSimilarity: 0.6 },
+  learnedTriggerWeight: 1,
 };
 
-/** Settings with some knobs overridden (nested records merge field by field). */
+export type RetrievalSettingsOverrides = {
+  [Key in keyof RetrievalSettings]?: RetrievalSettings[Key] extends number | boolean ? RetrievalSettings[Key] : Partial<RetrievalSettings[Key]>;
+};
+
+/** Settings with some knobs overridden (nested records merge key by key). */
 export function retrievalSettings(overrides: RetrievalSettingsOverrides = {}): RetrievalSettings {
+  const base = defaultRetrievalSettings;
   return {
-    ...defaultRetrievalSettings,
-    ...overrides,
-    fieldWeights: { ...defaultRetrievalSettings.fieldWeights, ...overrides.fieldWeights },
-    fieldLengthNormalization: { ...defaultRetrievalSettings.fieldLengthNormalization, ...overrides.fieldLengthNormalization },
+    fieldWeights: { ...base.fieldWeights, ...overrides.fieldWeights },
+    fieldLengthNormalization: { ...base.fieldLengthNormalization, ...overrides.fieldLengthNormalization },
+    k1: overrides.k1 ?? base.k1,
+    stemming: overrides.stemming ?? base.stemming,
+    lexicalExpansion: { ...base.lexicalExpansion, ...overrides.lexicalExpansion },
+    characterNgrams: { ...base.characterNgrams, ...overrides.characterNgrams },
+    learnedTriggerWeight: overrides.learnedTriggerWeight ?? base.learnedTriggerWeight,
   };
 }
-
-export type RetrievalSettingsOverrides = Partial<Omit<RetrievalSettings, 'fieldWeights' | 'fieldLengthNormalization'>> & {
-  fieldWeights?: Partial<Record<SearchFieldName, number>>;
-  fieldLengthNormalization?: Partial<Record<SearchFieldName, number>>;
-};
 
 export function fieldVector(record: Record<SearchFieldName, number>): number[] {
   return searchFieldNames.map((field) => record[field]);

