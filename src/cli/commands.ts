@@ -12,6 +12,7 @@ import { registerRunCommand } from './commands/run.ts';
 import { registerRunsCommand } from './commands/runs.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerSkillsCommand } from './commands/skills.ts';
+import { registerStoreCommand } from './commands/store.ts';
 import { registerToolsCommand } from './commands/tools.ts';
 import { registerTrajectoryCommand } from './commands/trajectory.ts';
 import { registerWorkerCommand } from './commands/worker.ts';
@@ -33,6 +34,7 @@ export function registerCommands(program: Command, context: CliContext): void {
   registerLibraryCommand(program, context);
   registerServeCommand(program, context);
   registerMcpCommand(program, context);
+  registerStoreCommand(program, context);
   registerToolsCommand(program, context);
   registerModelCommand(program, context);
   registerDoctorCommand(program, context);

@@ -9,6 +9,8 @@ import { PostgresPrograms } from './postgres/programs.ts';
 import { PostgresRuns } from './postgres/runs.ts';
 import { PostgresState } from './postgres/state.ts';
 import { PostgresTrajectories } from './postgres/trajectories.ts';
+import { PostgresTransfer } from './postgres/transfer.ts';
+import type { RecordTransfer } from './record-transfer.ts';
 import { passwordOf, redactStoreUrl, type PostgresConnectionSettings } from './store-url.ts';
 import {
   storeSpecificationVersion,
@@ -55,6 +57,8 @@ export class PostgresStore implements Store {
   readonly #artifacts: PostgresArtifacts;
   readonly #events: PostgresEvents;
   readonly #state: PostgresState;
+  /** Bulk, idempotent writes that keep ids and sequences, for `lamarck store copy`. */
+  readonly transfer: RecordTransfer;
 
   private constructor(connection: PostgresConnection, location: string, password: string | undefined, now: () => number) {
     this.#connection = connection;
@@ -66,6 +70,7 @@ export class PostgresStore implements Store {
     this.#artifacts = new PostgresArtifacts(connection, now);
     this.#events = new PostgresEvents(connection, now);
     this.#state = new PostgresState(connection, now);
+    this.transfer = new PostgresTransfer(connection);
   }
 
   /** Connects and migrates (creating the schema on first use). */

@@ -11,6 +11,8 @@ import { SqlitePrograms } from './sqlite/programs.ts';
 import { SqliteRuns } from './sqlite/runs.ts';
 import { SqliteState } from './sqlite/state.ts';
 import { SqliteTrajectories } from './sqlite/trajectories.ts';
+import { SqliteTransfer } from './sqlite/transfer.ts';
+import type { RecordTransfer } from './record-transfer.ts';
 import type * as records from './records.ts';
 import { storeSpecificationVersion, type Store } from './types.ts';
 
@@ -43,6 +45,8 @@ export class SqliteStore implements Store {
   readonly #state: SqliteState;
   /** What `PRAGMA quick_check` found once the file was seen damaged; every write is refused from then on. */
   #damage: string[] | undefined;
+  /** Bulk, idempotent writes that keep ids and sequences, for `lamarck store copy`. */
+  readonly transfer: RecordTransfer;
 
   private constructor(connection: SqliteConnection, now: () => number, damage: string[] | undefined) {
     this.#damage = damage;
@@ -54,6 +58,7 @@ export class SqliteStore implements Store {
     this.#artifacts = new SqliteArtifacts(connection, now);
     this.#events = new SqliteEvents(connection, now);
     this.#state = new SqliteState(connection, now);
+    this.transfer = new SqliteTransfer(connection);
   }
 
   /** Opens (creating if needed) and migrates the database. */
