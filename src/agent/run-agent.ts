@@ -22,6 +22,7 @@ import { stopConditionFor } from './stop-conditions.ts';
 import { createPredicateEvaluator } from './tools/sandbox-tools.ts';
 import type { AgentCapabilities, AgentEvent, AgentLimits, AgentResult, AgentRun, AgentRunStatus, StopReason } from './types.ts';
 import type { RunAgentOptions } from './run-agent-options.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The agent loop, as a thin orchestrator: set up (state, tools, knowledge), an optional plan, then
@@ -269,8 +270,4 @@ async function execute(
   }
   emit({ type: 'run-finished', result });
   return result;
-}
-
-function definedOnly<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
 }

@@ -1,5 +1,9 @@
 import type { Command } from 'commander';
 import { loadConfig, type LamarckConfig } from '../core/config.ts';
+import { parseAgentConfig } from '../agent/agent-config.ts';
+import { parseMcpServersConfig } from '../agent/mcp-tools.ts';
+import { parseEvolveConfig } from '../evolve/evolve-config.ts';
+import { parseLearnConfig } from '../learn/learn-config.ts';
 import { openStoreTarget } from '../store/open-store.ts';
 import { resolveStoreTarget, type StoreTarget } from '../store/store-url.ts';
 import type { Store } from '../store/types.ts';
@@ -27,6 +31,19 @@ export interface CliContext {
   exitCode: number;
 }
 
+/**
+ * Core reads the file and the environment; each module validates its own section. Checking them all
+ * here, whatever the command, means a typo in any section fails every command at once instead of
+ * passing unnoticed until the one command that reads it.
+ */
+function checkSections(config: LamarckConfig): LamarckConfig {
+  parseEvolveConfig(config.evolve, config.source);
+  parseAgentConfig(config.agent, config.source);
+  parseLearnConfig(config.learn, config.source);
+  parseMcpServersConfig(config.mcpServers);
+  return config;
+}
+
 export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv; streams: OutputStreams }): CliContext {
   let configPromise: Promise<LamarckConfig> | undefined;
   let storePromise: Promise<Store> | undefined;
@@ -38,7 +55,7 @@ export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv;
     streams: options.streams,
     exitCode: 0,
     config() {
-      return (configPromise ??= loadConfig({ cwd: options.cwd, env: options.env }));
+      return (configPromise ??= loadConfig({ cwd: options.cwd, env: options.env }).then(checkSections));
     },
     async storeTarget() {
       const config = await context.config();

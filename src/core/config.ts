@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
+import { configErrorFromIssues } from './config-issues.ts';
+import { definedOnly } from './defined-only.ts';
 import { ConfigError } from './errors.ts';
 
 /**
@@ -252,7 +254,7 @@ type FileConfig = z.infer<typeof fileSchema>;
 export function parseConfig(raw: unknown, options: { source?: string; env?: NodeJS.ProcessEnv; cwd?: string } = {}): LamarckConfig {
   const source = options.source ?? 'config';
   const parsed = fileSchema.safeParse(raw ?? {});
-  if (!parsed.success) throw issueToConfigError(parsed.error.issues, raw, source);
+  if (!parsed.success) throw configErrorFromIssues(parsed.error, { input: raw ?? {}, schema: fileSchema, source });
   const file: FileConfig = parsed.data;
   const env = options.env ?? {};
 
@@ -261,14 +263,14 @@ export function parseConfig(raw: unknown, options: { source?: string; env?: Node
   );
   const config: LamarckConfig = {
     models,
-    store: typeof file.store === 'string' ? (isUrlLike(file.store) ? { url: file.store } : { path: file.store }) : compact(file.store),
+    store: typeof file.store === 'string' ? (isUrlLike(file.store) ? { url: file.store } : { path: file.store }) : definedOnly(file.store),
     prices: { ...file.prices },
-    retries: { ...defaultRetryConfig, ...compact(file.retries) },
+    retries: { ...defaultRetryConfig, ...definedOnly(file.retries) },
     timeoutMs: file.timeoutMs ?? defaultTimeoutMs,
-    budget: compact(file.budget),
+    budget: definedOnly(file.budget),
     providers: {
-      openai: compact(file.providers?.openai),
-      anthropic: compact(file.providers?.anthropic),
+      openai: definedOnly(file.providers?.openai),
+      anthropic: definedOnly(file.providers?.anthropic),
       ollama: { baseURL: file.providers?.ollama?.baseURL ?? defaultOllamaBaseURL },
     },
   };
@@ -340,13 +342,6 @@ async function importConfigModule(file: string, source: string): Promise<unknown
     if (error instanceof ConfigError) throw error;
     throw new ConfigError('(file)', `could not load the configuration module: ${(error as Error).message}`, { source, cause: error });
   }
-}
-
-/** Drops keys whose value is undefined, as zod's optional fields carry them. */
-function compact<T extends object>(value: T | undefined): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  const result: Record<string, unknown> = {};
-  for (const [key, item] of Object.entries(value ?? {})) if (item !== undefined) result[key] = item;
-  return result as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
 
 function toEntryList(entries: ModelEntry | ModelEntry[] | undefined): ModelEntry[] {
@@ -429,65 +424,4 @@ export function ollamaBaseURLFromHost(host: string): string {
 /** `scheme:` (sqlite:, file:, postgres://), but not a Windows drive letter. */
 function isUrlLike(text: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(text) && !/^[a-z]:[\\/]/i.test(text);
-}
-
-// ---- error messages -----------------------------------------------------------------------------
-
-function issueToConfigError(issues: readonly z.core.$ZodIssue[], raw: unknown, source: string): ConfigError {
-  const issue = pickIssue(issues);
-  const field = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') {
-    const prefix = issue.path.length === 0 ? '' : `${field}.`;
-    const key = issue.keys[0] ?? '';
-    return new ConfigError(`${prefix}${key}`, `unknown field (allowed: ${allowedKeys(issue.path, raw)})`, { source });
-  }
-  // zod's own messages read "Invalid input: expected object, received number"; keep what was expected.
-  const expected = /^Invalid (?:input|option): (expected [^,]+)/.exec(message);
-  if (expected !== null) message = expected[1]!;
-  else if (message.startsWith('Invalid input') || message.startsWith('Invalid option')) message = 'invalid value';
-  const value = valueAt(raw, issue.path);
-  const got = value === undefined ? 'nothing' : JSON.stringify(value);
-  return new ConfigError(field, `${message}, got ${got}`, { source });
-}
-
-// A union reports its members' issues nested; the deepest one usually names the real mistake.
-function pickIssue(issues: readonly z.core.$ZodIssue[]): z.core.$ZodIssue {
-  const first = issues[0]!;
-  if (first.code === 'invalid_union' && first.errors.length > 0) {
-    const candidates = first.errors
-      .map((branch) => branch.map((inner) => ({ ...inner, path: [...first.path, ...inner.path] }) as z.core.$ZodIssue))
-      .filter((branch) => branch.length > 0);
-    // Prefer a branch whose error lies inside the value over one that rejected its type outright,
-    // and of those the one with the fewest complaints: it is the shape the user meant.
-    const deep = candidates
-      .filter((branch) => branch.some((inner) => inner.path.length > first.path.length && inner.code !== 'unrecognized_keys'))
-      .sort((a, b) => a.length - b.length)[0];
-    if (deep !== undefined) return pickIssue(deep);
-  }
-  return first;
-}
-
-function valueAt(raw: unknown, pathParts: readonly PropertyKey[]): unknown {
-  let current: unknown = raw;
-  for (const part of pathParts) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PropertyKey, unknown>)[part];
-  }
-  return current;
-}
-
-function allowedKeys(pathParts: readonly PropertyKey[], raw: unknown): string {
-  void raw;
-  let schema: z.ZodType = fileSchema;
-  for (const part of pathParts) {
-    while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
-    if (!(schema instanceof z.ZodObject)) return 'see the documentation';
-    const next = (schema.shape as Record<string, z.ZodType | undefined>)[String(part)];
-    if (next === undefined) return 'see the documentation';
-    schema = next;
-  }
-  while (schema instanceof z.ZodOptional) schema = schema.unwrap() as z.ZodType;
-  if (!(schema instanceof z.ZodObject)) return 'see the documentation';
-  return Object.keys(schema.shape).filter((key) => key !== '$schema').join(', ');
 }

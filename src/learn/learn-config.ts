@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ConfigError } from '../core/errors.ts';
+import { parseOrThrow } from '../core/config-issues.ts';
 
 /**
  * The `learn` section of lamarck.config.json. Every field has a default, so `{}` is a valid
@@ -47,9 +47,5 @@ export const learnConfigSchema = z
 export type LearnConfig = z.infer<typeof learnConfigSchema>;
 
 export function parseLearnConfig(value: unknown, source?: string): LearnConfig {
-  const parsed = learnConfigSchema.safeParse(value ?? {});
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  const field = ['learn', ...issue.path.map(String)].join('.');
-  throw new ConfigError(field, issue.message, source === undefined ? {} : { source });
+  return parseOrThrow(learnConfigSchema, value ?? {}, { prefix: ['learn'], source });
 }

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { describeIssue } from '../core/config-issues.ts';
 import { ConfigError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
 
@@ -124,7 +125,8 @@ export function parseTaskStream(text: string, source = 'tasks.jsonl'): Task[] {
     const parsed = taskSchema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        problems.push({ line: lineNumber, field: issue.path.length === 0 ? '(task)' : issue.path.map(String).join('.'), message: issue.message });
+        const described = describeIssue([issue], { input: value, schema: taskSchema });
+        problems.push({ line: lineNumber, field: described.field === '(root)' ? '(task)' : described.field, message: described.message });
       }
       return;
     }

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import { parseOrThrow } from '../core/config-issues.ts';
 import { ConfigError, NotFoundError } from '../core/errors.ts';
 import { checkJsonSchema, checkSchemaShape, formatSchemaIssues, type SchemaIssue } from './json-schema-check.ts';
 
@@ -50,21 +51,16 @@ export interface LoadedTool {
 
 /** Validates a parsed tool.json; errors are ConfigErrors naming the field, e.g. `capabilities.network.0`. */
 export function parseToolManifest(value: unknown, source = TOOL_MANIFEST_FILE): ToolManifest {
-  const parsed = toolManifestSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const field = issue.path.length === 0 ? '(root)' : issue.path.map(String).join('.');
-    throw new ConfigError(field, issue.message, { source });
-  }
+  const manifest = parseOrThrow(toolManifestSchema, value, { source });
   const shapeIssues = [
-    ...checkSchemaShape(parsed.data.inputSchema, 'inputSchema'),
-    ...(parsed.data.outputSchema === undefined ? [] : checkSchemaShape(parsed.data.outputSchema, 'outputSchema')),
+    ...checkSchemaShape(manifest.inputSchema, 'inputSchema'),
+    ...(manifest.outputSchema === undefined ? [] : checkSchemaShape(manifest.outputSchema, 'outputSchema')),
   ];
   if (shapeIssues.length > 0) {
     const first = shapeIssues[0]!;
     throw new ConfigError(first.path, first.message, { source });
   }
-  return parsed.data;
+  return manifest;
 }
 
 /** Reads and validates `tool.json` and `index.js` from a tool directory. */

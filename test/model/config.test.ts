@@ -80,7 +80,7 @@ describe('loadConfig', () => {
     const weight = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"models":[{"spec":"openai:gpt-5","weight":-1}]}' }), env: {} }));
     expect(weight.message).toBe('lamarck.config.json: models.0.weight: expected a positive number, got -1');
     const unknown = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"budget":{"maxDollars":3}}' }), env: {} }));
-    expect(unknown.message).toBe('lamarck.config.json: budget.maxDollars: unknown field (allowed: maxUsd, maxTokens, maxCalls)');
+    expect(unknown.message).toBe('lamarck.config.json: budget.maxDollars: unknown key (allowed: maxUsd, maxTokens, maxCalls)');
     const retries = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"retries":{"maxAttempts":1.5}}' }), env: {} }));
     expect(retries.message).toBe('lamarck.config.json: retries.maxAttempts: expected a positive integer, got 1.5');
   });

@@ -36,7 +36,7 @@ describe('parseToolManifest', () => {
     expect(fieldOf(() => parseToolManifest({ ...valid, inputSchema: 'object' }))).toBe('inputSchema');
     expect(fieldOf(() => parseToolManifest({ ...valid, capabilities: { network: ['http://x.com/'] } }))).toBe('capabilities.network.0');
     expect(fieldOf(() => parseToolManifest({ ...valid, capabilities: { files: ['delete'] } }))).toBe('capabilities.files.0');
-    expect(fieldOf(() => parseToolManifest({ ...valid, capabilities: { shell: true } }))).toBe('capabilities');
+    expect(fieldOf(() => parseToolManifest({ ...valid, capabilities: { shell: true } }))).toBe('capabilities.shell');
     expect(fieldOf(() => parseToolManifest({ ...valid, inputSchema: { type: 'object', required: 'city' } }))).toBe('inputSchema.required');
     expect(fieldOf(() => parseToolManifest({ ...valid, inputSchema: { properties: { n: { type: 'int' } } } }))).toBe('inputSchema.properties.n.type');
   });

@@ -4,6 +4,7 @@ import type { EvolveEvent, EvolveSummary } from '../../evolve/engine/events.ts';
 import { createQueueEvaluator } from '../../evolve/distributed/queue-evaluator.ts';
 import { describeOccupancy, readOccupancy } from '../../evolve/distributed/worker-occupancy.ts';
 import { evolve } from '../../evolve/evolve.ts';
+import { evolveRunOptions } from '../../evolve/evolve-config.ts';
 import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
 import type { EnsembleMember } from '../../model/types.ts';
@@ -57,15 +58,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
             : resolveModels(config, { cwd: context.cwd });
         const embeddings = resolveConfiguredEmbeddingModel(config, { cwd: context.cwd });
         const store = await context.store();
-        const concurrency = {
-          ...(options.evaluations === undefined ? {} : { evaluations: options.evaluations }),
-          ...(options.proposals === undefined ? {} : { proposals: options.proposals }),
-        };
-        const budget = {
-          ...(options.budgetUsd === undefined ? {} : { usd: options.budgetUsd }),
-          ...(options.budgetTokens === undefined ? {} : { tokens: options.budgetTokens }),
-          ...(options.wallTime === undefined ? {} : { wallTimeMs: options.wallTime * 1000 }),
-        };
+        const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
         const external = options.workers === 'external' ? await externalEvaluation(store) : undefined;
         const handle = evolve({
           ...(problemDir === undefined ? {} : { problem: problemDir }),
@@ -73,10 +66,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           store,
           models,
           ...(embeddings ? { embeddings } : {}),
-          ...(options.iterations === undefined ? {} : { iterations: options.iterations }),
-          ...(options.seed === undefined ? {} : { seed: options.seed }),
-          ...(Object.keys(budget).length > 0 ? { budget } : {}),
-          ...(Object.keys(concurrency).length > 0 ? { concurrency } : {}),
+          ...runOptions,
           ...(options.resume === undefined ? {} : { resume: options.resume }),
           ...(external === undefined ? {} : { evaluatorFactory: external.evaluatorFactory }),
         });

@@ -1,9 +1,11 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
+import { parseAgentConfig } from '../../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../../agent/mcp-tools.ts';
 import { runAgent } from '../../agent/run-agent.ts';
 import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts';
 import type { LamarckConfig } from '../../core/config.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 import { UsageError } from '../../core/errors.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import { LibraryKnowledge } from '../../learn/library-knowledge.ts';
@@ -68,11 +70,10 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         if (budget.maxUsd !== undefined && findPricing(parsed, formatModelSpec(parsed), config.prices) === undefined) {
           output.warn(`the price of ${model.spec} is unknown, so the USD budget cannot stop this run; add it to "prices" in lamarck.config.json`);
         }
-        const limits: AgentLimits = {
-          ...(options.maxSteps === undefined ? {} : { maxSteps: options.maxSteps }),
-          ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }),
-          ...(options.timeLimit === undefined ? {} : { maxTimeMs: options.timeLimit * 1000 }),
-        };
+        const agentConfig = parseAgentConfig(config.agent, config.source);
+        const maxSteps = options.maxSteps ?? agentConfig.maxSteps;
+        const maxTimeSeconds = options.timeLimit ?? agentConfig.maxTimeSeconds;
+        const limits: AgentLimits = definedOnly({ maxSteps, maxUsd: options.maxUsd, maxTimeMs: maxTimeSeconds === undefined ? undefined : maxTimeSeconds * 1000 });
         const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '');
         const run = runAgent({
           task: task ?? '',
@@ -81,7 +82,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           store,
           meter,
           limits,
-          plan: options.plan === true,
+          plan: options.plan ?? agentConfig.plan ?? false,
           env: { ...context.env, ...configuredSecrets(config) },
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),

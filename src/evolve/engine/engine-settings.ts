@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { z } from 'zod';
-import { ConfigError } from '../../core/errors.ts';
+import { parseOrThrow } from '../../core/config-issues.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultDatabaseSettings, type DatabaseSettings } from '../database/program-database.ts';
 import { defaultNovelty, type NoveltySettings } from '../novelty.ts';
@@ -88,15 +88,7 @@ export function parseEngineSettings(
   features: readonly FeatureDimension[],
   overrides: { concurrency?: Partial<EngineSettings['concurrency']> } = {},
 ): EngineSettings {
-  const parsed = settingsSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
-    const message = issue.code === 'unrecognized_keys' ? 'unknown setting' : issue.message;
-    throw new ConfigError(['settings', ...path].join('.'), message, { source: 'lamarck.json', cause: parsed.error });
-  }
-  const input = parsed.data;
+  const input = parseOrThrow(settingsSchema, raw, { prefix: ['settings'], source: 'lamarck.json' });
   const evaluations = overrides.concurrency?.evaluations ?? input.concurrency?.evaluations ?? Math.max(1, Math.min(4, availableParallelism()));
   const proposals = overrides.concurrency?.proposals ?? input.concurrency?.proposals ?? Math.max(2, evaluations);
   return {

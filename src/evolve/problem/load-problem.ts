@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { z } from 'zod';
+import { parseOrThrow } from '../../core/config-issues.ts';
 import { ConfigError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultTemplates } from '../prompt/default-templates.ts';
@@ -61,22 +61,7 @@ async function readConfig(root: string): Promise<{ raw: unknown; source: string 
 }
 
 function validate(raw: unknown, source: string): ProblemConfig {
-  const parsed = problemConfigSchema.safeParse(raw);
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0]!;
-  throw new ConfigError(describeIssuePath(issue), describeIssue(issue), { source, cause: parsed.error });
-}
-
-function describeIssuePath(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map(String);
-  if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) path.push(issue.keys[0]!);
-  return path.length === 0 ? '(root)' : path.join('.');
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown field${issue.keys.length > 1 ? `s ${issue.keys.join(', ')}` : ''}`;
-  if (issue.code === 'invalid_type' && issue.message.startsWith('Invalid input')) return `expected ${issue.expected}`;
-  return issue.message;
+  return parseOrThrow(problemConfigSchema, raw, { source });
 }
 
 async function buildProblem(root: string, config: ProblemConfig, source: string): Promise<Problem> {

@@ -105,16 +105,17 @@ describe('loadProblem', () => {
   it('names the offending field in every config error', async () => {
     const base = { program: 'main.py', evaluator: { command: ['python3', 'e.py'] } };
     const cases: [object, RegExp][] = [
-      [{ ...base, evaluator: { command: ['x'], timeoutSeconds: -1 } }, /^lamarck.json: evaluator.timeoutSeconds: expected a positive number$/],
-      [{ ...base, evaluator: { command: ['x'], timeoutSeconds: 'soon' } }, /^lamarck.json: evaluator.timeoutSeconds: expected a positive number$/],
+      [{ ...base, evaluator: { command: ['x'], timeoutSeconds: -1 } }, /^lamarck.json: evaluator.timeoutSeconds: expected a positive number, got -1$/],
+      [{ ...base, evaluator: { command: ['x'], timeoutSeconds: 'soon' } }, /^lamarck.json: evaluator.timeoutSeconds: expected a positive number, got "soon"$/],
       [{ ...base, evaluator: { command: 'python3 e.py' } }, /^lamarck.json: evaluator.command: expected an array of strings/],
       [{ ...base, evaluator: {} }, /^lamarck.json: evaluator: give exactly one of "command"/],
-      [{ ...base, objective: 'max' }, /^lamarck.json: objective: expected "maximize" or "minimize"$/],
-      [{ ...base, features: [{ name: 'x', bins: 2.5 }] }, /^lamarck.json: features.0.bins: expected a positive integer$/],
-      [{ ...base, evaluatr: {} }, /^lamarck.json: evaluatr: unknown field$/],
+      [{ ...base, objective: 'max' }, /^lamarck.json: objective: expected "maximize" or "minimize", got "max"$/],
+      [{ ...base, features: [{ name: 'x', bins: 2.5 }] }, /^lamarck.json: features.0.bins: expected a positive integer, got 2.5$/],
+      [{ ...base, evaluatr: {} }, /^lamarck.json: evaluatr: unknown key \(allowed: name, description, program, files, entry, evaluator, objective, features, templates, settings\)$/],
+      [{ program: 'main.py' }, /^lamarck.json: evaluator: required$/],
       [{ evaluator: base.evaluator }, /^lamarck.json: \(root\): give exactly one of "program"/],
       [{ ...base, program: '../outside.py' }, /^lamarck.json: program: expected a path inside the problem directory/],
-      [{ ...base, evaluator: { command: ['x'], cascade: [{ args: [] }] } }, /^lamarck.json: evaluator.cascade.0.threshold: expected a number$/],
+      [{ ...base, evaluator: { command: ['x'], cascade: [{ args: [] }] } }, /^lamarck.json: evaluator.cascade.0.threshold: required$/],
       [{ ...base, features: [{ name: 'x', bins: 2, min: 3, max: 1 }] }, /^lamarck.json: features.0.max: expected max to be greater than min$/],
       [{ ...base, entry: 'other.py' }, /^lamarck.json: entry: other.py is not one of the program files/],
       [{ ...base, templates: { sytem: 'x' } }, /^lamarck.json: templates.sytem: unknown template; expected one of system, diff, rewrite/],
