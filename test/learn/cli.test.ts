@@ -91,7 +91,7 @@ describe('lamarck learn', () => {
     );
     const result = await lamarck(cwd, 'learn', 'tasks.jsonl', '--model', `openai-compatible:${server.baseURL}#test-model`);
     expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/tasks\.jsonl: line 2: prompt: must not be empty or only whitespace, got "   "; line 3: id: required; line 4: verify\.pattern: not a valid regular expression, got "\("; line 5: not valid JSON/);
+    expect(result.stderr).toMatch(/tasks\.jsonl: line 2: prompt: must not be empty or only whitespace, got " {3}"; line 3: id: required; line 4: verify\.pattern: not a valid regular expression, got "\("; line 5: not valid JSON/);
     expect(server.requests).toHaveLength(0);
     const help = await lamarck(cwd, 'learn', '--help');
     expect(help.stdout).toContain('a file with a bad line');
