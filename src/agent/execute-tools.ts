@@ -41,6 +41,11 @@ export async function executeToolCalls(calls: readonly ToolCall[], step: number,
   for (const call of calls) {
     environment.recorder.step('tool-call', { step, toolCallId: call.id, name: call.name, input: call.input });
     environment.emit({ type: 'tool-called', step, toolCallId: call.id, name: call.name, input: call.input });
+    if (call.inputError !== undefined) {
+      // Neither run nor taken as the answer: the model is told and may call again.
+      messages.push(finishCall(call, step, environment, { content: `${call.inputError}. Call ${call.name} again with its arguments as one JSON object.`, isError: true }, 0));
+      continue;
+    }
     if (call.name === finalAnswerToolName) {
       const given = answerFromInput(call.input);
       if (given === undefined) {

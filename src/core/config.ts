@@ -42,6 +42,14 @@ export interface RetryConfig {
   maxRetryAfterMs: number;
 }
 
+/** Size caps on what goes to and comes from a model, in characters (JavaScript string length). */
+export interface ModelLimits {
+  /** A reply longer than this is a recorded failure (`reply-too-large`), never used. */
+  maxReplyChars: number;
+  /** A prompt longer than this is not sent; the call fails (`prompt-too-large`). */
+  maxPromptChars: number;
+}
+
 export interface BudgetConfig {
   maxUsd?: number;
   maxTokens?: number;
@@ -78,6 +86,7 @@ export interface LamarckConfig {
   retries: RetryConfig;
   /** Per-call timeout for model calls. */
   timeoutMs: number;
+  limits: ModelLimits;
   budget: BudgetConfig;
   providers: ProviderCredentials;
   // Sections owned by other modules, which validate them themselves.
@@ -95,6 +104,7 @@ export const defaultRetryConfig: RetryConfig = {
 };
 
 export const defaultTimeoutMs = 120_000;
+export const defaultModelLimits: ModelLimits = { maxReplyChars: 200_000, maxPromptChars: 600_000 };
 export const defaultOllamaBaseURL = 'http://127.0.0.1:11434/v1';
 export const configFileNames = ['lamarck.config.json', 'lamarck.config.ts'] as const;
 
@@ -229,6 +239,7 @@ const fileSchema = z.strictObject({
     })
     .optional(),
   timeoutMs: positiveInteger().optional(),
+  limits: z.strictObject({ maxReplyChars: positiveInteger().optional(), maxPromptChars: positiveInteger().optional() }).optional(),
   budget: z
     .strictObject({ maxUsd: positiveNumber().optional(), maxTokens: positiveInteger().optional(), maxCalls: positiveInteger().optional() })
     .optional(),
@@ -267,6 +278,7 @@ export function parseConfig(raw: unknown, options: { source?: string; env?: Node
     prices: { ...file.prices },
     retries: { ...defaultRetryConfig, ...definedOnly(file.retries) },
     timeoutMs: file.timeoutMs ?? defaultTimeoutMs,
+    limits: { ...defaultModelLimits, ...definedOnly(file.limits) },
     budget: definedOnly(file.budget),
     providers: {
       openai: definedOnly(file.providers?.openai),

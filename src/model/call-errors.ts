@@ -54,6 +54,18 @@ function fromApiCallError(error: APICallError, model: string, now: number): Mode
   const statusCode = error.statusCode;
   const retryAfterMs = parseRetryAfter(error.responseHeaders, now);
   const detail = providerMessage(error.responseBody) ?? error.message;
+  const bodyError = statusCode !== undefined && statusCode < 300 ? errorInBody(error.responseBody) : undefined;
+  if (bodyError !== undefined) {
+    // A 200 whose body is `{"error": ...}` (proxies and gateways send these): say what it says.
+    const failure = new ModelCallError({
+      message: `${model}: the provider answered with an error: ${bodyError.message}`,
+      isRetryable: bodyError.status === undefined ? true : isRetryableStatus(bodyError.status),
+      cause: error,
+      code: 'model-provider-error',
+      ...(bodyError.status === undefined ? {} : { statusCode: bodyError.status }),
+    });
+    return failure;
+  }
   if (statusCode === undefined || statusCode < 300) {
     // No status: the request never got an answer. A 2xx that failed to parse was cut off in transit.
     const networkCode = findNetworkCode(error);
@@ -110,6 +122,26 @@ function findNetworkCode(error: unknown): string | undefined {
     current = current.cause;
   }
   return undefined;
+}
+
+/** The `error` of a JSON body `{"error": ...}`, with the HTTP-like status it names, if any. */
+function errorInBody(body: string | undefined): { message: string; status?: number } | undefined {
+  if (body === undefined || body === '') return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null || !('error' in parsed)) return undefined;
+  const value = (parsed as { error: unknown }).error;
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return { message: value };
+  if (typeof value !== 'object') return { message: JSON.stringify(value) };
+  const fields = value as { message?: unknown; code?: unknown; status?: unknown; type?: unknown };
+  const message = typeof fields.message === 'string' ? fields.message : JSON.stringify(value).slice(0, 300);
+  const named = [fields.code, fields.status].map((item) => (typeof item === 'string' && /^\d{3}$/.test(item) ? Number(item) : item)).find((item) => typeof item === 'number' && item >= 100 && item < 600);
+  return typeof named === 'number' ? { message, status: named } : { message };
 }
 
 function providerMessage(body: string | undefined): string | undefined {

@@ -8,7 +8,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { defaultRetryConfig, defaultTimeoutMs } from '../core/config.ts';
+import { defaultModelLimits, defaultRetryConfig, defaultTimeoutMs } from '../core/config.ts';
 import { LamarckError, ModelOutputError } from '../core/errors.ts';
 import { tryParseJson, type JsonValue } from '../core/json.ts';
 import { toModelCallError } from './call-errors.ts';
@@ -19,6 +19,7 @@ import { withRetries, type RetryPolicy } from './retry.ts';
 import { isStrictCompatible, parseStructuredReply, repairInstruction, schemaInstruction, toJsonSchema } from './structured-output.ts';
 import { TextQueue } from './text-queue.ts';
 import { reserveCall } from './usage-meter.ts';
+import { assertPromptWithinLimit, replyChars, ReplyTooLargeError } from './size-limits.ts';
 import { parseToolCallFromText, parseToolReply, toolReplySchema } from './tool-fallback.ts';
 import {
   modelSpecificationVersion,
@@ -58,6 +59,9 @@ export interface LanguageModelClientOptions {
   pricing?: ModelPricing | undefined;
   retries?: Partial<RetryPolicy>;
   timeoutMs?: number;
+  /** Caps in characters (defaults: `defaultModelLimits`); see size-limits.ts. */
+  maxReplyChars?: number;
+  maxPromptChars?: number;
   clock?: Clock;
   random?: () => number;
   /** Used for calls that bring no meter of their own. */
@@ -82,6 +86,14 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
   const random = options.random ?? Math.random;
   const nativeTools = options.nativeTools ?? true;
   const name = options.spec;
+  const maxReplyChars = options.maxReplyChars ?? defaultModelLimits.maxReplyChars;
+  const maxPromptChars = options.maxPromptChars ?? defaultModelLimits.maxPromptChars;
+
+  /** A reply over its cap is paid for (already metered) but never used. */
+  const assertReplyWithinLimit = (text: string, toolCalls: readonly ToolCall[], usage: ModelUsage): void => {
+    const chars = replyChars(text, toolCalls);
+    if (chars > maxReplyChars) throw new ReplyTooLargeError({ model: name, chars, limit: maxReplyChars, text, usage });
+  };
 
   const usageOf = (usage: LanguageModelV4Usage | undefined): ModelUsage => {
     const inputTokens = usage?.inputTokens.total ?? 0;
@@ -106,6 +118,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
 
   /** One accounted call with retries; the building block of every public method. */
   async function generateRaw(request: GenerateTextRequest, prompt: LanguageModelV4Prompt, shape: CallShape): Promise<RawReply> {
+    assertPromptWithinLimit(prompt, maxPromptChars, name);
     const meter = request.meter ?? options.meter;
     const release = reserveCall(meter, name);
     const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs;
@@ -128,9 +141,12 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     } finally {
       release();
     }
+    const text = value.structuredOutputText ?? textOf(value.content);
+    const nativeToolCalls = toolCallsOf(value.content);
+    assertReplyWithinLimit(text, nativeToolCalls, usage);
     return {
-      text: value.structuredOutputText ?? textOf(value.content),
-      nativeToolCalls: toolCallsOf(value.content),
+      text,
+      nativeToolCalls,
       finishReason: mapFinishReason(value.finishReason),
       usage,
       latencyMs: Math.round(performance.now() - started),
@@ -254,8 +270,9 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
     let release = (): void => undefined;
     try {
       const meter = request.meter ?? options.meter;
-      release = reserveCall(meter, name);
       const prompt = buildPrompt(request, { nativeTools });
+      assertPromptWithinLimit(prompt, maxPromptChars, name);
+      release = reserveCall(meter, name);
       const callOptions = callOptionsFor(request, prompt, toolShape(request));
       const timeoutMs = request.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs;
       const started = performance.now();
@@ -286,6 +303,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
       );
       const usage = usageOf(value.usage);
       meter?.record(name, usage, request.purpose);
+      assertReplyWithinLimit(value.text, value.toolCalls, usage);
       const finished = finishText(request, { text: value.text, nativeToolCalls: value.toolCalls, finishReason: value.finishReason, usage });
       queue.end();
       return { ...finished, usage, model: name, latencyMs: Math.round(performance.now() - started), attempts };
@@ -325,6 +343,11 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
             switch (part.type) {
               case 'text-delta':
                 text += part.delta;
+                // Stop reading a runaway reply at its cap instead of buffering all of it.
+                if (text.length > maxReplyChars) {
+                  await reader.cancel().catch(() => undefined);
+                  throw new ReplyTooLargeError({ model: name, chars: text.length, limit: maxReplyChars, text, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } });
+                }
                 if (part.delta !== '') onText(part.delta);
                 break;
               case 'tool-call':
@@ -366,8 +389,10 @@ function toolCallsOf(content: readonly LanguageModelV4Content[]): ToolCall[] {
 
 function toToolCall(id: string, name: string, input: string): ToolCall {
   const parsed: JsonValue | undefined = input.trim() === '' ? {} : tryParseJson(input);
-  // Invalid argument JSON is passed on as a string so the agent can report it back to the model.
-  return { id, name, input: parsed ?? input };
+  if (parsed !== undefined) return { id, name, input: parsed };
+  // Invalid argument JSON is kept as text and flagged, so the agent reports it back to the model.
+  const excerpt = input.length > 200 ? `${input.slice(0, 200)}...` : input;
+  return { id, name, input, inputError: `the arguments of ${name} are not valid JSON (${input.length} characters: ${JSON.stringify(excerpt)})` };
 }
 
 function mapFinishReason(reason: LanguageModelV4FinishReason): FinishReason {

@@ -4,7 +4,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV4, LanguageModelV4 } from '@ai-sdk/provider';
 import type { Clock } from '../core/clock.ts';
-import { defaultOllamaBaseURL, type LamarckConfig } from '../core/config.ts';
+import { defaultOllamaBaseURL, type LamarckConfig, type ModelLimits } from '../core/config.ts';
 import { ConfigError, type LamarckError } from '../core/errors.ts';
 import { createEmbeddingClient } from './embedding-client.ts';
 import { createEnsemble, type ModelEnsemble } from './ensemble.ts';
@@ -30,6 +30,8 @@ export interface ResolveModelOptions {
   prices?: PriceTable;
   retries?: Partial<RetryPolicy>;
   timeoutMs?: number;
+  /** Size caps in characters (`limits` in lamarck.config.json). */
+  limits?: Partial<ModelLimits>;
   clock?: Clock;
   random?: () => number;
   meter?: UsageMeter;
@@ -76,6 +78,7 @@ export function modelOptionsFromConfig(config: LamarckConfig, overrides: Resolve
     prices: config.prices,
     retries: config.retries,
     timeoutMs: config.timeoutMs,
+    limits: config.limits,
     ...overrides,
   };
 }
@@ -105,6 +108,8 @@ function sharedOptions(options: ResolveModelOptions) {
   return {
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.limits?.maxReplyChars === undefined ? {} : { maxReplyChars: options.limits.maxReplyChars }),
+    ...(options.limits?.maxPromptChars === undefined ? {} : { maxPromptChars: options.limits.maxPromptChars }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
     ...(options.meter === undefined ? {} : { meter: options.meter }),

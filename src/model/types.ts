@@ -42,6 +42,11 @@ export interface ToolCall {
   id: string;
   name: string;
   input: JsonValue;
+  /**
+   * Set when the model's arguments were not valid JSON: `input` then holds the raw text, and the
+   * call is answered with this error instead of being run (or taken as a final answer).
+   */
+  inputError?: string;
 }
 
 export type ChatMessage =

@@ -73,6 +73,8 @@ export interface ScriptedModelOptions {
   meter?: UsageMeter;
   retries?: Partial<RetryPolicy>;
   timeoutMs?: number;
+  /** Size caps in characters, as `limits` in lamarck.config.json gives real models. */
+  limits?: { maxReplyChars?: number; maxPromptChars?: number };
   /** Backoff waits use this clock; the default fake clock skips them (see `clock.sleeps`). */
   clock?: Clock;
 }
@@ -178,6 +180,8 @@ export function createScriptedModel(options: ScriptedModelOptions): ScriptedMode
     ...(options.meter === undefined ? {} : { meter: options.meter }),
     ...(options.retries === undefined ? {} : { retries: options.retries }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.limits?.maxReplyChars === undefined ? {} : { maxReplyChars: options.limits.maxReplyChars }),
+    ...(options.limits?.maxPromptChars === undefined ? {} : { maxPromptChars: options.limits.maxPromptChars }),
   });
 
   return Object.assign(client, {

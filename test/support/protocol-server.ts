@@ -16,7 +16,10 @@ export interface ReplyUsage {
 
 export type ProtocolReply =
   | { text: string; usage?: ReplyUsage; finishReason?: 'stop' | 'length' }
-  | { toolCalls: Array<{ name: string; input: unknown; id?: string }>; text?: string; usage?: ReplyUsage }
+  /** `rawArguments`: the OpenAI `arguments` text sent as is (e.g. not JSON) instead of `input` serialized. */
+  | { toolCalls: Array<{ name: string; input: unknown; id?: string; rawArguments?: string }>; text?: string; usage?: ReplyUsage }
+  /** A 200 (or `httpStatus`) answer with exactly this JSON body, e.g. `{"error": ...}` from a gateway. */
+  | { body: unknown; httpStatus?: number }
   | { embeddings: number[][]; usage?: { inputTokens: number } }
   /** An HTTP error in the protocol's error shape; `headers` for Retry-After and friends. */
   | { status: number; message?: string; headers?: Record<string, string> }
@@ -108,6 +111,12 @@ export async function startProtocolServer(): Promise<ProtocolServer> {
     }
     if ('truncate' in reply) {
       await respond(request, response, protocol, body, reply.reply, true);
+      return;
+    }
+    if ('body' in reply) {
+      const text = JSON.stringify(reply.body);
+      response.writeHead(reply.httpStatus ?? 200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+      response.end(text);
       return;
     }
     if ('status' in reply) {
@@ -238,7 +247,7 @@ function anthropicErrorType(status: number): string {
 
 // ---- OpenAI shapes ------------------------------------------------------------------------------
 
-type ChatReply = Exclude<ProtocolReply, { embeddings: unknown } | { status: number } | { dropConnection: true } | { delayMs: number } | { truncate: true }>;
+type ChatReply = Exclude<ProtocolReply, { embeddings: unknown } | { status: number } | { dropConnection: true } | { delayMs: number } | { truncate: true } | { body: unknown }>;
 
 let sequence = 0;
 const nextId = (prefix: string): string => `${prefix}${(sequence += 1).toString(36).padStart(8, '0')}`;
@@ -281,7 +290,7 @@ function openaiChatBody(reply: ChatReply, model: string) {
                 tool_calls: toolCalls.map((call) => ({
                   id: call.id,
                   type: 'function',
-                  function: { name: call.name, arguments: JSON.stringify(call.input) },
+                  function: { name: call.name, arguments: call.rawArguments ?? JSON.stringify(call.input) },
                 })),
               }),
           annotations: [],
@@ -310,7 +319,7 @@ function openaiChatChunks(reply: ChatReply, model: string, withUsage: boolean): 
       chunks.push(
         chunk({ delta: { tool_calls: [{ index, id: call.id ?? nextId('call_'), type: 'function', function: { name: call.name, arguments: '' } }] } }),
       );
-      for (const piece of splitJson(JSON.stringify(call.input))) {
+      for (const piece of splitJson(call.rawArguments ?? JSON.stringify(call.input))) {
         chunks.push(chunk({ delta: { tool_calls: [{ index, function: { arguments: piece } }] } }));
       }
     });

@@ -2,6 +2,7 @@ import type { JsonObject } from '../../core/json.ts';
 import { BudgetExceededError, LamarckError, ModelCallError, ModelOutputError } from '../../core/errors.ts';
 import type { ProgramRecord, ProgramStatus } from '../../store/types.ts';
 import { isUnusableModelError } from '../../model/unusable-model.ts';
+import { replyLimitKinds } from './failure-kinds.ts';
 import { ProposalRejectedError } from '../operators/proposal-error.ts';
 import type { Proposal } from '../types.ts';
 
@@ -78,6 +79,7 @@ export function spentProposal(error: unknown, operator: string): Proposal | null
 export function classifyProposalError(error: unknown): { kind: string; message: string; budget: BudgetExceededError | null } {
   if (error instanceof BudgetExceededError) return { kind: 'budget', message: error.message, budget: error };
   if (error instanceof LamarckError && error.code === 'operator-not-applicable') return { kind: 'not-applicable', message: error.message, budget: null };
+  if (error instanceof LamarckError && replyLimitKinds.has(error.code)) return { kind: error.code, message: error.message, budget: null };
   if (error instanceof ModelOutputError) return { kind: 'apply-failed', message: error.message, budget: null };
   if (error instanceof ModelCallError || isUnusableModelError(error)) return { kind: 'model-error', message: error instanceof Error ? error.message : String(error), budget: null };
   if (error instanceof LamarckError && error.fault === 'model') return { kind: 'apply-failed', message: error.message, budget: null };

@@ -36,6 +36,8 @@ export interface EngineSettings {
   repair: boolean;
   /** Stop the run (failed) after this many model calls in a row fail because the model cannot be used (401/403, nothing listening, no model file). */
   unusableModelCalls: number;
+  /** A child whose files hold more characters than this is a recorded failure (`program-too-large`), never evaluated. */
+  maxProgramChars: number;
 }
 
 export const defaultOperatorWeights: Record<string, number> = {
@@ -79,6 +81,7 @@ const settingsSchema = z.strictObject({
   insightsEvery: z.number().int().min(0).optional(),
   repair: z.boolean().optional(),
   unusableModelCalls: positiveInteger.optional(),
+  maxProgramChars: positiveInteger.optional(),
 });
 
 export type EngineSettingsInput = z.input<typeof settingsSchema>;
@@ -126,5 +129,6 @@ export function parseEngineSettings(
     insightsEvery: input.insightsEvery ?? 25,
     repair: input.repair ?? true,
     unusableModelCalls: input.unusableModelCalls ?? 3,
+    maxProgramChars: input.maxProgramChars ?? 200_000,
   };
 }

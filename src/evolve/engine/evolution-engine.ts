@@ -25,6 +25,7 @@ import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebui
 import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
 import { RunProgress } from './run-progress.ts';
 import { UnusableModelWatch } from './unusable-model-watch.ts';
+import { assertInitialProgramFits, programSizeProblem } from './program-size.ts';
 
 /**
  * The evolution loop. Each attempt is a proposal (select parent and inspirations, choose operator
@@ -118,6 +119,7 @@ export class EvolutionEngine {
     // Bursts need a model (their children) and a tuner that may run (a zero weight turns it off).
     this.tuner = hasModel ? this.eligibleOperators.find((operator) => operator.name === 'numeric-tune' && this.weightOf(operator) > 0) : undefined;
     this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === repairOperatorName);
+    assertInitialProgramFits(options.problem.files, options.settings.maxProgramChars);
     if (this.eligibleOperators.every((operator) => operator.name === repairOperatorName || this.weightOf(operator) <= 0)) {
       throw new ConfigError('settings.operators', 'no operator can run: configure a model or give a model-free operator (numeric-tune) a weight');
     }
@@ -354,6 +356,11 @@ export class EvolutionEngine {
     if (model !== undefined) this.noteModelOutcome(null);
     base.proposeMs = this.clock.now() - began;
     if (this.abort.signal.aborted) return undefined;
+    const oversize = programSizeProblem(proposal.files, settings.maxProgramChars);
+    if (oversize !== undefined) {
+      await this.recordRejection(base, iteration, { status: 'failed', files: {}, proposal: { ...proposal, files: {}, diff: '' } }, oversize, repairOf);
+      return undefined;
+    }
     const childText = this.loader.textOf(proposal.files);
     const fingerprint = fingerprintText(childText);
     const verdict = await this.novelty.check({

@@ -34,6 +34,12 @@ function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', o
       const answer = await askModel(name, context, built, options.temperature);
       let files: Record<string, string>;
       try {
+        if (answer.finishReason === 'length') {
+          // A cut-off reply may end mid-edit: an unclosed fence or half a REPLACE would apply as if whole.
+          throw new ModelOutputError('the reply was cut off at the output token limit (finish reason "length"); a partial reply is not applied', {
+            code: 'reply-truncated',
+          });
+        }
         // A model asked for a rewrite that answers with SEARCH/REPLACE blocks has still said what to
         // change; applying them is worth more than discarding a paid reply.
         files =
