@@ -25,6 +25,7 @@ import { createLlmDiffOperator } from '../src/evolve/operators/llm-operators.ts'
 import { loadProblem } from '../src/evolve/problem/index.ts';
 import type { EvaluationResult, Evaluator, Problem } from '../src/evolve/types.ts';
 import { openStore } from '../src/store/open-store.ts';
+import { isTransferable } from '../src/store/record-transfer.ts';
 import type { ProgramRecord, Store } from '../src/store/types.ts';
 import { createScriptedModel, type ScriptedRequest } from '../src/testing/index.ts';
 import { median, percentile, round } from './stats.ts';
@@ -175,6 +176,7 @@ async function prefill(store: Store, problem: Problem, size: number): Promise<st
   const random = new Random(size);
   const ids: string[] = [];
   const started = Date.now();
+  const pending: ProgramRecord[] | undefined = store.kind === 'postgres' && isTransferable(store) ? [] : undefined;
   for (let index = 0; index < size; index += 1) {
     const id = `prg_bench${String(index).padStart(7, '0')}`;
     const value = round(random.next() * 10 - 2, 6);
@@ -205,16 +207,22 @@ async function prefill(store: Store, problem: Problem, size: number): Promise<st
       createdAt: started + index,
       fingerprint: encodeFingerprint(fingerprintText(code)),
     };
-    await store.putProgram(record);
     ids.push(id);
+    // PostgreSQL takes a prefill in bulk (one round trip per thousand); SQLite as the engine writes.
+    if (pending === undefined) await store.putProgram(record);
+    else pending.push({ ...record, sequence: index + 1 });
+    if (pending !== undefined && isTransferable(store) && (pending.length === 1000 || index === size - 1)) {
+      await store.transfer.importPrograms(pending.splice(0));
+    }
   }
   return run.id;
 }
 
-async function measureOverhead(root: string, size: number, iterations: number) {
+/** Also used by `npm run bench -- scale`, with `url` naming a PostgreSQL store. */
+export async function measureOverhead(root: string, size: number, iterations: number, options: { url?: string } = {}) {
   const directory = join(root, `overhead-${size}`);
   const problem = benchProblem(directory, { islands: 4, populationSize: size * 2, archiveSize: 100, checkpointEvery: 50, insightsEvery: 0 });
-  const store = await openStore({ cwd: directory });
+  const store = await openStore({ cwd: directory, ...(options.url === undefined ? {} : { url: options.url }) });
   try {
     const fillStarted = performance.now();
     const runId = await prefill(store, problem, size);
