@@ -6,10 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Random } from '../src/core/random.ts';
-import type { LessonContent } from '../src/library/artifact-content.ts';
+import { searchableText, type LessonContent } from '../src/library/artifact-content.ts';
 import { Library } from '../src/library/library.ts';
 import { LibraryMirror } from '../src/library/library-mirror.ts';
 import type { LibraryEntry } from '../src/library/library-types.ts';
+import { Bm25Index } from '../src/library/retrieval/bm25-index.ts';
 import { LibraryIndex } from '../src/library/retrieval/library-index.ts';
 import { exportSkills, importSkills } from '../src/library/skill-folders.ts';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
@@ -59,10 +60,15 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
   for (const entry of entries) index.upsert(entry);
   const buildMs = performance.now() - buildStarted;
   for (const entry of entries) exactIndex.upsert(entry);
+  // The one-field BM25 that ranked before fields, expansion and learned triggers: the same run's reference.
+  const plainIndex = new Bm25Index();
+  for (const entry of entries) plainIndex.add(entry.artifact.id, searchableText(entry.kind, entry.name, entry.content));
 
   const queries = Array.from({ length: queryCount }, () => sentence(4 + random.integer(6)));
   let next = 0;
   const searchSamples = await timeRuns(queryCount, () => index.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
+  next = 0;
+  const plainSamples = await timeRuns(queryCount, () => plainIndex.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
   next = 0;
   const exactSamples = await timeRuns(queryCount, () => exactIndex.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
   // How far the cut-off moves results: mean share of the exact top 10 that it also returns.
@@ -88,6 +94,8 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
     buildSeconds: round(buildMs / 1000, 2),
     searchMedianMs: round(median(searchSamples), 3),
     searchP95Ms: round(percentile(searchSamples, 0.95), 3),
+    plainBm25SearchMedianMs: round(median(plainSamples), 3),
+    searchToPlainBm25Ratio: round(median(searchSamples) / median(plainSamples), 2),
     exactSearchMedianMs: round(median(exactSamples), 3),
     exactSearchP95Ms: round(percentile(exactSamples, 0.95), 3),
     top10AgreementWithExact: round(overlap / compared.length, 3),

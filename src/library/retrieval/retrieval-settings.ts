@@ -42,7 +42,7 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   fieldLengthNormalization: { name: 0.5, description: 0.75, triggers: 0.5, headings: 0.5, body: 0 },
   k1: 1.2,
   stemming: true,
-  lexicalExpansion: { queryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0.7 },
+  lexicalExpansion: { queryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0 },
   characterNgrams: { weight: 0.1, minimumSimilarity: 0.6 },
   learnedTriggerWeight: 1,
 };
