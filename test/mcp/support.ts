@@ -1,6 +1,7 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/client/stdio';
 import { Library } from '../../src/library/library.ts';
 import { openStore } from '../../src/store/open-store.ts';
@@ -56,5 +57,46 @@ export async function withStore<T>(storePath: string, body: (library: Library, s
 export async function connectStdio(cwd: string, args: string[] = [], client = new Client({ name: 'lamarck-test', version: '1' })): Promise<Client> {
   const transport = new StdioClientTransport({ command: process.execPath, args: [bin, 'mcp', ...args], cwd, env: getDefaultEnvironment(), stderr: 'pipe' });
   await client.connect(transport, { timeout: 60_000 });
+  return client;
+}
+
+/** `lamarck --json mcp --http --port 0 ...` as a child process, with the URL it printed. */
+export interface HttpServerProcess {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startHttpCli(cwd: string, args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<HttpServerProcess> {
+  const child = spawn(process.execPath, [bin, '--json', 'mcp', '--http', '--port', '0', ...args], { cwd, env: { ...getDefaultEnvironment(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      // The JSON document is printed whole once the server listens; until then it does not parse.
+      try {
+        resolve((JSON.parse(stdout) as { url: string }).url);
+      } catch {
+        // Not all of it yet.
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`lamarck mcp --http exited with ${code}: ${stderr}`)));
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    url,
+    child,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+export async function connectHttp(url: string, token?: string, client = new Client({ name: 'lamarck-test', version: '1' })): Promise<Client> {
+  const headers = token === undefined ? undefined : { Authorization: `Bearer ${token}` };
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), headers === undefined ? {} : { requestInit: { headers } }), { timeout: 60_000 });
   return client;
 }

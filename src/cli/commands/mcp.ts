@@ -4,10 +4,20 @@ import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import { LibraryView } from '../../mcp/library-view.ts';
 import type { McpSharedOptions } from '../../mcp/server-context.ts';
 import { serveMcpStdio } from '../../mcp/stdio-server.ts';
+import { defaultMcpPort, startMcpHttpServer } from '../../mcp/http-server.ts';
+import { parsePort } from '../../serve/serve-options.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import type { CliContext } from '../context.ts';
 import { serverVersion } from '../../mcp/server-version.ts';
 import { openLibrary } from './library.ts';
+
+interface McpFlags {
+  http?: boolean;
+  port: string;
+  host: string;
+  token?: string;
+  allowHost: string[];
+}
 
 /**
  * `lamarck mcp`: serves the library (skills, lessons, guardrails, tools) to any MCP client over
@@ -17,9 +27,14 @@ import { openLibrary } from './library.ts';
 export function registerMcpCommand(program: Command, context: CliContext): void {
   program
     .command('mcp')
-    .description('serve the library to MCP clients (stdio): search, items, knowledge for a task, resources, skills')
-    .action(async (_flags: unknown, command: Command) =>
-      context.action(command, async () => {
+    .description('serve the library to MCP clients (stdio, or Streamable HTTP with --http): search, items, knowledge for a task, resources, skills')
+    .option('--http', 'serve Streamable HTTP at /mcp instead of stdio')
+    .option('--port <n>', 'HTTP port (0: any free port)', String(defaultMcpPort))
+    .option('--host <address>', 'HTTP address; anything but loopback needs --token', '127.0.0.1')
+    .option('--token <secret>', 'HTTP: require this bearer token on every request and enable write tools (or LAMARCK_TOKEN)')
+    .option('--allow-host <name>', 'HTTP: another name the Host header may carry (repeatable)', collect, [])
+    .action(async (flags: McpFlags, command: Command) =>
+      context.action(command, async (output) => {
         const config = await context.config();
         const learnConfig = parseLearnConfig(config.learn, config.source);
         // --store (a global option) reaches the context, which opens the same store every command would.
@@ -33,7 +48,32 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
           maxItems: learnConfig.maxItems,
           log: (line) => context.streams.stderr.write(`${line}\n`),
         };
-        await serveMcpStdio({ shared, version: serverVersion() });
+        if (flags.http !== true) {
+          await serveMcpStdio({ shared, version: serverVersion() });
+          return;
+        }
+        const token = flags.token ?? (context.env['LAMARCK_TOKEN'] || undefined);
+        const server = await startMcpHttpServer({ shared, version: serverVersion(), host: flags.host, port: parsePort(flags.port), token, allowHosts: flags.allowHost });
+        if (output.json) output.printJson({ url: server.url, token: token !== undefined });
+        else output.info(`lamarck mcp on ${server.url}  (${token === undefined ? 'read-only: write tools need --token' : 'bearer token required'}; Ctrl-C stops it)`);
+        await untilInterrupted();
+        await server.close();
       }),
     );
+}
+
+function untilInterrupted(): Promise<void> {
+  return new Promise((resolve) => {
+    const stop = (): void => {
+      process.removeListener('SIGINT', stop);
+      process.removeListener('SIGTERM', stop);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
