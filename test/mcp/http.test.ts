@@ -82,7 +82,7 @@ describe('lamarck mcp --http (the SDK client over Streamable HTTP on 127.0.0.1)'
     for (let batch = 0; batch < 100; batch += 1) {
       await Promise.all(
         Array.from({ length: 10 }, async (_, offset) => {
-          const response = await fetch(open.url, { method: 'POST', body: malformed[(batch * 10 + offset) % malformed.length], headers });
+          const response = await fetch(open.url, { method: 'POST', body: malformed[(batch * 10 + offset) % malformed.length]!, headers });
           statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
           const text = await response.text();
           if (/"jsonrpc":"2.0"/.test(text) && /"error"/.test(text)) withErrorBody += 1;
