@@ -23,7 +23,6 @@ import type { PostgresConnection } from './connection.ts';
  * writers of one run queue there, writers of different runs do not meet.
  */
 const lockRun = 'SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE';
-const existingSequence = 'SELECT sequence FROM programs WHERE id = $1';
 const insertProgram = `
   INSERT INTO programs (
     id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, files, diff, status,
@@ -51,9 +50,8 @@ export class PostgresPrograms {
     const sequence = await this.#connection.transaction(async (client) => {
       const run = await this.#connection.query(lockRun, [program.runId], client);
       if (run.rows.length === 0) throw new NotFoundError('run', program.runId);
-      // Putting an id again is a no-op (a resumed run may write what it wrote before it died).
-      const existing = await this.#connection.query(existingSequence, [program.id], client);
-      if (existing.rows[0] !== undefined) return undefined;
+      // Putting an id again is a no-op (a resumed run may write what it wrote before it died): the
+      // insert's ON CONFLICT (id) leaves the row and returns nothing, and no number is used up.
       const inserted = await this.#connection.query(insertProgram, programValues(program), client);
       return inserted.rows[0] === undefined ? undefined : number(inserted.rows[0], 'sequence');
     });
