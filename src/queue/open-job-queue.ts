@@ -1,18 +1,26 @@
 import { UsageError } from '../core/errors.ts';
+import type { StoreTarget } from '../store/store-url.ts';
 import type { Store } from '../store/types.ts';
+import { PgBossJobQueue } from './pg-boss-job-queue.ts';
 import { SqliteJobQueue } from './sqlite-job-queue.ts';
 import type { JobQueue } from './types.ts';
 
 /**
- * The job queue that goes with a store: the job table in the same SQLite file, so workers on one
- * machine need no server. Every process that opens the same store opens the same queue.
+ * The job queue that goes with a store: the job table in the same SQLite file (workers on one
+ * machine need no server), or pg-boss on the same PostgreSQL database (workers anywhere that reach
+ * it). Every process that opens the same store opens the same queue. `target` is where the store
+ * was opened from: PostgreSQL needs its connection settings, which the store does not show.
  */
-export async function openJobQueue(store: Store): Promise<JobQueue> {
+export async function openJobQueue(store: Store, target?: StoreTarget): Promise<JobQueue> {
   if (store.kind === 'sqlite') {
     if (store.location === ':memory:') {
       throw new UsageError('external workers need a store other processes can open: a SQLite file or PostgreSQL, not :memory:');
     }
     return SqliteJobQueue.open({ path: store.location });
   }
-  throw new UsageError(`no job queue for a ${store.kind} store in this build of lamarck`);
+  if (store.kind === 'postgres') {
+    if (target?.kind !== 'postgres') throw new UsageError('the pg-boss job queue needs the PostgreSQL store URL it shares');
+    return PgBossJobQueue.open({ connectionString: target.settings.connectionString, displayLocation: store.location });
+  }
+  throw new UsageError(`no job queue for a ${store.kind} store: use a SQLite file or PostgreSQL`);
 }

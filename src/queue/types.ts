@@ -17,6 +17,12 @@ export interface JobQueue {
   readonly kind: string;
   /** Where the jobs live, without credentials. */
   readonly location: string;
+  /**
+   * Set when the implementation fixes the lease itself (pg-boss sets it per job when the job is
+   * sent): every claim then holds for this long, whatever `leaseMs` says, and a worker heartbeats
+   * by this.
+   */
+  readonly fixedLeaseMs?: number;
 
   /**
    * Adds a job. With an idempotency key already used in this queue, nothing is added and the

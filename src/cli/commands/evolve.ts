@@ -8,10 +8,10 @@ import { evolveRunOptions } from '../../evolve/evolve-config.ts';
 import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
 import type { EnsembleMember } from '../../model/types.ts';
-import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { openCommandJobQueue } from '../job-queue.ts';
 import type { Output } from '../output.ts';
 
 /**
@@ -59,7 +59,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const embeddings = resolveConfiguredEmbeddingModel(config, { cwd: context.cwd });
         const store = await context.store();
         const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
-        const external = options.workers === 'external' ? await externalEvaluation(store) : undefined;
+        const external = options.workers === 'external' ? await externalEvaluation(context, store) : undefined;
         const handle = evolve({
           ...(problemDir === undefined ? {} : { problem: problemDir }),
           cwd: context.cwd,
@@ -201,8 +201,8 @@ function formatScore(score: number | null): string {
 }
 
 /** The queue evaluator of `--workers external`, on the job queue of the run's own store. */
-async function externalEvaluation(store: Store): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
-  const queue = await openJobQueue(store);
+async function externalEvaluation(context: CliContext, store: Store): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
+  const queue = await openCommandJobQueue(context, store);
   return { queue, evaluatorFactory: (problem) => createQueueEvaluator({ problem, store, queue }) };
 }
 

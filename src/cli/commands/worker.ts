@@ -1,10 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
 import { startEvaluationWorker, type WorkerEvent } from '../../evolve/distributed/evaluation-worker.ts';
-import { openJobQueue } from '../../queue/open-job-queue.ts';
 import { openStore } from '../../store/open-store.ts';
+import { looksLikeStoreUrl } from '../../store/store-url.ts';
 import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { openCommandJobQueue } from '../job-queue.ts';
 import type { Output } from '../output.ts';
 
 interface WorkerCommandOptions {
@@ -35,7 +36,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
       context.action(command, async (output) => {
         const store = options.store === undefined ? await context.store() : await openStoreByFlag(options.store, context);
         try {
-          const queue = await openJobQueue(store);
+          const queue = await openCommandJobQueue(context, store, options.store);
           try {
             const worker = startEvaluationWorker({
               store,
@@ -69,7 +70,8 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
 }
 
 async function openStoreByFlag(value: string, context: CliContext): Promise<Store> {
-  return /^[a-z][a-z0-9+.-]*:/i.test(value) && !/^[a-z]:[\\/]/i.test(value) ? openStore({ cwd: context.cwd, url: value }) : openStore({ cwd: context.cwd, path: value });
+  const config = await context.config();
+  return openStore({ ...config.store, cwd: context.cwd, path: undefined, url: looksLikeStoreUrl(value) ? value : `sqlite:${value}` });
 }
 
 function report(event: WorkerEvent, output: Output): void {

@@ -53,7 +53,8 @@ export interface WorkerSummary {
 export function startEvaluationWorker(options: EvaluationWorkerOptions): { workerId: string; done: Promise<WorkerSummary>; stop(): void } {
   const queueName = options.queueName ?? defaultEvaluationQueue;
   const slots = Math.max(1, Math.floor(options.slots ?? 1));
-  const leaseMs = options.leaseMs ?? 30_000;
+  // A queue that fixes the lease itself (pg-boss) is heartbeaten by its lease, whatever was asked.
+  const leaseMs = options.queue.fixedLeaseMs ?? options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 50;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const stopping = new AbortController();
