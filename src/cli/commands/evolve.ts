@@ -8,10 +8,10 @@ import { evolveRunOptions } from '../../evolve/evolve-config.ts';
 import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
 import type { EnsembleMember } from '../../model/types.ts';
+import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
-import { openCommandJobQueue } from '../job-queue.ts';
 import type { Output } from '../output.ts';
 
 /**
@@ -202,7 +202,7 @@ function formatScore(score: number | null): string {
 
 /** The queue evaluator of `--workers external`, on the job queue of the run's own store. */
 async function externalEvaluation(context: CliContext, store: Store): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
-  const queue = await openCommandJobQueue(context, store);
+  const queue = await openJobQueue(store, await context.storeTarget());
   return { queue, evaluatorFactory: (problem) => createQueueEvaluator({ problem, store, queue }) };
 }
 

@@ -1,15 +1,11 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
 import { startEvaluationWorker, type WorkerEvent } from '../../evolve/distributed/evaluation-worker.ts';
-import { openStore } from '../../store/open-store.ts';
-import { looksLikeStoreUrl } from '../../store/store-url.ts';
-import type { Store } from '../../store/types.ts';
+import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { CliContext } from '../context.ts';
-import { openCommandJobQueue } from '../job-queue.ts';
 import type { Output } from '../output.ts';
 
 interface WorkerCommandOptions {
-  store?: string;
   slots: number;
   queue: string;
   leaseSeconds: number;
@@ -27,51 +23,42 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
   program
     .command('worker')
     .description('take evaluation jobs from the queue of a shared store and run them (evolve --workers external)')
-    .option('--store <url>', 'the store the coordinator uses: sqlite:<path>, a SQLite path, or postgres://...')
     .option('--slots <n>', 'evaluations at once', positiveInteger, 1)
     .option('--queue <name>', 'the queue to take jobs from', defaultEvaluationQueue)
     .option('--lease-seconds <n>', 'how long a claimed job stays ours without a heartbeat (heartbeats every third of it)', positiveNumber, 30)
     .option('--exit-when-idle <seconds>', 'stop once no job has come for this long (default: run until stopped)', positiveNumber)
     .action(async (options: WorkerCommandOptions, command: Command) =>
       context.action(command, async (output) => {
-        const store = options.store === undefined ? await context.store() : await openStoreByFlag(options.store, context);
+        // `--store` (a global option) names the coordinator's store; the queue is the one beside it.
+        const store = await context.store();
+        const queue = await openJobQueue(store, await context.storeTarget());
         try {
-          const queue = await openCommandJobQueue(context, store, options.store);
+          const worker = startEvaluationWorker({
+            store,
+            queue,
+            queueName: options.queue,
+            slots: options.slots,
+            leaseMs: options.leaseSeconds * 1000,
+            ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
+            onEvent: (event) => report(event, output),
+          });
+          output.info(`worker ${worker.workerId} (pid ${process.pid}): ${options.slots} slot${options.slots === 1 ? '' : 's'} on queue ${options.queue} (${queue.kind}, ${queue.location})`);
+          const onSignal = (): void => worker.stop();
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
           try {
-            const worker = startEvaluationWorker({
-              store,
-              queue,
-              queueName: options.queue,
-              slots: options.slots,
-              leaseMs: options.leaseSeconds * 1000,
-              ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
-              onEvent: (event) => report(event, output),
-            });
-            output.info(`worker ${worker.workerId} (pid ${process.pid}): ${options.slots} slot${options.slots === 1 ? '' : 's'} on queue ${options.queue} (${queue.kind}, ${queue.location})`);
-            const onSignal = (): void => worker.stop();
-            process.once('SIGINT', onSignal);
-            process.once('SIGTERM', onSignal);
-            try {
-              const summary = await worker.done;
-              if (output.json) output.printJson(summary);
-              else output.info(`worker ${summary.workerId}: ${summary.completed} completed, ${summary.failed} failed, ${summary.lost} lost to an expired lease`);
-            } finally {
-              process.removeListener('SIGINT', onSignal);
-              process.removeListener('SIGTERM', onSignal);
-            }
+            const summary = await worker.done;
+            if (output.json) output.printJson(summary);
+            else output.info(`worker ${summary.workerId}: ${summary.completed} completed, ${summary.failed} failed, ${summary.lost} lost to an expired lease`);
           } finally {
-            await queue.close();
+            process.removeListener('SIGINT', onSignal);
+            process.removeListener('SIGTERM', onSignal);
           }
         } finally {
-          if (options.store !== undefined) await store.close();
+          await queue.close();
         }
       }),
     );
-}
-
-async function openStoreByFlag(value: string, context: CliContext): Promise<Store> {
-  const config = await context.config();
-  return openStore({ ...config.store, cwd: context.cwd, path: undefined, url: looksLikeStoreUrl(value) ? value : `sqlite:${value}` });
 }
 
 function report(event: WorkerEvent, output: Output): void {
