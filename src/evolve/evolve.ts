@@ -141,10 +141,8 @@ async function prepareClaimedRun(
   const seed = options.seed ?? numberField(remembered, 'seed');
   const iterations = options.iterations ?? numberField(remembered, 'iterations');
   const budget = { ...objectField(remembered, 'budget'), ...options.budget } as NonNullable<EvolveOptions['budget']>;
-  // A seed promises a replayable run, which takes one evaluation at a time; asking for more slots trades that away.
-  const concurrencySetting = problem.settings['concurrency'];
-  const evaluationsChosen = options.concurrency?.evaluations !== undefined || (isJsonObject(concurrencySetting) && concurrencySetting['evaluations'] !== undefined);
-  const concurrency = seed !== undefined && !evaluationsChosen ? { ...options.concurrency, evaluations: 1 } : options.concurrency;
+  // A seeded run is replayable with any number of evaluation slots: the engine applies results in attempt order.
+  const concurrency = options.concurrency;
   const settings = parseEngineSettings(problem.settings, problem.features, concurrency ? { concurrency } : {});
   const models = (options.models ?? []).map((item) => ('model' in item ? item : { model: item, weight: 1 }));
   const meter = createUsageMeter({

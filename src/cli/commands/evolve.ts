@@ -39,7 +39,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .argument('[problem-dir]', 'problem directory with lamarck.json (optional with --resume)')
     .option('--iterations <n>', 'child attempts in the whole run', positiveInteger)
     .option('--model <spec...>', 'model spec(s), e.g. openai:gpt-5-mini (default: the configured models)')
-    .option('--seed <n>', 'random seed: a model-free run replays exactly (one evaluation at a time unless --evaluations is given)', integer)
+    .option('--seed <n>', 'random seed: the same candidates and scores with any number of evaluation slots (proposals one at a time, results applied in order)', integer)
     .option('--budget-usd <x>', 'stop once this much has been spent on model calls', positiveNumber)
     .option('--budget-tokens <n>', 'stop once this many tokens have been used', positiveInteger)
     .option('--wall-time <seconds>', 'stop starting new attempts after this many seconds', positiveNumber)

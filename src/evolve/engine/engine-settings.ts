@@ -27,6 +27,11 @@ export interface EngineSettings {
     evaluations: number;
     /** Candidates ready or being proposed, at most: the bounded queue between the two. */
     queue: number;
+    /**
+     * With a seed: candidates proposed ahead of the results applied, at most. Fixed for the run
+     * (not derived from the slots), so the same seed gives the same sequence with any slot count.
+     */
+    window: number;
   };
   /** Checkpoint the engine state every this many recorded programs. */
   checkpointEvery: number;
@@ -47,6 +52,9 @@ export const defaultOperatorWeights: Record<string, number> = {
   'numeric-tune': 0.15,
   repair: 0,
 };
+
+/** Seeded runs: four candidates ahead keeps four slots busy while each is proposed from recent results. */
+export const defaultSeededWindow = 4;
 
 const fraction = z.number().min(0).max(1);
 const positiveInteger = z.number().int().positive();
@@ -75,7 +83,7 @@ const settingsSchema = z.strictObject({
     .optional(),
   operators: z.record(z.string(), z.number().min(0)).optional(),
   concurrency: z
-    .strictObject({ proposals: positiveInteger.optional(), evaluations: positiveInteger.optional(), queue: positiveInteger.optional() })
+    .strictObject({ proposals: positiveInteger.optional(), evaluations: positiveInteger.optional(), queue: positiveInteger.optional(), window: positiveInteger.max(64).optional() })
     .optional(),
   checkpointEvery: positiveInteger.optional(),
   insightsEvery: z.number().int().min(0).optional(),
@@ -124,6 +132,7 @@ export function parseEngineSettings(
       proposals,
       evaluations,
       queue: overrides.concurrency?.queue ?? input.concurrency?.queue ?? Math.max(2, evaluations * 2),
+      window: overrides.concurrency?.window ?? input.concurrency?.window ?? defaultSeededWindow,
     },
     checkpointEvery: input.checkpointEvery ?? 10,
     insightsEvery: input.insightsEvery ?? 25,

@@ -18,6 +18,7 @@ import { TuningBursts } from './tuning-bursts.ts';
 import type { InsightsRefresher, ModelChooser, ProgramOutcome } from './collaborators.ts';
 import type { EngineSettings } from './engine-settings.ts';
 import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events.ts';
+import { OrderedScheduler } from './ordered-scheduler.ts';
 import { PipelineScheduler } from './pipeline-scheduler.ts';
 import { ProgramLoader, toSnapshot } from './program-loader.ts';
 import { initialFailureMessage } from './initial-failure.ts';
@@ -46,7 +47,7 @@ export interface EngineOptions {
   meter: UsageMeter;
   settings: EngineSettings;
   limits: { iterations?: number | undefined; wallTimeMs?: number | undefined };
-  /** A seed makes model-free runs with one evaluation slot reproducible. */
+  /** A seed makes the run reproducible with any number of evaluation slots (results are applied in attempt order). */
   seed: number | null;
   channel: EventChannel<EvolveEvent>;
   clock?: Clock;
@@ -64,6 +65,12 @@ interface Candidate {
   repairOf: PendingRepair | null;
 }
 
+/** What an evaluation slot hands back for a candidate. */
+interface Evaluated {
+  result: EvaluationResult;
+  evaluateMs: number;
+}
+
 export class EvolutionEngine {
   private readonly options: EngineOptions;
   private readonly clock: Clock;
@@ -76,7 +83,8 @@ export class EvolutionEngine {
   private readonly progress: RunProgress;
   private readonly abort = new AbortController();
   private random: Random;
-  private readonly serial: boolean;
+  /** Seeded: proposals one at a time and results applied in attempt order (OrderedScheduler). */
+  private readonly ordered: boolean;
   private readonly canRepair: boolean;
   private readonly eligibleOperators: Operator[];
   private readonly pendingHashes = new Set<number>();
@@ -112,8 +120,7 @@ export class EvolutionEngine {
     });
     this.progress = new RunProgress(options.runId, options.problem.name);
     this.modelWatch = new UnusableModelWatch(options.settings.unusableModelCalls);
-    const concurrency = options.settings.concurrency;
-    this.serial = options.seed !== null && concurrency.evaluations === 1;
+    this.ordered = options.seed !== null;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
     // Bursts need a model (their children) and a tuner that may run (a zero weight turns it off).
@@ -159,19 +166,7 @@ export class EvolutionEngine {
       if (this.database.size === 0 && !this.canRepair) {
         this.requestStop('no-candidates', await initialFailureMessage(this.options.store, runId));
       }
-      const { concurrency } = this.options.settings;
-      await new PipelineScheduler<Candidate>({
-        ...concurrency,
-        serial: this.serial,
-        startAfter: this.progress.attempts,
-        mayStart: (iteration, idle) => this.mayStart(iteration, idle),
-        propose: (iteration) => this.propose(iteration),
-        evaluate: (candidate) => this.evaluate(candidate),
-        urgent: () => this.canRepair && this.repairs.hasWaiting,
-        priority: (candidate) => candidate.repairOf !== null,
-        aborted: () => this.abort.signal.aborted,
-        onError: (error) => this.fail(error),
-      }).run();
+      await this.schedule();
       await this.insightsRun;
     } catch (error) {
       this.requestStop('error', toLamarckError(error).message);
@@ -183,6 +178,38 @@ export class EvolutionEngine {
     this.emit({ type: 'run-finished', runId, summary });
     await this.writes;
     return summary;
+  }
+
+  private async schedule(): Promise<void> {
+    const { concurrency } = this.options.settings;
+    if (this.ordered) {
+      await new OrderedScheduler<Candidate, Evaluated>({
+        evaluations: concurrency.evaluations,
+        window: concurrency.window,
+        startAfter: this.progress.attempts,
+        mayStart: (iteration, idle) => this.mayStart(iteration, idle),
+        propose: (iteration) => this.propose(iteration),
+        evaluate: (candidate) => this.runCandidate(candidate),
+        apply: (candidate, evaluated) => this.applyCandidate(candidate, evaluated),
+        settled: (candidate) => this.pendingHashes.delete(candidate.fingerprint.contentHash),
+        aborted: () => this.abort.signal.aborted,
+        onError: (error) => this.fail(error),
+        now: () => this.clock.now(),
+      }).run();
+      return;
+    }
+    await new PipelineScheduler<Candidate>({
+      ...concurrency,
+      serial: false,
+        startAfter: this.progress.attempts,
+        mayStart: (iteration, idle) => this.mayStart(iteration, idle),
+        propose: (iteration) => this.propose(iteration),
+        evaluate: (candidate) => this.evaluate(candidate),
+        urgent: () => this.canRepair && this.repairs.hasWaiting,
+        priority: (candidate) => candidate.repairOf !== null,
+        aborted: () => this.abort.signal.aborted,
+        onError: (error) => this.fail(error),
+      }).run();
   }
 
   private async resume(): Promise<void> {
@@ -269,6 +296,8 @@ export class EvolutionEngine {
 
   private async propose(iteration: number): Promise<Candidate | undefined> {
     const { runId, problem, settings } = this.options;
+    // A seeded run reads insights only once the refresh started by an earlier result has ended, whenever that is.
+    if (this.ordered) await this.insightsRun;
     // A failed child waiting for its repair goes first, on its own island.
     const repairOf = this.canRepair ? (this.repairs.next() ?? null) : null;
     const islandIndex = repairOf?.island ?? (iteration - 1) % this.database.islands.length;
@@ -388,17 +417,27 @@ export class EvolutionEngine {
   }
 
   private async evaluate(candidate: Candidate): Promise<void> {
-    const { base, proposal } = candidate;
-    const began = this.clock.now();
     try {
-      const result = await this.runEvaluator(proposal.files, base.id);
+      const evaluated = await this.runCandidate(candidate);
       // Abandoned by stop(): not recorded, so a resumed run proposes afresh instead of trusting it.
       if (this.abort.signal.aborted) return;
-      await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, result, this.clock.now() - began);
+      await this.applyCandidate(candidate, evaluated);
     } finally {
       // Pending until recorded (in the database or the failed set), so no identical child slips through meanwhile.
       this.pendingHashes.delete(candidate.fingerprint.contentHash);
     }
+  }
+
+  /** Runs a candidate's evaluation; records nothing (a seeded run applies results in attempt order). */
+  private async runCandidate(candidate: Candidate): Promise<Evaluated> {
+    const began = this.clock.now();
+    const result = await this.runEvaluator(candidate.proposal.files, candidate.base.id);
+    return { result, evaluateMs: this.clock.now() - began };
+  }
+
+  private async applyCandidate(candidate: Candidate, evaluated: Evaluated): Promise<void> {
+    const { base, proposal } = candidate;
+    await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, evaluated.result, evaluated.evaluateMs);
   }
 
   /** An evaluator that throws (a bug, a vanished interpreter) gives a failed evaluation, not a dead run. */

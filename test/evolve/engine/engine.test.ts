@@ -295,7 +295,7 @@ describe('evolve engine (with a model)', () => {
       operators: [modelOperator(), repair],
       iterations: 3,
       seed: 3,
-      concurrency: { evaluations: 1 },
+      concurrency: { evaluations: 1, window: 1 },
     });
     const programs = await store.listPrograms(runId);
     const crashed = programs.find((program) => program.failure?.kind === 'crash')!;

@@ -101,7 +101,7 @@ describe('repair before scoring', () => {
   it('repairs a crashing child: the fix is its child by the repair operator and the crash counts as repaired', async () => {
     const store = memoryStore();
     const model = evolverModel([13, 5], [4]);
-    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 3, seed: 1, concurrency: { evaluations: 1 } });
+    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 3, seed: 1, concurrency: { evaluations: 1, window: 1 } });
     expect(summary.iterations).toBe(3);
     expect(summary.failures).toEqual({});
     expect(summary.repaired).toBe(1);
@@ -133,7 +133,7 @@ describe('repair before scoring', () => {
   it('scores the child as a failure of its own kind when its repair fails, and does not repair the repair', async () => {
     const store = memoryStore();
     const model = evolverModel([13, 5, 6], [14]);
-    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 4, seed: 2, concurrency: { evaluations: 1 } });
+    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 4, seed: 2, concurrency: { evaluations: 1, window: 1 } });
     expect(summary.failures).toEqual({ crash: 2 });
     expect(summary.repaired).toBe(0);
     expect(model.calls.filter(isRepairPrompt)).toHaveLength(1);
@@ -151,7 +151,7 @@ describe('repair before scoring', () => {
   it('scores the child as a failure of its own kind when the repair reply does not apply', async () => {
     const store = memoryStore();
     const model = evolverModel([13, 5, 6], ['I cannot fix this.']);
-    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 4, seed: 3, concurrency: { evaluations: 1 } });
+    const { summary, events, runId } = await runCollecting({ ...baseOptions(store, model, crashingAbove13()), iterations: 4, seed: 3, concurrency: { evaluations: 1, window: 1 } });
     expect(summary.failures).toEqual({ crash: 1 });
     expect(summary.rejections).toEqual({ 'apply-failed': 1 });
     expect(summary.repaired).toBe(0);
@@ -192,12 +192,12 @@ describe('repair before scoring', () => {
     const store = memoryStore();
     const evaluator = crashingAbove13();
     // The run ends (its one iteration spent) right after the child crashed: the child is left pending.
-    const first = await runCollecting({ ...baseOptions(store, evolverModel([13], []), evaluator), iterations: 1, seed: 4, concurrency: { evaluations: 1 } });
+    const first = await runCollecting({ ...baseOptions(store, evolverModel([13], []), evaluator), iterations: 1, seed: 4, concurrency: { evaluations: 1, window: 1 } });
     expect(first.summary.failures).toEqual({ crash: 1 });
     const crashed = crashedChild(await store.listPrograms(first.runId));
 
     const model = evolverModel([5], [4]);
-    const resumed = await runCollecting({ ...baseOptions(store, model, evaluator), resume: first.runId, iterations: 3, seed: 4, concurrency: { evaluations: 1 } });
+    const resumed = await runCollecting({ ...baseOptions(store, model, evaluator), resume: first.runId, iterations: 3, seed: 4, concurrency: { evaluations: 1, window: 1 } });
     expect(resumed.summary.failures).toEqual({});
     expect(resumed.summary.repaired).toBe(1);
     expect(isRepairPrompt(model.calls[0]!)).toBe(true);
@@ -234,7 +234,7 @@ describe('repair before scoring', () => {
     expect(before.map((program) => valueOf(program.files))).toEqual([10, 13]);
     const evaluator = crashingAbove13();
     const model = evolverModel([5], [4]);
-    const resumed = await runCollecting({ ...baseOptions(store, model, evaluator), resume: runId, iterations: 3, seed: 1, concurrency: { evaluations: 1 } });
+    const resumed = await runCollecting({ ...baseOptions(store, model, evaluator), resume: runId, iterations: 3, seed: 1, concurrency: { evaluations: 1, window: 1 } });
     expect(isRepairPrompt(model.calls[0]!)).toBe(true);
     expect(resumed.summary.failures).toEqual({});
     expect(resumed.summary.repaired).toBe(1);
@@ -247,17 +247,17 @@ describe('repair before scoring', () => {
 
   it('scores a pending child as a failure at once when the resumed run has no model', async () => {
     const store = memoryStore();
-    const first = await runCollecting({ ...baseOptions(store, evolverModel([13], []), crashingAbove13()), iterations: 1, seed: 5, concurrency: { evaluations: 1 } });
+    const first = await runCollecting({ ...baseOptions(store, evolverModel([13], []), crashingAbove13()), iterations: 1, seed: 5, concurrency: { evaluations: 1, window: 1 } });
     const crashed = crashedChild(await store.listPrograms(first.runId));
     const { models: _models, ...withModel } = baseOptions(store, evolverModel([], []), fakeEvaluator());
-    const resumed = await runCollecting({ ...withModel, operators: [tuningOperator()], resume: first.runId, iterations: 3, seed: 5, concurrency: { evaluations: 1 } });
+    const resumed = await runCollecting({ ...withModel, operators: [tuningOperator()], resume: first.runId, iterations: 3, seed: 5, concurrency: { evaluations: 1, window: 1 } });
     expect(resumed.summary.failures).toEqual({ crash: 1 });
     expect(resumed.events.find((event) => event.type === 'repair-finished')).toMatchObject({ programId: crashed.id, repairId: null, repaired: false });
   });
 
   it('rebuilds from the store: a stored repair child resolves its pending parent even without a repair-finished event', async () => {
     const store = memoryStore();
-    const { runId } = await runCollecting({ ...baseOptions(store, evolverModel([13], []), crashingAbove13()), iterations: 1, seed: 6, concurrency: { evaluations: 1 } });
+    const { runId } = await runCollecting({ ...baseOptions(store, evolverModel([13], []), crashingAbove13()), iterations: 1, seed: 6, concurrency: { evaluations: 1, window: 1 } });
     const crashed = crashedChild(await store.listPrograms(runId));
     const rebuild = async () => {
       const problem = fakeProblem(10, { islands: 1 });
