@@ -200,7 +200,7 @@ describe('evolve engine (with a model)', () => {
       operators: [modelOperator(), tuningOperator()],
       iterations: 12,
       seed: 5,
-      concurrency: { proposals: 1, evaluations: 1 },
+      concurrency: { proposals: 1, evaluations: 1, window: 1 },
     });
     const proposed = events.filter((event) => event.type === 'candidate-proposed');
     const evaluated = events.filter((event) => event.type === 'candidate-evaluated');
