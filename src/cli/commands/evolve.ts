@@ -13,6 +13,7 @@ import type { JobQueue } from '../../queue/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
+import { integer, positiveInteger, positiveNumber } from '../option-parsers.ts';
 
 /**
  * `lamarck evolve <problem-dir>`: runs (or resumes) an evolution run, drawing a progress line on
@@ -209,22 +210,4 @@ async function externalEvaluation(context: CliContext, store: Store): Promise<{ 
 function workersChoice(value: string): 'in-process' | 'external' {
   if (value !== 'in-process' && value !== 'external') throw new InvalidArgumentError('expected in-process or external');
   return value;
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return number;
-}
-
-function integer(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number)) throw new InvalidArgumentError('expected an integer');
-  return number;
-}
-
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
-  return number;
 }

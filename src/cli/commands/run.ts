@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { parseAgentConfig } from '../../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../../agent/mcp-tools.ts';
 import { runAgent } from '../../agent/run-agent.ts';
@@ -18,6 +18,7 @@ import { formatModelSpec, parseModelSpec } from '../../model/spec.ts';
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
 import type { Output } from '../output.ts';
+import { collect, positiveInteger, positiveNumber } from '../option-parsers.ts';
 
 /**
  * `lamarck run "<task>"`: one agent run with the configured (or given) model, recorded in the
@@ -166,20 +167,4 @@ function describeStop(result: AgentResult): string {
     default:
       return `${result.stopReason}${result.error === undefined ? '' : ` (${result.error.message})`}`;
   }
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return number;
-}
-
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
-  return number;
 }

@@ -5,6 +5,7 @@ import { startDashboard } from '../../serve/dashboard-server.ts';
 import { defaultHost, defaultPort, parsePort } from '../../serve/serve-options.ts';
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
+import { collect } from '../option-parsers.ts';
 
 interface ServeFlags {
   port: string;
@@ -80,8 +81,4 @@ function parsePollMs(text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 50 || value > 60_000) throw new UsageError(`--poll-ms expects a whole number from 50 to 60000, got "${text}"`);
   return value;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
 }

@@ -1,9 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
 import { startEvaluationWorker, type WorkerEvent } from '../../evolve/distributed/evaluation-worker.ts';
 import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
+import { positiveInteger, positiveNumber } from '../option-parsers.ts';
 
 interface WorkerCommandOptions {
   slots: number;
@@ -76,16 +77,4 @@ function report(event: WorkerEvent, output: Output): void {
       output.warn(`job ${event.jobId}: lease lost; the evaluation was abandoned to the worker that took it over`);
       return;
   }
-}
-
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0) throw new InvalidArgumentError('expected a positive integer');
-  return number;
-}
-
-function positiveNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('expected a positive number');
-  return number;
 }
