@@ -171,6 +171,12 @@ export interface Operator {
   /** Whether the operator needs a model; model-free ones run when none is configured. */
   readonly needsModel: boolean;
   /**
+   * What the operator needs to run, declared so that the engine chooses by capability, never by
+   * name: `parents: 2` (crossover) is chosen only when the parent's island has a second, different
+   * parent, which it receives as `otherParent`. Default: one parent.
+   */
+  readonly requires?: { readonly parents?: 1 | 2 };
+  /**
    * Throws ModelOutputError (reply unusable, e.g. a SEARCH block that does not match) or LamarckError.
    * LLM operators throw ProposalRejectedError (operators/proposal-error.ts), a ModelOutputError that
    * also carries the prompt, reply, model and usage; an operator that cannot work on this parent

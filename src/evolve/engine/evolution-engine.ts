@@ -756,6 +756,7 @@ function outcomeOf(record: ProgramRecord, parentScore: number | null): ProgramOu
 
 export { preEvaluationFailures };
 
+/** An operator that combines two parents, as it declares (`requires.parents`). */
 function isCrossover(operator: Operator): boolean {
-  return operator.name.includes('crossover');
+  return (operator.requires?.parents ?? 1) >= 2;
 }

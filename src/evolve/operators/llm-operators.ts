@@ -26,6 +26,7 @@ function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', o
     specificationVersion: operatorSpecificationVersion,
     name,
     needsModel: true,
+    ...(kind === 'crossover' ? { requires: { parents: 2 } } : {}),
     async propose(context: OperatorContext): Promise<Proposal> {
       if (kind === 'crossover' && context.otherParent === undefined) {
         throw new ModelOutputError('crossover needs a second parent (otherParent)', { code: 'crossover-without-partner' });

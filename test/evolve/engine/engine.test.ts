@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evolve, type EvolveOptions } from '../../../src/evolve/evolve.ts';
 import type { EvolveEvent } from '../../../src/evolve/engine/events.ts';
-import type { Evaluator } from '../../../src/evolve/types.ts';
+import type { Evaluator, Operator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import { closeAfterEach } from './test-resources.ts';
 import { fakeEvaluator, fakeProblem, hashFiles, modelOperator, scriptedModel, tuningOperator, valueOf } from './fakes.ts';
@@ -157,21 +157,23 @@ describe('evolve engine (with a model)', () => {
     expect(order.slice(firstEvaluated + 1)).toContain('candidate-proposed');
   });
 
-  it('chooses crossover only once the parent\'s island holds a second, different program', async () => {
+  it('chooses an operator that declares two parents only once the parent\'s island holds a second, different program', async () => {
     const store = memoryStore();
     let counter = 0;
     const model = scriptedModel({ reply: () => String(4 + (counter++ % 40) / 9) });
-    const crossover = modelOperator('llm-crossover');
+    // Named without "crossover": the engine goes by the declared capability, not the name.
+    const crossover = modelOperator('blend');
     const partners: (string | undefined)[] = [];
-    const watched = {
+    const watched: Operator = {
       ...crossover,
+      requires: { parents: 2 },
       async propose(context: Parameters<typeof crossover.propose>[0]) {
         partners.push(context.otherParent?.id);
         return crossover.propose(context);
       },
     };
     const { summary, events } = await runCollecting({
-      problem: fakeProblem(10, { islands: 1, operators: { 'llm-diff': 1, 'llm-crossover': 3 } }),
+      problem: fakeProblem(10, { islands: 1, operators: { 'llm-diff': 1, blend: 3 } }),
       store,
       models: [model],
       evaluator: fakeEvaluator(),
@@ -183,6 +185,7 @@ describe('evolve engine (with a model)', () => {
     const proposed = events.filter((event) => event.type === 'candidate-proposed');
     // The first child can only be a diff: the island holds the initial program alone.
     expect(proposed[0]).toMatchObject({ operator: 'llm-diff' });
+    expect(proposed.some((event) => event.type === 'candidate-proposed' && event.operator === 'blend')).toBe(true);
     expect(partners.length).toBeGreaterThan(0);
     expect(partners.every((id) => id !== undefined)).toBe(true);
     expect(summary.failures['crossover-without-partner'] ?? 0).toBe(0);
