@@ -1,4 +1,4 @@
-import { BudgetExceededError } from '../core/errors.ts';
+import { BudgetExceededError, type BudgetKind } from '../core/errors.ts';
 import type { BudgetLimits, ModelUsage, UsageMeter, UsageTotals } from './types.ts';
 
 /**
@@ -12,16 +12,8 @@ export function createUsageMeter(limits: BudgetLimits = {}): UsageMeter & { read
   const byPurpose: Record<string, UsageTotals['byModel'][string]> = {};
   let inFlight = 0;
   const check = (): void => {
-    if (limits.maxCalls !== undefined && totals.calls + inFlight >= limits.maxCalls) {
-      throw new BudgetExceededError('calls', limits.maxCalls, totals.calls + inFlight);
-    }
-    const tokens = totals.inputTokens + totals.outputTokens;
-    if (limits.maxTokens !== undefined && tokens >= limits.maxTokens) {
-      throw new BudgetExceededError('tokens', limits.maxTokens, tokens);
-    }
-    if (limits.maxUsd !== undefined && totals.costUsd >= limits.maxUsd) {
-      throw new BudgetExceededError('usd', limits.maxUsd, totals.costUsd);
-    }
+    const reached = reachedBudget(limits, totals, inFlight);
+    if (reached !== undefined) throw new BudgetExceededError(reached.kind, reached.limit, reached.used);
   };
   return {
     limits: { ...limits },
@@ -46,6 +38,19 @@ export function createUsageMeter(limits: BudgetLimits = {}): UsageMeter & { read
       return structuredClone(totals);
     },
   };
+}
+
+/**
+ * The first budget that `totals` (plus the calls in flight) has reached, if any: the one rule the
+ * meter enforces before each call and a loop checks after each step (evolve's engine), so the two
+ * cannot disagree about when a budget is spent.
+ */
+export function reachedBudget(limits: BudgetLimits, totals: Pick<UsageTotals, 'calls' | 'inputTokens' | 'outputTokens' | 'costUsd'>, inFlight = 0): { kind: BudgetKind; limit: number; used: number } | undefined {
+  if (limits.maxCalls !== undefined && totals.calls + inFlight >= limits.maxCalls) return { kind: 'calls', limit: limits.maxCalls, used: totals.calls + inFlight };
+  const tokens = totals.inputTokens + totals.outputTokens;
+  if (limits.maxTokens !== undefined && tokens >= limits.maxTokens) return { kind: 'tokens', limit: limits.maxTokens, used: tokens };
+  if (limits.maxUsd !== undefined && totals.costUsd >= limits.maxUsd) return { kind: 'usd', limit: limits.maxUsd, used: totals.costUsd };
+  return undefined;
 }
 
 function emptyLine(): UsageTotals['byModel'][string] {

@@ -1,5 +1,10 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.ts';
+import { Random } from '../../core/random.ts';
 import type { Store } from '../../store/types.ts';
+import type { ProgramDatabase } from '../database/program-database.ts';
+import type { Operator } from '../types.ts';
+import type { ModelChooser } from './collaborators.ts';
+import type { TuningBursts } from './tuning-bursts.ts';
 
 /**
  * The engine state saved with `Store.putState` so a resumed run continues where it was: the RNG,
@@ -41,4 +46,52 @@ export async function loadCheckpoint(store: Store, runId: string): Promise<Engin
   if (!isJsonObject(value) || value['version'] !== checkpointVersion) return undefined;
   if (!Array.isArray(value['random']) || value['random'].length !== 4) return undefined;
   return value as unknown as EngineCheckpoint;
+}
+
+/** The parts of a running engine a checkpoint is taken from and given back to. */
+export interface CheckpointedParts {
+  operators: readonly Operator[];
+  chooser: ModelChooser | undefined;
+  database: ProgramDatabase;
+  applyFailures: Map<string, string>;
+  notices: Set<string>;
+  bursts: TuningBursts;
+}
+
+/** The checkpoint of a running engine; `random` and `insights` are the engine's own, replaced on restore. */
+export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: number; random: Random; insights: string[]; savedAt: number }): EngineCheckpoint {
+  const operators: Record<string, JsonObject> = {};
+  for (const operator of parts.operators) {
+    const saved = operator.saveState?.();
+    if (saved !== undefined) operators[operator.name] = saved;
+  }
+  return {
+    version: checkpointVersion,
+    recorded: state.recorded,
+    random: state.random.saveState(),
+    operators,
+    models: parts.chooser?.saveState?.() ?? null,
+    insights: state.insights,
+    islandCounters: parts.database.islands.map((island) => island.generationsSinceMigration),
+    applyFailures: [...parts.applyFailures.entries()].slice(-100),
+    notices: [...parts.notices],
+    bursts: parts.bursts.saveState(),
+    savedAt: state.savedAt,
+  };
+}
+
+/** Gives a checkpoint back to the parts, and returns the random generator and insights it held. */
+export function restoreCheckpoint(checkpoint: EngineCheckpoint, parts: CheckpointedParts): { random: Random; insights: string[] } {
+  for (const operator of parts.operators) {
+    const saved = checkpoint.operators[operator.name];
+    if (saved !== undefined) operator.restoreState?.(saved);
+  }
+  if (checkpoint.models !== null) parts.chooser?.restoreState?.(checkpoint.models);
+  checkpoint.islandCounters.forEach((count, index) => {
+    if (index < parts.database.islands.length) parts.database.islands[index]!.generationsSinceMigration = count;
+  });
+  for (const [parentId, reason] of checkpoint.applyFailures) parts.applyFailures.set(parentId, reason);
+  for (const notice of checkpoint.notices ?? []) parts.notices.add(notice);
+  parts.bursts.restoreState(checkpoint.bursts);
+  return { random: Random.fromState(checkpoint.random), insights: [...checkpoint.insights] };
 }

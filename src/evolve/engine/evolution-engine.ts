@@ -1,22 +1,20 @@
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { ConfigError, toLamarckError } from '../../core/errors.ts';
-import type { EventChannel } from '../../core/event-channel.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { Random } from '../../core/random.ts';
-import type { EmbeddingClient, UsageMeter } from '../../model/types.ts';
-import type { ProgramRecord, Store } from '../../store/types.ts';
+import type { ProgramRecord } from '../../store/types.ts';
 import { ProgramDatabase } from '../database/program-database.ts';
 import { encodeFingerprint, fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
 import { NoveltyFilter } from '../novelty.ts';
 import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
-import type { EvaluationResult, Evaluator, Operator, Problem, ProgramSnapshot, Proposal } from '../types.ts';
+import type { EvaluationResult, Operator, Proposal } from '../types.ts';
 import { attemptRecord, classifyProposalError, spentProposal, type AttemptBase } from './attempt-record.ts';
-import { loadCheckpoint, saveCheckpoint, type EngineCheckpoint } from './checkpoint.ts';
+import { captureCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type CheckpointedParts } from './checkpoint.ts';
 import { TuningBursts } from './tuning-bursts.ts';
-import type { InsightsRefresher, ModelChooser, ProgramOutcome } from './collaborators.ts';
-import type { EngineSettings } from './engine-settings.ts';
+import type { ProgramOutcome } from './collaborators.ts';
+import { EngineEventLog } from './event-log.ts';
 import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events.ts';
 import { OrderedScheduler } from './ordered-scheduler.ts';
 import { PipelineScheduler } from './pipeline-scheduler.ts';
@@ -24,6 +22,10 @@ import { ProgramLoader, toSnapshot } from './program-loader.ts';
 import { initialFailureMessage } from './initial-failure.ts';
 import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebuild-database.ts';
 import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
+import { InsightsSchedule, outcomeOf } from './insights-schedule.ts';
+import { chooseOperator, needsSecondParent, operatorWeight, secondParentCandidates } from './operator-choice.ts';
+import type { Candidate, EngineOptions } from './engine-options.ts';
+import { iterationLimitStop, spentBudgetStop, summaryStatus } from './run-limits.ts';
 import { RunProgress } from './run-progress.ts';
 import { UnusableModelWatch } from './unusable-model-watch.ts';
 import { assertInitialProgramFits, programSizeProblem } from './program-size.ts';
@@ -35,35 +37,7 @@ import { assertInitialProgramFits, programSizeProblem } from './program-size.ts'
  * periodically, and a resumed run rebuilds its database from the stored records. A child that
  * fails in a repairable way is repaired, ahead of new proposals, before it is scored as a failure.
  */
-export interface EngineOptions {
-  runId: string;
-  problem: Problem;
-  store: Store;
-  evaluator: Evaluator;
-  operators: readonly Operator[];
-  chooser?: ModelChooser | undefined;
-  insights?: InsightsRefresher | undefined;
-  embeddings?: EmbeddingClient | undefined;
-  meter: UsageMeter;
-  settings: EngineSettings;
-  limits: { iterations?: number | undefined; wallTimeMs?: number | undefined };
-  /** A seed makes the run reproducible with any number of evaluation slots (results are applied in attempt order). */
-  seed: number | null;
-  channel: EventChannel<EvolveEvent>;
-  clock?: Clock;
-  resume: boolean;
-}
-
-interface Candidate {
-  base: AttemptBase;
-  parent: ProgramSnapshot;
-  operator: Operator;
-  proposal: Proposal;
-  fingerprint: TextFingerprint;
-  iteration: number;
-  /** The pending child this candidate repairs, if it is such a repair. */
-  repairOf: PendingRepair | null;
-}
+export type { EngineOptions } from './engine-options.ts';
 
 /** What an evaluation slot hands back for a candidate. */
 interface Evaluated {
@@ -99,8 +73,8 @@ export class EvolutionEngine {
   private stopReason: StopReason | null = null;
   private stopMessage: string | null = null;
   private startedAt = 0;
-  private writes: Promise<void> = Promise.resolve();
-  private insightsRun: Promise<void> | undefined;
+  private readonly log: EngineEventLog;
+  private readonly insightsSchedule: InsightsSchedule;
   private lastCheckpointAt = 0;
   private readonly modelWatch: UnusableModelWatch;
 
@@ -119,6 +93,8 @@ export class EvolutionEngine {
       meter: options.meter,
     });
     this.progress = new RunProgress(options.runId, options.problem.name);
+    this.insightsSchedule = new InsightsSchedule(options.insights, options.settings.insightsEvery);
+    this.log = new EngineEventLog({ channel: options.channel, store: options.store, runId: options.runId, onError: (error) => this.fail(error) });
     this.modelWatch = new UnusableModelWatch(options.settings.unusableModelCalls);
     this.ordered = options.seed !== null;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
@@ -167,16 +143,16 @@ export class EvolutionEngine {
         this.requestStop('no-candidates', await initialFailureMessage(this.options.store, runId));
       }
       await this.schedule();
-      await this.insightsRun;
+      await this.insightsSchedule.settled();
     } catch (error) {
       this.requestStop('error', toLamarckError(error).message);
       this.abort.abort(error);
     }
     await this.writeCheckpoint().catch(() => undefined);
-    await this.writes;
+    await this.log.settled();
     const summary = this.summary();
     this.emit({ type: 'run-finished', runId, summary });
-    await this.writes;
+    await this.log.settled();
     return summary;
   }
 
@@ -225,7 +201,7 @@ export class EvolutionEngine {
     this.resumedRepairs = rebuilt.pendingRepairs;
     this.recentOutcomes.push(...rebuilt.recent.map((record) => outcomeOf(record, null)));
     const checkpoint = await loadCheckpoint(store, runId);
-    if (checkpoint !== undefined) this.restoreCheckpoint(checkpoint);
+    if (checkpoint !== undefined) ({ random: this.random, insights: this.insights } = restoreCheckpoint(checkpoint, this.checkpointedParts()));
     // Spending before the crash still counts against the run's budget.
     const usage = rebuilt.usage;
     if (usage.costUsd > 0 || usage.inputTokens + usage.outputTokens > 0) {
@@ -242,20 +218,8 @@ export class EvolutionEngine {
     this.resumedRepairs = [];
   }
 
-  private restoreCheckpoint(checkpoint: EngineCheckpoint): void {
-    this.random = Random.fromState(checkpoint.random);
-    for (const operator of this.options.operators) {
-      const state = checkpoint.operators[operator.name];
-      if (state !== undefined) operator.restoreState?.(state);
-    }
-    if (checkpoint.models !== null) this.options.chooser?.restoreState?.(checkpoint.models);
-    this.insights = [...checkpoint.insights];
-    this.bursts.restoreState(checkpoint.bursts);
-    checkpoint.islandCounters.forEach((count, index) => {
-      if (index < this.database.islands.length) this.database.islands[index]!.generationsSinceMigration = count;
-    });
-    for (const [parentId, reason] of checkpoint.applyFailures) this.applyFailures.set(parentId, reason);
-    for (const notice of checkpoint.notices ?? []) this.noticesGiven.add(notice);
+  private checkpointedParts(): CheckpointedParts {
+    return { operators: this.options.operators, chooser: this.options.chooser, database: this.database, applyFailures: this.applyFailures, notices: this.noticesGiven, bursts: this.bursts };
   }
 
   private async evaluateInitial(): Promise<void> {
@@ -282,22 +246,15 @@ export class EvolutionEngine {
   /** Whether attempt `iteration` may start: no stop requested, within the iteration and wall-time budgets. */
   private mayStart(iteration: number, idle: boolean): boolean {
     if (this.stopReason !== null) return false;
-    const { iterations, wallTimeMs } = this.options.limits;
-    if (iterations !== undefined && iteration > iterations) {
-      if (idle) this.requestStop('iterations', null);
-      return false;
-    }
-    if (wallTimeMs !== undefined && this.clock.now() - this.startedAt >= wallTimeMs) {
-      this.requestStop('wall-time', `wall-time budget of ${wallTimeMs} ms reached`);
-      return false;
-    }
-    return true;
+    const limited = iterationLimitStop(this.options.limits, iteration, this.clock.now() - this.startedAt, idle);
+    if (limited?.stop) this.requestStop(limited.stop.reason, limited.stop.message);
+    return limited === undefined;
   }
 
   private async propose(iteration: number): Promise<Candidate | undefined> {
     const { runId, problem, settings } = this.options;
     // A seeded run reads insights only once the refresh started by an earlier result has ended, whenever that is.
-    if (this.ordered) await this.insightsRun;
+    if (this.ordered) await this.insightsSchedule.settled();
     // A failed child waiting for its repair goes first, on its own island.
     const repairOf = this.canRepair ? (this.repairs.next() ?? null) : null;
     const islandIndex = repairOf?.island ?? (iteration - 1) % this.database.islands.length;
@@ -317,11 +274,11 @@ export class EvolutionEngine {
     const inspirationIds = choice.failed
       ? []
       : selectInspirations({ database: this.database, island: islandIndex, parentId: choice.programId, random: this.random, settings: settings.inspirations });
-    const partners = this.crossoverPartners(choice.programId, islandIndex);
-    const operator = burst !== undefined ? this.tuner! : this.chooseOperator(choice, partners.length > 0);
+    const partners = secondParentCandidates(this.database, choice.programId, islandIndex);
+    const operator = burst !== undefined ? this.tuner! : chooseOperator(this.eligibleOperators, this.options.settings.operatorWeights, this.random, choice, partners.length > 0);
     const model = operator.needsModel ? this.options.chooser?.choose(this.random) : undefined;
     const operatorRandom = new Random(this.random.integer(0x100000000));
-    const otherParentId = isCrossover(operator) ? partners[this.random.integer(partners.length)] : undefined;
+    const otherParentId = needsSecondParent(operator) ? partners[this.random.integer(partners.length)] : undefined;
     this.database.noteChild(choice.programId);
     const previousFailure = this.applyFailures.get(choice.programId);
     this.applyFailures.delete(choice.programId);
@@ -470,7 +427,7 @@ export class EvolutionEngine {
     if (deferred) {
       // Stored before the child, so a resumed run never mistakes a pending child for a final failure.
       this.emit({ type: 'repair-queued', runId, iteration, programId: base.id, failure });
-      await this.writes;
+      await this.log.settled();
     }
     const record = await this.options.store.putProgram(
       attemptRecord(base, {
@@ -594,38 +551,25 @@ export class EvolutionEngine {
       const event: EvolveEvent = { type: 'islands-migrated', runId: this.options.runId, iteration, from: island, to: moves[0]!.to, programIds: moves.map((move) => move.programId) };
       this.emit(event, { moves: moves.map((move) => ({ ...move })) });
     }
-    const { checkpointEvery, insightsEvery } = this.options.settings;
+    const { checkpointEvery } = this.options.settings;
     if (this.progress.records - this.lastCheckpointAt >= checkpointEvery) {
       this.lastCheckpointAt = this.progress.records;
       this.enqueueWrite(() => this.writeCheckpoint());
     }
-    if (insightsEvery > 0 && this.options.insights !== undefined && this.progress.attempts > 0 && this.progress.attempts % insightsEvery === 0) {
-      this.refreshInsights(iteration);
-    }
-    const limits = this.options.meter.limits;
-    const spent = this.options.meter.totals();
-    if (limits.maxUsd !== undefined && spent.costUsd >= limits.maxUsd) this.requestStop('budget-usd', `USD budget of ${limits.maxUsd} reached`);
-    if (limits.maxTokens !== undefined && spent.inputTokens + spent.outputTokens >= limits.maxTokens) {
-      this.requestStop('budget-tokens', `token budget of ${limits.maxTokens} reached`);
-    }
-  }
-
-  private refreshInsights(iteration: number): void {
-    if (this.insightsRun !== undefined) return;
-    const refresher = this.options.insights!;
-    const model = this.options.chooser?.models[0];
-    this.insightsRun = refresher
-      .refresh({ outcomes: [...this.recentOutcomes], current: this.insights, model, meter: this.options.meter, signal: this.abort.signal })
-      .then((insights) => {
-        this.insights = insights;
-        this.emit({ type: 'insights-refreshed', runId: this.options.runId, iteration, insights });
-      })
-      .catch((error: unknown) => {
-        this.emit({ type: 'notice', runId: this.options.runId, level: 'warning', message: `insights refresh failed: ${toLamarckError(error).message}` });
-      })
-      .finally(() => {
-        this.insightsRun = undefined;
-      });
+    const { runId, meter, chooser } = this.options;
+    this.insightsSchedule.maybeRefresh(
+      this.progress.attempts,
+      { outcomes: [...this.recentOutcomes], current: this.insights, model: chooser?.models[0], meter, signal: this.abort.signal },
+      {
+        refreshed: (insights) => {
+          this.insights = insights;
+          this.emit({ type: 'insights-refreshed', runId, iteration, insights });
+        },
+        failed: (message) => this.emit({ type: 'notice', runId, level: 'warning', message }),
+      },
+    );
+    const spent = spentBudgetStop(this.options.meter);
+    if (spent !== undefined) this.requestStop(spent.reason, spent.message);
   }
 
   private chooseParent(islandIndex: number): ParentChoice | undefined {
@@ -643,46 +587,13 @@ export class EvolutionEngine {
     return undefined;
   }
 
-  /** Crossover runs only where it can: when the parent's island holds another, different program. */
-  private chooseOperator(choice: ParentChoice, hasPartner: boolean): Operator {
-    if (choice.failed) return this.eligibleOperators.find((operator) => operator.name === repairOperatorName)!;
-    const candidates = this.eligibleOperators.filter((operator) => operator.name !== repairOperatorName && (hasPartner || !isCrossover(operator)));
-    return candidates[this.random.weightedIndex(candidates.map((operator) => this.weightOf(operator)))]!;
-  }
-
   private weightOf(operator: Operator): number {
-    return this.options.settings.operatorWeights[operator.name] ?? 1;
-  }
-
-  /** Second parents for crossover: the best members of the parent's island with other code. */
-  private crossoverPartners(parentId: string, islandIndex: number): string[] {
-    const island = this.database.island(islandIndex);
-    const parentHash = island.placementOf(parentId)?.info.fingerprint.contentHash;
-    return island
-      .top(16)
-      .filter((placement) => placement.info.id !== parentId && placement.info.fingerprint.contentHash !== parentHash)
-      .map((placement) => placement.info.id);
+    return operatorWeight(operator, this.options.settings.operatorWeights);
   }
 
   private async writeCheckpoint(): Promise<void> {
-    const operators: Record<string, JsonObject> = {};
-    for (const operator of this.options.operators) {
-      const state = operator.saveState?.();
-      if (state !== undefined) operators[operator.name] = state;
-    }
-    await saveCheckpoint(this.options.store, this.options.runId, {
-      version: 1,
-      recorded: this.progress.records,
-      random: this.random.saveState(),
-      operators,
-      models: this.options.chooser?.saveState?.() ?? null,
-      insights: this.insights,
-      islandCounters: this.database.islands.map((island) => island.generationsSinceMigration),
-      applyFailures: [...this.applyFailures.entries()].slice(-100),
-      notices: [...this.noticesGiven],
-      bursts: this.bursts.saveState(),
-      savedAt: this.clock.now(),
-    });
+    const state = { recorded: this.progress.records, random: this.random, insights: this.insights, savedAt: this.clock.now() };
+    await saveCheckpoint(this.options.store, this.options.runId, captureCheckpoint(this.checkpointedParts(), state));
   }
 
   private requestStop(reason: StopReason, message: string | null): void {
@@ -696,67 +607,25 @@ export class EvolutionEngine {
     this.abort.abort(error);
   }
 
-  /** Publishes an event; lasting ones also go to the store's event log, in order, off the hot path. */
   private emit(event: EvolveEvent, extra: JsonObject = {}): void {
-    this.options.channel.publish(event);
-    if (event.type === 'candidate-proposed' || event.type === 'candidate-evaluated' || event.type === 'candidate-rejected') return;
-    const { type, ...data } = event;
-    this.enqueueWrite(async () => {
-      await this.options.store.appendEvent(this.options.runId, type, { ...(data as unknown as JsonObject), ...extra });
-    });
+    this.log.emit(event, extra);
   }
 
   private enqueueWrite(write: () => Promise<void>): void {
-    this.writes = this.writes.then(write).catch((error: unknown) => {
-      this.fail(error);
-    });
+    this.log.enqueue(write);
   }
 
   private totals(): RunTotals {
-    const failures = this.progress.failureCount;
-    return {
-      iterations: this.progress.attempts,
-      evaluations: this.progress.evaluations,
-      evaluationsHere: this.progress.evaluationsHere,
-      failures,
-      bestScore: this.progress.best?.score ?? null,
-      costUsd: this.options.meter.totals().costUsd,
-      elapsedMs: this.clock.now() - this.startedAt,
-    };
+    return this.progress.totals(this.options.meter.totals().costUsd, this.clock.now() - this.startedAt);
   }
 
   private summary(): EvolveSummary {
     const reason = this.stopReason ?? 'iterations';
+    const { inputTokens, outputTokens, costUsd } = this.options.meter.totals();
+    const unrepaired = this.repairs.leftovers().map((pending) => pending.failureKind);
     const durationMs = this.clock.now() - this.startedAt;
-    const totals = this.options.meter.totals();
-    const status = reason === 'error' || reason === 'no-candidates' || reason === 'model-unusable' ? 'failed' : reason === 'stopped' ? 'stopped' : 'finished';
-    return this.progress.summary({
-      status,
-      stopReason: reason,
-      message: this.stopMessage,
-      durationMs,
-      usage: { inputTokens: totals.inputTokens, outputTokens: totals.outputTokens, costUsd: totals.costUsd },
-      resumed: this.options.resume,
-      unrepaired: this.repairs.leftovers().map((pending) => pending.failureKind),
-    });
+    return this.progress.summary({ status: summaryStatus(reason), stopReason: reason, message: this.stopMessage, durationMs, usage: { inputTokens, outputTokens, costUsd }, resumed: this.options.resume, unrepaired });
   }
 }
 
-function outcomeOf(record: ProgramRecord, parentScore: number | null): ProgramOutcome {
-  return {
-    id: record.id,
-    parentId: record.parentId,
-    operator: record.operator,
-    score: record.score,
-    parentScore,
-    failure: record.failure,
-    diff: record.diff.slice(0, 2000),
-  };
-}
-
 export { preEvaluationFailures };
-
-/** An operator that combines two parents, as it declares (`requires.parents`). */
-function isCrossover(operator: Operator): boolean {
-  return (operator.requires?.parents ?? 1) >= 2;
-}

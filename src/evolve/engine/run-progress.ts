@@ -1,5 +1,5 @@
 import type { ProgramRecord } from '../../store/types.ts';
-import type { EvolveSummary, StopReason, UsageSummary } from './events.ts';
+import type { EvolveSummary, RunTotals, StopReason, UsageSummary } from './events.ts';
 import { rejectionKinds } from './failure-kinds.ts';
 import { OperatorYieldTally } from './operator-yield.ts';
 import type { RebuiltRun } from './rebuild-database.ts';
@@ -82,6 +82,19 @@ export class RunProgress {
   private tally(kind: string, count: number): void {
     const counts = rejectionKinds.has(kind) ? this.rejections : this.failures;
     counts[kind] = (counts[kind] ?? 0) + count;
+  }
+
+  /** The running totals events carry; cost and elapsed time come from the meter and the clock. */
+  totals(costUsd: number, elapsedMs: number): RunTotals {
+    return {
+      iterations: this.attempts,
+      evaluations: this.evaluations,
+      evaluationsHere: this.evaluationsHere,
+      failures: this.failureCount,
+      bestScore: this.best?.score ?? null,
+      costUsd,
+      elapsedMs,
+    };
   }
 
   summary(options: {

@@ -1,0 +1,42 @@
+import type { Clock } from '../../core/clock.ts';
+import type { EventChannel } from '../../core/event-channel.ts';
+import type { EmbeddingClient, UsageMeter } from '../../model/types.ts';
+import type { Store } from '../../store/types.ts';
+import type { TextFingerprint } from '../database/text-fingerprint.ts';
+import type { Evaluator, Operator, Problem, ProgramSnapshot, Proposal } from '../types.ts';
+import type { AttemptBase } from './attempt-record.ts';
+import type { InsightsRefresher, ModelChooser } from './collaborators.ts';
+import type { EngineSettings } from './engine-settings.ts';
+import type { EvolveEvent } from './events.ts';
+import type { PendingRepair } from './repair-queue.ts';
+
+/** What an EvolutionEngine is built from (evolve.ts assembles it), and what one attempt carries from proposal to evaluation. */
+export interface EngineOptions {
+  runId: string;
+  problem: Problem;
+  store: Store;
+  evaluator: Evaluator;
+  operators: readonly Operator[];
+  chooser?: ModelChooser | undefined;
+  insights?: InsightsRefresher | undefined;
+  embeddings?: EmbeddingClient | undefined;
+  meter: UsageMeter;
+  settings: EngineSettings;
+  limits: { iterations?: number | undefined; wallTimeMs?: number | undefined };
+  /** A seed makes the run reproducible with any number of evaluation slots (results are applied in attempt order). */
+  seed: number | null;
+  channel: EventChannel<EvolveEvent>;
+  clock?: Clock;
+  resume: boolean;
+}
+
+export interface Candidate {
+  base: AttemptBase;
+  parent: ProgramSnapshot;
+  operator: Operator;
+  proposal: Proposal;
+  fingerprint: TextFingerprint;
+  iteration: number;
+  /** The pending child this candidate repairs, if it is such a repair. */
+  repairOf: PendingRepair | null;
+}

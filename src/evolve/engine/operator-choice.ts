@@ -1,0 +1,42 @@
+import type { Random } from '../../core/random.ts';
+import type { ProgramDatabase } from '../database/program-database.ts';
+import type { ParentChoice } from '../select-parent.ts';
+import type { Operator } from '../types.ts';
+import { repairOperatorName } from './repair-queue.ts';
+
+/**
+ * Which operator makes the next child, by what operators declare (`requires.parents`) and the
+ * configured weights, never by their names (except the repair operator, which the engine itself
+ * schedules for a failed parent).
+ */
+export function operatorWeight(operator: Operator, weights: Readonly<Record<string, number>>): number {
+  return weights[operator.name] ?? 1;
+}
+
+/** An operator that combines two parents, as it declares (`requires.parents`). */
+export function needsSecondParent(operator: Operator): boolean {
+  return (operator.requires?.parents ?? 1) >= 2;
+}
+
+/** A two-parent operator runs only where it can: when the parent's island holds another, different program. */
+export function chooseOperator(
+  eligible: readonly Operator[],
+  weights: Readonly<Record<string, number>>,
+  random: Random,
+  choice: ParentChoice,
+  hasPartner: boolean,
+): Operator {
+  if (choice.failed) return eligible.find((operator) => operator.name === repairOperatorName)!;
+  const candidates = eligible.filter((operator) => operator.name !== repairOperatorName && (hasPartner || !needsSecondParent(operator)));
+  return candidates[random.weightedIndex(candidates.map((operator) => operatorWeight(operator, weights)))]!;
+}
+
+/** Second parents: the best members of the parent's island with other code. */
+export function secondParentCandidates(database: ProgramDatabase, parentId: string, islandIndex: number): string[] {
+  const island = database.island(islandIndex);
+  const parentHash = island.placementOf(parentId)?.info.fingerprint.contentHash;
+  return island
+    .top(16)
+    .filter((placement) => placement.info.id !== parentId && placement.info.fingerprint.contentHash !== parentHash)
+    .map((placement) => placement.info.id);
+}
