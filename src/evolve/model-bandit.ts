@@ -24,6 +24,8 @@ export interface ModelBanditOptions {
   exploration?: number;
   /** The default source of randomness; `choose(random)` may pass another per call. */
   random?: Random;
+  /** Count an improvement as 1 however large it is (a rate of improving calls), instead of its size. */
+  countImprovements?: boolean;
 }
 
 export interface BanditArmStatistics {
@@ -44,7 +46,8 @@ interface Arm {
 }
 
 export interface ModelBandit {
-  choose(random?: Random): string;
+  /** `allowed` narrows the arms for this draw (e.g. operators that cannot run here); all when absent or when it allows none. */
+  choose(random?: Random, allowed?: (arm: string) => boolean): string;
   /** `childScore` null: the child failed. `parentScore` null: nothing to improve on (counts as no improvement). */
   update(model: string, outcome: { parentScore: number | null; childScore: number | null; costUsd: number }): void;
   statistics(): BanditArmStatistics[];
@@ -57,7 +60,7 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
   const costCoefficient = options.costCoefficient ?? 0.5;
   const epsilon = options.epsilon ?? 0.1;
   const exploration = options.exploration ?? 1;
-  let arms: Arm[] = options.models.map((model, index) => ({
+  let allArms: Arm[] = options.models.map((model, index) => ({
     model,
     weight: options.weights?.[index] ?? 1,
     pulls: 0,
@@ -75,7 +78,9 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
   };
 
   return {
-    choose(callRandom?: Random): string {
+    choose(callRandom?: Random, allowed?: (arm: string) => boolean): string {
+      const permitted = allowed === undefined ? allArms : allArms.filter((arm) => allowed(arm.model));
+      const arms = permitted.length === 0 ? allArms : permitted;
       if (arms.length === 1) return arms[0]!.model;
       const random = callRandom ?? options.random;
       if (random === undefined) throw new RangeError('model bandit: choose() needs a Random (none was configured)');
@@ -97,12 +102,13 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
     },
 
     update(model, outcome): void {
-      const arm = arms.find((candidate) => candidate.model === model);
+      const arm = allArms.find((candidate) => candidate.model === model);
       if (arm === undefined) return;
-      const improvement =
+      const gain =
         outcome.childScore !== null && outcome.parentScore !== null && Number.isFinite(outcome.childScore)
           ? Math.max(0, outcome.childScore - outcome.parentScore)
           : 0;
+      const improvement = options.countImprovements === true ? (gain > 0 ? 1 : 0) : gain;
       const cost = Number.isFinite(outcome.costUsd) && outcome.costUsd > 0 ? outcome.costUsd : 0;
       arm.pulls += 1;
       arm.improvementSum += improvement;
@@ -112,7 +118,7 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
     },
 
     statistics(): BanditArmStatistics[] {
-      return arms.map((arm) => ({
+      return allArms.map((arm) => ({
         model: arm.model,
         pulls: arm.pulls,
         meanReward: meanReward(arm),
@@ -126,7 +132,7 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
         version: 1,
         maxImprovement,
         maxCost,
-        arms: arms.map((arm) => ({ model: arm.model, pulls: arm.pulls, improvementSum: arm.improvementSum, costSum: arm.costSum })),
+        arms: allArms.map((arm) => ({ model: arm.model, pulls: arm.pulls, improvementSum: arm.improvementSum, costSum: arm.costSum })),
       };
     },
 
@@ -137,7 +143,7 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
         (Array.isArray(state.arms) ? state.arms : []).filter(isJsonObject).map((entry) => [String(entry.model), entry] as const),
       );
       // Models added or removed since the checkpoint: new ones start fresh, gone ones are dropped.
-      arms = arms.map((arm) => {
+      allArms = allArms.map((arm) => {
         const entry = saved.get(arm.model);
         if (entry === undefined) return { ...arm, pulls: 0, improvementSum: 0, costSum: 0 };
         return { ...arm, pulls: Number(entry.pulls ?? 0), improvementSum: Number(entry.improvementSum ?? 0), costSum: Number(entry.costSum ?? 0) };

@@ -5,6 +5,7 @@ import type { ProgramDatabase } from '../database/program-database.ts';
 import type { Operator } from '../types.ts';
 import type { ModelChooser } from './collaborators.ts';
 import type { TuningBursts } from './tuning-bursts.ts';
+import type { ModelBandit } from '../model-bandit.ts';
 
 /**
  * The engine state saved with `Store.putState` so a resumed run continues where it was: the RNG,
@@ -29,6 +30,8 @@ export interface EngineCheckpoint {
   notices?: string[];
   /** Hybrid tuning bursts still to run; absent in older checkpoints. */
   bursts?: { programId: string; island: number; remaining: number }[];
+  /** The operator-mix bandit's state (settings.operatorMix adaptive); absent in older checkpoints. */
+  operatorMix?: JsonObject;
   savedAt: number;
 }
 
@@ -56,6 +59,7 @@ export interface CheckpointedParts {
   applyFailures: Map<string, string>;
   notices: Set<string>;
   bursts: TuningBursts;
+  operatorMix: ModelBandit | undefined;
 }
 
 /** The checkpoint of a running engine; `random` and `insights` are the engine's own, replaced on restore. */
@@ -76,6 +80,7 @@ export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: n
     applyFailures: [...parts.applyFailures.entries()].slice(-100),
     notices: [...parts.notices],
     bursts: parts.bursts.saveState(),
+    ...(parts.operatorMix === undefined ? {} : { operatorMix: parts.operatorMix.saveState() }),
     savedAt: state.savedAt,
   };
 }
@@ -93,5 +98,6 @@ export function restoreCheckpoint(checkpoint: EngineCheckpoint, parts: Checkpoin
   for (const [parentId, reason] of checkpoint.applyFailures) parts.applyFailures.set(parentId, reason);
   for (const notice of checkpoint.notices ?? []) parts.notices.add(notice);
   parts.bursts.restoreState(checkpoint.bursts);
+  if (checkpoint.operatorMix !== undefined) parts.operatorMix?.restoreState(checkpoint.operatorMix);
   return { random: Random.fromState(checkpoint.random), insights: [...checkpoint.insights] };
 }

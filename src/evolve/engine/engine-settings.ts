@@ -20,6 +20,9 @@ export interface EngineSettings {
   novelty: NoveltySettings & { judge: boolean };
   /** Relative operator weights by operator name; operators not named keep their default weight. */
   operatorWeights: Record<string, number>;
+  /** `adaptive`: a bandit moves the operator mix towards the operators that improve per call, the
+   * weights serving as its prior; `fixed`: operators are drawn by weight alone. */
+  operatorMix: 'adaptive' | 'fixed';
   concurrency: {
     /** Model calls (proposals) in flight. */
     proposals: number;
@@ -82,6 +85,7 @@ const settingsSchema = z.strictObject({
     })
     .optional(),
   operators: z.record(z.string(), z.number().min(0)).optional(),
+  operatorMix: z.enum(['adaptive', 'fixed']).optional(),
   concurrency: z
     .strictObject({ proposals: positiveInteger.optional(), evaluations: positiveInteger.optional(), queue: positiveInteger.optional(), window: positiveInteger.max(64).optional() })
     .optional(),
@@ -128,6 +132,7 @@ export function parseEngineSettings(
       judge: input.novelty?.judge ?? false,
     },
     operatorWeights: { ...defaultOperatorWeights, ...input.operators },
+    operatorMix: input.operatorMix ?? 'adaptive',
     concurrency: {
       proposals,
       evaluations,

@@ -23,7 +23,8 @@ import { initialFailureMessage } from './initial-failure.ts';
 import { initialOperator, preEvaluationFailures, rebuildDatabase } from './rebuild-database.ts';
 import { repairableFailures, repairOperatorName, RepairQueue, type PendingRepair } from './repair-queue.ts';
 import { InsightsSchedule, outcomeOf } from './insights-schedule.ts';
-import { chooseOperator, needsSecondParent, operatorWeight, secondParentCandidates } from './operator-choice.ts';
+import { chooseOperator, createOperatorMix, needsSecondParent, operatorWeight, secondParentCandidates } from './operator-choice.ts';
+import type { ModelBandit } from '../model-bandit.ts';
 import type { Candidate, EngineOptions } from './engine-options.ts';
 import { iterationLimitStop, spentBudgetStop, summaryStatus } from './run-limits.ts';
 import { RunProgress } from './run-progress.ts';
@@ -52,6 +53,8 @@ export class EvolutionEngine {
   private readonly loader: ProgramLoader;
   private readonly novelty: NoveltyFilter;
   private readonly bursts = new TuningBursts();
+  /** Adapts the operator mix to each operator's improving calls (settings.operatorMix). */
+  private operatorMix: ModelBandit | undefined;
   /** The model-free tuner, when eligible: hybrid bursts polish model children with it. */
   private tuner: Operator | undefined;
   private readonly progress: RunProgress;
@@ -100,6 +103,7 @@ export class EvolutionEngine {
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
     // Bursts need a model (their children) and a tuner that may run (a zero weight turns it off).
+    if (options.settings.operatorMix === 'adaptive') this.operatorMix = createOperatorMix(this.eligibleOperators, options.settings.operatorWeights);
     this.tuner = hasModel ? this.eligibleOperators.find((operator) => operator.name === 'numeric-tune' && this.weightOf(operator) > 0) : undefined;
     this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === repairOperatorName);
     assertInitialProgramFits(options.problem.files, options.settings.maxProgramChars);
@@ -219,7 +223,7 @@ export class EvolutionEngine {
   }
 
   private checkpointedParts(): CheckpointedParts {
-    return { operators: this.options.operators, chooser: this.options.chooser, database: this.database, applyFailures: this.applyFailures, notices: this.noticesGiven, bursts: this.bursts };
+    return { operators: this.options.operators, chooser: this.options.chooser, database: this.database, applyFailures: this.applyFailures, notices: this.noticesGiven, bursts: this.bursts, operatorMix: this.operatorMix };
   }
 
   private async evaluateInitial(): Promise<void> {
@@ -275,7 +279,7 @@ export class EvolutionEngine {
       ? []
       : selectInspirations({ database: this.database, island: islandIndex, parentId: choice.programId, random: this.random, settings: settings.inspirations });
     const partners = secondParentCandidates(this.database, choice.programId, islandIndex);
-    const operator = burst !== undefined ? this.tuner! : chooseOperator(this.eligibleOperators, this.options.settings.operatorWeights, this.random, choice, partners.length > 0);
+    const operator = burst !== undefined ? this.tuner! : chooseOperator(this.eligibleOperators, this.options.settings.operatorWeights, this.random, choice, partners.length > 0, this.operatorMix);
     const model = operator.needsModel ? this.options.chooser?.choose(this.random) : undefined;
     const operatorRandom = new Random(this.random.integer(0x100000000));
     const otherParentId = needsSecondParent(operator) ? partners[this.random.integer(partners.length)] : undefined;
@@ -467,6 +471,7 @@ export class EvolutionEngine {
     if (candidate?.repairOf) this.finishRepair(candidate.repairOf, record.id, ok, iteration);
     if (candidate !== null) {
       candidate.operator.observe?.({ parent: candidate.parent, proposal: candidate.proposal, result });
+      this.operatorMix?.update(candidate.operator.name, { parentScore: candidate.parent.score, childScore: record.score, costUsd: record.costUsd });
       if (proposal?.model) {
         this.options.chooser?.observe({ model: proposal.model, parentScore: candidate.parent.score, childScore: record.score, costUsd: record.costUsd });
       }
@@ -507,6 +512,7 @@ export class EvolutionEngine {
   ): Promise<void> {
     const record = await this.options.store.putProgram(attemptRecord(base, { ...outcome, score: null, failure, evaluateMs: 0 }));
     this.progress.recordAttempt(record, { evaluated: false, initial: false });
+    this.operatorMix?.update(record.operator, { parentScore: null, childScore: null, costUsd: record.costUsd });
     if (repairOf !== null) this.finishRepair(repairOf, record.id, false, iteration);
     const kind = failure.kind === 'novelty-rejected' || failure.kind === 'apply-failed' || failure.kind === 'not-applicable' ? failure.kind : 'model-error';
     this.emit({

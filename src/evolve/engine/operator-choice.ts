@@ -1,5 +1,6 @@
 import type { Random } from '../../core/random.ts';
 import type { ProgramDatabase } from '../database/program-database.ts';
+import { createModelBandit, type ModelBandit } from '../model-bandit.ts';
 import type { ParentChoice } from '../select-parent.ts';
 import type { Operator } from '../types.ts';
 import { repairOperatorName } from './repair-queue.ts';
@@ -25,9 +26,16 @@ export function chooseOperator(
   random: Random,
   choice: ParentChoice,
   hasPartner: boolean,
+  mix?: ModelBandit,
 ): Operator {
   if (choice.failed) return eligible.find((operator) => operator.name === repairOperatorName)!;
   const candidates = eligible.filter((operator) => operator.name !== repairOperatorName && (hasPartner || !needsSecondParent(operator)));
+  if (mix !== undefined) {
+    // The adaptive mix (settings.operatorMix): a bandit over the operators that can run here.
+    const names = new Set(candidates.filter((operator) => operatorWeight(operator, weights) > 0).map((operator) => operator.name));
+    const chosen = candidates.find((operator) => operator.name === mix.choose(random, (name) => names.has(name)));
+    if (chosen !== undefined) return chosen;
+  }
   return candidates[random.weightedIndex(candidates.map((operator) => operatorWeight(operator, weights)))]!;
 }
 
@@ -39,4 +47,22 @@ export function secondParentCandidates(database: ProgramDatabase, parentId: stri
     .top(16)
     .filter((placement) => placement.info.id !== parentId && placement.info.fingerprint.contentHash !== parentHash)
     .map((placement) => placement.info.id);
+}
+
+/**
+ * The adaptive operator mix: a UCB bandit whose reward is whether a call improved on its parent (a
+ * rate, not a size: late improvements are small but still worth buying), less a share of the call's
+ * cost. A rejected or failed proposal earns nothing, so operators that waste calls lose their share.
+ * Undefined when fewer than two operators can be mixed.
+ */
+export function createOperatorMix(eligible: readonly Operator[], weights: Readonly<Record<string, number>>): ModelBandit | undefined {
+  const mixed = eligible.filter((operator) => operator.name !== repairOperatorName && operatorWeight(operator, weights) > 0);
+  if (mixed.length < 2) return undefined;
+  return createModelBandit({
+    models: mixed.map((operator) => operator.name),
+    weights: mixed.map((operator) => operatorWeight(operator, weights)),
+    epsilon: 0.2,
+    exploration: 0.5,
+    countImprovements: true,
+  });
 }

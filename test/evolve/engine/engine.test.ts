@@ -60,6 +60,31 @@ describe('evolve engine (model-free)', () => {
     expect(persisted.map((event) => event.type)).toContain('islands-migrated');
   });
 
+  it('moves the operator mix towards the operator that improves, unless the mix is fixed', async () => {
+    const counts: Record<string, Record<string, number>> = {};
+    for (const mix of ['adaptive', 'fixed'] as const) {
+      const worse = tuningOperator();
+      // A second model-free operator whose children are always worse: every call it gets is wasted.
+      const wasteful = { ...worse, name: 'drift', async propose(context: Parameters<typeof worse.propose>[0]) {
+        const proposal = await worse.propose(context);
+        return { ...proposal, operator: 'drift', files: { ...proposal.files, 'program.py': proposal.files['program.py']!.replace(/x = (-?[\d.e+-]+)/, (_, value: string) => `x = ${Number(value) + 50 + context.random.next()}`) } };
+      } };
+      const { summary } = await runCollecting({
+        problem: fakeProblem(10, { islands: 1, operators: { 'numeric-tune': 1, drift: 1 }, operatorMix: mix }),
+        store: memoryStore(),
+        evaluator: fakeEvaluator(),
+        operators: [tuningOperator(), wasteful],
+        iterations: 80,
+        seed: 11,
+        concurrency: { evaluations: 1 },
+      });
+      counts[mix] = { tune: summary.operators['numeric-tune']!.proposed, drift: summary.operators['drift']!.proposed };
+    }
+    expect(counts['fixed']!.drift).toBeGreaterThan(25);
+    expect(counts['adaptive']!.drift).toBeLessThan(counts['fixed']!.drift / 2);
+    expect(counts['adaptive']!.tune).toBeGreaterThan(counts['fixed']!.tune);
+  });
+
   it('is reproducible with a seed and one evaluation slot', async () => {
     const sequences: number[][] = [];
     for (let round = 0; round < 2; round += 1) {
