@@ -61,7 +61,7 @@ describe('evolve engine (model-free)', () => {
   });
 
   it('moves the operator mix towards the operator that improves, unless the mix is fixed', async () => {
-    const counts: Record<string, Record<string, number>> = {};
+    const counts: Record<string, { tune: number; drift: number }> = {};
     for (const mix of ['adaptive', 'fixed'] as const) {
       const worse = tuningOperator();
       // A second model-free operator whose children are always worse: every call it gets is wasted.
