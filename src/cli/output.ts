@@ -11,6 +11,8 @@ export interface Output {
   info(text: string): void;
   /** Warnings to stderr, always. */
   warn(text: string): void;
+  /** Human-readable text about data printed on stdout (e.g. headers of `best --code`), to stderr so stdout stays the data alone. */
+  note(text: string): void;
   /** One JSON document to stdout. */
   printJson(value: unknown): void;
   /** Redraws one progress line on stderr when it is a terminal; silent otherwise. */
@@ -41,6 +43,11 @@ export function createOutput(
     warn(text) {
       if (progressShown) this.endProgress();
       streams.stderr.write(`warning: ${text}\n`);
+    },
+    note(text) {
+      if (options.json) return;
+      if (progressShown) this.endProgress();
+      streams.stderr.write(`${text}\n`);
     },
     printJson(value) {
       streams.stdout.write(`${JSON.stringify(value, null, 2)}\n`);

@@ -22,17 +22,21 @@ export function registerBestCommand(program: Command, context: CliContext): void
           output.printJson(options.code === true ? rest : { ...rest, files: Object.keys(best.files) });
           return exitCode;
         }
+        // With --code, stdout carries the code alone (`best <run> --code > x.py` must run); what
+        // describes it goes to stderr.
+        const describe = (text: string): void => (options.code === true ? output.note(text) : output.info(text));
         const score = best.failure === null ? `score ${best.score}` : `failed: ${best.failure.kind}`;
-        output.info(`program ${best.id}  ${score}  generation ${best.generation}  operator ${best.operator}${best.model === null ? '' : ` (${best.model})`}`);
+        describe(`program ${best.id}  ${score}  generation ${best.generation}  operator ${best.operator}${best.model === null ? '' : ` (${best.model})`}`);
         if (best.failure !== null) {
-          output.info(`no program of run ${runId} was scored; the initial program failed:`);
-          for (const line of failureLines(best.failure, '  ')) output.info(line);
+          describe(`no program of run ${runId} was scored; the initial program failed:`);
+          for (const line of failureLines(best.failure, '  ')) describe(line);
         }
         const metrics = Object.entries(best.metrics).map(([name, value]) => `${name}=${JSON.stringify(value)}`).join('  ');
-        if (metrics.length > 0) output.info(`metrics: ${metrics}`);
+        if (metrics.length > 0) describe(`metrics: ${metrics}`);
         if (options.code !== true) return exitCode;
         const paths = Object.keys(best.files).sort();
         for (const path of paths) {
+          // Several files cannot be one runnable stream: each is headed by its path.
           if (paths.length > 1) output.info(`--- ${path}`);
           output.info(best.files[path]!.replace(/\n$/, ''));
         }

@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -139,7 +139,14 @@ describe('lamarck evolve (CLI)', () => {
     const best = await runMain(['best', runId, '--code'], directory);
     expect(best.code).toBe(0);
     expect(best.stdout).toContain('EVOLVE-BLOCK-START');
-    expect(best.stdout).toContain(`score ${summary.bestScore}`);
+    // stdout is the code alone, so `best --code > x.py` runs; the header goes to stderr.
+    expect(best.stderr).toContain(`score ${summary.bestScore}`);
+    expect(best.stdout).not.toContain('score');
+    const written = join(directory, 'best-written.py');
+    writeFileSync(written, best.stdout);
+    const ran = spawnSync('/usr/bin/python3', ['-c', `import ast,sys; ast.parse(open(sys.argv[1]).read())`, written], { encoding: 'utf8' });
+    expect(ran.stderr).toBe('');
+    expect(ran.status).toBe(0);
     const bestJson = JSON.parse((await runMain(['best', runId, '--json'], directory)).stdout) as { id: string };
     const lineage = await runMain(['lineage', bestJson.id, '--json'], directory);
     const chain = JSON.parse(lineage.stdout) as { id: string; operator: string; parentId: string | null; score: number }[];
@@ -184,7 +191,8 @@ describe('lamarck evolve (CLI)', () => {
       await store.putProgram({ ...base, id: 'prg_new', parentId: 'prg_old', generation: 1, operator: 'numeric-tune', files: { 'a.py': 'new' }, score: 5 });
       await store.putProgram({ ...base, id: 'prg_bad', parentId: 'prg_old', generation: 1, status: 'failed', score: null, failure: { kind: 'timeout', message: 't' }, files: { 'a.py': 'bad' } });
       const best = await runMain(['best', run.id, '--code'], directory);
-      expect(best.stdout).toContain('program prg_new  score 5');
+      expect(best.stderr).toContain('program prg_new  score 5');
+      expect(best.stdout).toBe('new\n');
       expect(best.stdout).toContain('new');
       const json = JSON.parse((await runMain(['best', run.id, '--json'], directory)).stdout) as Record<string, unknown>;
       expect(json['id']).toBe('prg_new');
