@@ -68,7 +68,7 @@ export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?
             `  while (!existsSync(${JSON.stringify(options.releaseFile ?? join(directory, 'release'))})) await new Promise((resolve) => setTimeout(resolve, 50));`,
             '}',
           ]),
-      `if (x < 1.6) { console.error(${JSON.stringify(`${stderrMarker} (${hostileMarkup})`)} + " x=" + x); process.exit(3); }`,
+      `if (x < 2.6) { console.error(${JSON.stringify(`${stderrMarker} (${hostileMarkup})`)} + " x=" + x); process.exit(3); }`,
       'const score = -((x - 1) ** 2) - (y - 0.5) ** 2;',
       `console.log(JSON.stringify({ combined_score: score, metrics: { x, y, "naïve ✓ 🧬": 1 }, artifacts: { feedback: "distance " + Math.sqrt(-score).toFixed(3), markup: ${JSON.stringify(hostileMarkup)} } }));`,
       '',
