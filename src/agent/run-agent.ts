@@ -20,7 +20,7 @@ import type { ToolRegistry } from './tool-registry.ts';
 import { startRun } from './start-run.ts';
 import { stopConditionFor } from './stop-conditions.ts';
 import { createPredicateEvaluator } from './tools/sandbox-tools.ts';
-import type { AgentCapabilities, AgentEvent, AgentLimits, AgentResult, AgentRun, AgentRunStatus, StopReason } from './types.ts';
+import type { AgentCapabilities, AgentEvent, AgentLimits, AgentResult, AgentRun, AgentRunStatus, AgentStopReason } from './types.ts';
 import type { RunAgentOptions } from './run-agent-options.ts';
 import { definedOnly } from '../core/defined-only.ts';
 
@@ -104,7 +104,7 @@ async function execute(
   const modelContext = { model: options.model, recorder, emit, usage };
   const stop = stopConditionFor(limits, options.stopWhen ?? []);
   const elapsed = (): number => state.elapsedMs + (clock.now() - startedAt);
-  const stoppedBy = (): StopReason => (runSignal.aborted ? 'aborted' : 'time-limit');
+  const stoppedBy = (): AgentStopReason => (runSignal.aborted ? 'aborted' : 'time-limit');
   const redactState = createStateRedactor(redactor);
   // Tools are set up inside the try below, so a failure there (a broken library, a store error)
   // ends the run as failed, recorded, instead of leaving it marked running.
@@ -123,7 +123,7 @@ async function execute(
     emit({ type: 'state-saved', step: state.step });
   };
 
-  let stopReason: StopReason | undefined;
+  let stopReason: AgentStopReason | undefined;
   let failure: { code: string; message: string } | undefined;
   try {
     const skills: SkillSummary[] = knowledge === undefined ? [] : await knowledge.skills();

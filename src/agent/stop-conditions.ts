@@ -1,4 +1,4 @@
-import type { AgentUsage, StopReason } from './types.ts';
+import type { AgentUsage, AgentStopReason } from './types.ts';
 
 /**
  * Stop conditions are plain functions of the run's progress, checked before every model call and
@@ -12,7 +12,7 @@ export interface RunProgress {
   readonly usage: AgentUsage;
 }
 
-export type StopCondition = (progress: RunProgress) => StopReason | undefined;
+export type StopCondition = (progress: RunProgress) => AgentStopReason | undefined;
 
 export function answerGiven(): StopCondition {
   return (progress) => (progress.answer !== null ? 'answered' : undefined);

@@ -56,7 +56,7 @@ export interface AgentLimits {
   maxTokens?: number;
 }
 
-export type StopReason = 'answered' | 'step-limit' | 'time-limit' | 'budget' | 'aborted' | 'error';
+export type AgentStopReason = 'answered' | 'step-limit' | 'time-limit' | 'budget' | 'aborted' | 'error';
 
 export type AgentRunStatus = 'answered' | 'stopped' | 'failed';
 
@@ -71,7 +71,7 @@ export interface AgentResult {
   runId: string;
   trajectoryId: string;
   status: AgentRunStatus;
-  stopReason: StopReason;
+  stopReason: AgentStopReason;
   answer: string | null;
   steps: number;
   usage: AgentUsage;

@@ -4,7 +4,7 @@
  */
 export * from './types.ts';
 export { evolve, type EvolveHandle, type EvolveOptions } from './evolve.ts';
-export type { EvolveEvent, EvolveEventType, EvolveSummary, RunTotals, StopReason, UsageSummary } from './engine/events.ts';
+export type { EvolveEvent, EvolveEventType, EvolveSummary, RunTotals, EvolveStopReason, UsageSummary } from './engine/events.ts';
 export { EvolutionEngine, type EngineOptions } from './engine/evolution-engine.ts';
 export { parseEngineSettings, defaultOperatorWeights, type EngineSettings, type EngineSettingsInput } from './engine/engine-settings.ts';
 export { createWeightedModelChooser, type InsightsRefresher, type ModelChooser, type ProgramOutcome } from './engine/collaborators.ts';

@@ -153,7 +153,7 @@ export interface OperatorContext {
   signal?: AbortSignal;
 }
 
-export interface Proposal {
+export interface CandidateProposal {
   /** The child's full files (unchanged files included). */
   files: Record<string, string>;
   /** Unified-style description of the change, for lineage and prompts. */
@@ -182,12 +182,12 @@ export interface Operator {
    * also carries the prompt, reply, model and usage; an operator that cannot work on this parent
    * throws a LamarckError with code `operator-not-applicable`.
    */
-  propose(context: OperatorContext): Promise<Proposal>;
+  propose(context: OperatorContext): Promise<CandidateProposal>;
   /**
    * Told the outcome of each of its proposals, so stateful operators (the numeric tuner's
    * CMA-ES distribution, a bandit) can learn. Must be cheap and must not throw.
    */
-  observe?(outcome: { parent: ProgramSnapshot; proposal: Proposal; result: EvaluationResult }): void;
+  observe?(outcome: { parent: ProgramSnapshot; proposal: CandidateProposal; result: EvaluationResult }): void;
   /** State to checkpoint for resume, and to restore it. */
   saveState?(): JsonObject;
   restoreState?(state: JsonObject): void;

@@ -8,7 +8,7 @@ import type { LibraryEntry } from '../library/library-types.ts';
 import { newArtifactRecord, newVersionRecord } from '../store/record-builders.ts';
 import type { VersionRecord } from '../store/types.ts';
 import type { Overlay } from './gate.ts';
-import type { LearnableKind, Proposal } from './proposals.ts';
+import type { LearnableKind, LibraryProposal } from './proposals.ts';
 
 /**
  * Turning a validated proposal into a concrete change: curation decides whether an `add` is new
@@ -35,7 +35,7 @@ export type PlannedChange =
  */
 export type PlanResult = { ok: true; change: PlannedChange } | { ok: false; reason: string } | { ok: 'unchanged'; reason: string; target: LibraryEntry };
 
-export async function planChange(proposal: Proposal, library: Library, curator: Curator): Promise<PlanResult> {
+export async function planChange(proposal: LibraryProposal, library: Library, curator: Curator): Promise<PlanResult> {
   const plan = await planFromHead(proposal, library, curator);
   if (plan.ok !== true || (plan.change.op !== 'update' && plan.change.op !== 'merge')) return plan;
   const change = plan.change;
@@ -51,7 +51,7 @@ export async function planChange(proposal: Proposal, library: Library, curator: 
   return plan;
 }
 
-async function planFromHead(proposal: Proposal, library: Library, curator: Curator): Promise<PlanResult> {
+async function planFromHead(proposal: LibraryProposal, library: Library, curator: Curator): Promise<PlanResult> {
   const { kind, name } = proposal;
   const existing = await library.get(kind, name);
   switch (proposal.op) {

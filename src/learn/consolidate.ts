@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import { sparseCosine, termCounts } from '../library/curate/similarity.ts';
-import { validateProposal, type Proposal } from './proposals.ts';
+import { validateProposal, type LibraryProposal } from './proposals.ts';
 import { asData } from './transcript.ts';
 
 /**
@@ -52,7 +52,7 @@ export async function consolidateGroup(
   model: LanguageModelClient,
   group: readonly AttemptSummary[],
   options: { meter?: UsageMeter } = {},
-): Promise<{ proposal: Proposal | undefined; invalid: { raw: unknown; problems: string[] } | undefined }> {
+): Promise<{ proposal: LibraryProposal | undefined; invalid: { raw: unknown; problems: string[] } | undefined }> {
   const attempts = group
     .map((attempt, index) =>
       asData(`attempt-${index + 1}`, `Task: ${attempt.prompt}\nOutcome: ${attempt.passed ? 'success' : 'failure'} (${attempt.feedback})\nAnswer: ${attempt.answer ?? '(none)'}\n${attempt.transcript.slice(0, consolidationTranscriptChars)}`),

@@ -4,7 +4,7 @@ import type { UsageTotals } from '../model/types.ts';
 import type { Store } from '../store/types.ts';
 import type { AttemptSummary } from './consolidate.ts';
 import type { CurvePoint } from './learn-events.ts';
-import type { Proposal } from './proposals.ts';
+import type { LibraryProposal } from './proposals.ts';
 import type { StepFailure } from './step-failure.ts';
 import type { RecordedAttempt } from './training-data.ts';
 import type { Verdict } from './verdict.ts';
@@ -37,7 +37,7 @@ export interface FinishedTask {
 export interface PlannedProposal {
   /** `<run>:<task>#<n>`: unique in the store, recorded in the committed version's evaluation. */
   id: string;
-  proposal: Proposal;
+  proposal: LibraryProposal;
   trajectoryIds: string[];
   findings: JsonObject;
 }

@@ -12,7 +12,7 @@ export type LearnableKind = (typeof learnableKinds)[number];
 
 export type ProposalOperation = 'add' | 'update' | 'merge' | 'retire';
 
-export interface Proposal {
+export interface LibraryProposal {
   op: ProposalOperation;
   kind: LearnableKind;
   /** The artifact added, changed, merged into, or retired. */
@@ -26,7 +26,7 @@ export interface Proposal {
   origin: string;
 }
 
-export type ProposalCheck = { ok: true; proposal: Proposal } | { ok: false; problems: string[]; raw: unknown };
+export type ProposalCheck = { ok: true; proposal: LibraryProposal } | { ok: false; problems: string[]; raw: unknown };
 
 const envelopeSchema = z.object({
   op: z.enum(['add', 'update', 'merge', 'retire']),
@@ -45,7 +45,7 @@ export function validateProposal(raw: unknown, origin: string): ProposalCheck {
   const { op, kind, content, sources, rationale } = envelope.data;
   // Models write names as titles; a slug keeps the intent and satisfies the naming rules.
   const name = validateSkillName(envelope.data.name).length === 0 ? envelope.data.name : toSkillName(envelope.data.name);
-  const proposal: Proposal = { op, kind, name, rationale, origin };
+  const proposal: LibraryProposal = { op, kind, name, rationale, origin };
   if (op === 'retire') return { ok: true, proposal };
   if (content === undefined) return { ok: false, raw, problems: [`content: required for ${op}`] };
   const checked = checkContent(kind, content);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
-import { contentShapes, validateProposal, type Proposal } from './proposals.ts';
+import { contentShapes, validateProposal, type LibraryProposal } from './proposals.ts';
 import type { Task } from './task-stream.ts';
 import { asData } from './transcript.ts';
 import type { Verdict } from './verdict.ts';
@@ -29,7 +29,7 @@ export interface Reflection {
   keyInsight: string;
   /** The reflector's judgement of each library item the attempt used, by name (ACE's bullet tags). */
   itemTags: Map<string, ItemTag>;
-  proposals: Proposal[];
+  proposals: LibraryProposal[];
   /** Proposals refused on their own, each with what was wrong (its siblings are unaffected). */
   invalid: { raw: unknown; problems: string[] }[];
   /** Item tags that were not `{name, tag}` with a known tag: ignored, and said why. */

@@ -4,7 +4,7 @@ import type { ProgramRecord, ProgramStatus } from '../../store/types.ts';
 import { isUnusableModelError } from '../../model/unusable-model.ts';
 import { replyLimitKinds } from './failure-kinds.ts';
 import { ProposalRejectedError } from '../operators/proposal-error.ts';
-import type { Proposal } from '../types.ts';
+import type { CandidateProposal } from '../types.ts';
 
 /**
  * Building the stored record of one attempt, whatever its end: evaluated, failed in evaluation,
@@ -29,7 +29,7 @@ export function attemptRecord(
   outcome: {
     status: ProgramStatus;
     files: Record<string, string>;
-    proposal: Proposal | null;
+    proposal: CandidateProposal | null;
     score: number | null;
     metrics?: JsonObject;
     features?: Record<string, number>;
@@ -70,7 +70,7 @@ export function attemptRecord(
 }
 
 /** What a rejected reply still tells: the prompt, the reply and what the call cost. */
-export function spentProposal(error: unknown, operator: string): Proposal | null {
+export function spentProposal(error: unknown, operator: string): CandidateProposal | null {
   if (!(error instanceof ProposalRejectedError)) return null;
   return { files: {}, diff: '', operator, model: error.model, prompt: error.prompt, reply: error.reply, usage: error.usage };
 }

@@ -3,7 +3,7 @@ import type { EventChannel } from '../../core/event-channel.ts';
 import type { EmbeddingClient, UsageMeter } from '../../model/types.ts';
 import type { Store } from '../../store/types.ts';
 import type { TextFingerprint } from '../database/text-fingerprint.ts';
-import type { Evaluator, Operator, Problem, ProgramSnapshot, Proposal } from '../types.ts';
+import type { Evaluator, Operator, Problem, ProgramSnapshot, CandidateProposal } from '../types.ts';
 import type { AttemptBase } from './attempt-record.ts';
 import type { InsightsRefresher, ModelChooser } from './collaborators.ts';
 import type { EngineSettings } from './engine-settings.ts';
@@ -34,7 +34,7 @@ export interface Candidate {
   base: AttemptBase;
   parent: ProgramSnapshot;
   operator: Operator;
-  proposal: Proposal;
+  proposal: CandidateProposal;
   fingerprint: TextFingerprint;
   iteration: number;
   /** The pending child this candidate repairs, if it is such a repair. */

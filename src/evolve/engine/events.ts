@@ -5,7 +5,7 @@ import type { OperatorYield } from './operator-yield.ts';
  * the summary it ends with. The CLI draws its progress line from these; the dashboard reads the
  * persisted subset from the store's event log.
  */
-export type StopReason =
+export type EvolveStopReason =
   | 'iterations'
   | 'wall-time'
   | 'budget-usd'
@@ -27,7 +27,7 @@ export interface EvolveSummary {
   runId: string;
   problem: string;
   status: 'finished' | 'stopped' | 'failed';
-  stopReason: StopReason;
+  stopReason: EvolveStopReason;
   /** A one-line explanation when the run stopped early or failed. */
   message: string | null;
   bestProgramId: string | null;

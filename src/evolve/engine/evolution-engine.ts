@@ -9,13 +9,13 @@ import { encodeFingerprint, fingerprintText, type TextFingerprint } from '../dat
 import { NoveltyFilter } from '../novelty.ts';
 import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
-import type { EvaluationResult, Operator, Proposal } from '../types.ts';
+import type { EvaluationResult, Operator, CandidateProposal } from '../types.ts';
 import { attemptRecord, classifyProposalError, spentProposal, type AttemptBase } from './attempt-record.ts';
 import { captureCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type CheckpointedParts } from './checkpoint.ts';
 import { TuningBursts } from './tuning-bursts.ts';
 import type { ProgramOutcome } from './collaborators.ts';
 import { EngineEventLog } from './event-log.ts';
-import type { EvolveEvent, EvolveSummary, RunTotals, StopReason } from './events.ts';
+import type { EvolveEvent, EvolveSummary, RunTotals, EvolveStopReason } from './events.ts';
 import { OrderedScheduler } from './ordered-scheduler.ts';
 import { PipelineScheduler } from './pipeline-scheduler.ts';
 import { ProgramLoader, toSnapshot } from './program-loader.ts';
@@ -73,7 +73,7 @@ export class EvolutionEngine {
   /** Keys of once-per-run notices already given, kept in the checkpoint. */
   private readonly noticesGiven = new Set<string>();
   private insights: string[] = [];
-  private stopReason: StopReason | null = null;
+  private stopReason: EvolveStopReason | null = null;
   private stopMessage: string | null = null;
   private startedAt = 0;
   private readonly log: EngineEventLog;
@@ -310,7 +310,7 @@ export class EvolutionEngine {
     };
     this.emit({ type: 'candidate-proposed', runId, iteration, parentId: parent.id, island: islandIndex, operator: operator.name, model: base.model, draw: choice.kind });
 
-    let proposal: Proposal;
+    let proposal: CandidateProposal;
     try {
       if (model !== undefined) this.options.meter.beforeCall(model.spec);
       proposal = await operator.propose({
@@ -330,7 +330,7 @@ export class EvolutionEngine {
       if (model !== undefined) this.noteModelOutcome(error);
       const failure = classifyProposalError(error);
       if (failure.budget !== null) {
-        this.requestStop(`budget-${failure.budget.kind}` as StopReason, failure.message);
+        this.requestStop(`budget-${failure.budget.kind}` as EvolveStopReason, failure.message);
         return undefined;
       }
       if (failure.kind === 'apply-failed') {
@@ -415,7 +415,7 @@ export class EvolutionEngine {
   private async recordEvaluation(
     base: AttemptBase,
     candidate: Candidate | null,
-    proposal: Proposal | null,
+    proposal: CandidateProposal | null,
     fingerprint: TextFingerprint,
     files: Record<string, string>,
     result: EvaluationResult,
@@ -506,7 +506,7 @@ export class EvolutionEngine {
   private async recordRejection(
     base: AttemptBase,
     iteration: number,
-    outcome: { status: 'rejected' | 'failed'; files: Record<string, string>; proposal: Proposal | null },
+    outcome: { status: 'rejected' | 'failed'; files: Record<string, string>; proposal: CandidateProposal | null },
     failure: { kind: string; message: string },
     repairOf: PendingRepair | null,
   ): Promise<void> {
@@ -602,7 +602,7 @@ export class EvolutionEngine {
     await saveCheckpoint(this.options.store, this.options.runId, captureCheckpoint(this.checkpointedParts(), state));
   }
 
-  private requestStop(reason: StopReason, message: string | null): void {
+  private requestStop(reason: EvolveStopReason, message: string | null): void {
     if (this.stopReason !== null) return;
     this.stopReason = reason;
     this.stopMessage = message;

@@ -1,10 +1,10 @@
 import type { UsageMeter } from '../../model/types.ts';
 import { reachedBudget } from '../../model/usage-meter.ts';
-import type { EvolveSummary, StopReason } from './events.ts';
+import type { EvolveSummary, EvolveStopReason } from './events.ts';
 
 /** Why a run stops, as its summary will say it. */
 export interface LimitStop {
-  reason: StopReason;
+  reason: EvolveStopReason;
   message: string | null;
 }
 
@@ -34,11 +34,11 @@ export function spentBudgetStop(meter: UsageMeter): LimitStop | undefined {
   const reached = reachedBudget(meter.limits, meter.totals());
   if (reached === undefined) return undefined;
   const what = reached.kind === 'usd' ? 'USD' : reached.kind === 'tokens' ? 'token' : 'call';
-  return { reason: `budget-${reached.kind}` as StopReason, message: `${what} budget of ${reached.limit} reached` };
+  return { reason: `budget-${reached.kind}` as EvolveStopReason, message: `${what} budget of ${reached.limit} reached` };
 }
 
 /** How a run that stopped for `reason` ended: failed (error, nothing to evolve, unusable model), stopped on request, or finished. */
-export function summaryStatus(reason: StopReason): EvolveSummary['status'] {
+export function summaryStatus(reason: EvolveStopReason): EvolveSummary['status'] {
   if (reason === 'error' || reason === 'no-candidates' || reason === 'model-unusable') return 'failed';
   return reason === 'stopped' ? 'stopped' : 'finished';
 }

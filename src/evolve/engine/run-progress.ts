@@ -1,5 +1,5 @@
 import type { ProgramRecord } from '../../store/types.ts';
-import type { EvolveSummary, RunTotals, StopReason, UsageSummary } from './events.ts';
+import type { EvolveSummary, RunTotals, EvolveStopReason, UsageSummary } from './events.ts';
 import { rejectionKinds } from './failure-kinds.ts';
 import { OperatorYieldTally } from './operator-yield.ts';
 import type { RebuiltRun } from './rebuild-database.ts';
@@ -99,7 +99,7 @@ export class RunProgress {
 
   summary(options: {
     status: EvolveSummary['status'];
-    stopReason: StopReason;
+    stopReason: EvolveStopReason;
     message: string | null;
     durationMs: number;
     usage: UsageSummary;

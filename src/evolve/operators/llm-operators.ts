@@ -1,6 +1,6 @@
 import { ModelOutputError } from '../../core/errors.ts';
 import { buildMutationPrompt, type PromptBudget } from '../prompt/build-prompt.ts';
-import { operatorSpecificationVersion, type Operator, type OperatorContext, type Proposal } from '../types.ts';
+import { operatorSpecificationVersion, type Operator, type OperatorContext, type CandidateProposal } from '../types.ts';
 import { applyDiffReply } from './apply-diff.ts';
 import { applyRewriteReply } from './apply-rewrite.ts';
 import { askModel } from './ask-model.ts';
@@ -27,7 +27,7 @@ function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', o
     name,
     needsModel: true,
     ...(kind === 'crossover' ? { requires: { parents: 2 } } : {}),
-    async propose(context: OperatorContext): Promise<Proposal> {
+    async propose(context: OperatorContext): Promise<CandidateProposal> {
       if (kind === 'crossover' && context.otherParent === undefined) {
         throw new ModelOutputError('crossover needs a second parent (otherParent)', { code: 'crossover-without-partner' });
       }

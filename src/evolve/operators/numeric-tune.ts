@@ -1,6 +1,6 @@
 import { LamarckError } from '../../core/errors.ts';
 import { isJsonObject, type JsonObject } from '../../core/json.ts';
-import { operatorSpecificationVersion, type EvaluationResult, type Operator, type OperatorContext, type ProgramSnapshot, type Proposal } from '../types.ts';
+import { operatorSpecificationVersion, type EvaluationResult, type Operator, type OperatorContext, type ProgramSnapshot, type CandidateProposal } from '../types.ts';
 import { scanNumericLiterals, writeNumericLiterals, type NumericLiteral } from './numeric-literals.ts';
 import { SepCmaEs, type ScoredSample } from './sep-cma-es.ts';
 import { unifiedDiffOfFiles } from './unified-diff.ts';
@@ -165,7 +165,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
     name: operatorName,
     needsModel: false,
 
-    propose(context: OperatorContext): Promise<Proposal> {
+    propose(context: OperatorContext): Promise<CandidateProposal> {
       const { problem, parent } = context;
       evolvableFiles = [...problem.evolvableFiles];
       const { literals, key } = scan(parent.files, problem.evolvableFiles);
@@ -183,7 +183,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
       return Promise.reject(new OperatorNotApplicableError(operatorName, 'every sample repeated a value already tried; the distribution has converged'));
     },
 
-    observe(outcome: { parent: ProgramSnapshot; proposal: Proposal; result: EvaluationResult }): void {
+    observe(outcome: { parent: ProgramSnapshot; proposal: CandidateProposal; result: EvaluationResult }): void {
       if (outcome.proposal.operator !== operatorName) return;
       try {
         if (evolvableFiles === null) return;
@@ -282,7 +282,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
     parentFiles: Readonly<Record<string, string>>,
     evolvable: readonly string[],
     random: OperatorContext['random'],
-  ): Proposal | undefined {
+  ): CandidateProposal | undefined {
     // Integers must be able to move by one unit; CMA-ES may otherwise shrink them to a standstill.
     // Generations alternate between moving every literal and moving about two of them: when
     // changing some literals breaks the program, sparse moves still find the ones that help.

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { evolve } from '../../../src/evolve/evolve.ts';
-import type { Operator, Proposal } from '../../../src/evolve/types.ts';
+import type { Operator, CandidateProposal } from '../../../src/evolve/types.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { createMemoryStore } from '../../../src/testing/memory-store.ts';
 import { fakeEvaluator, fakeProblem, programPath, programWith } from './fakes.ts';
@@ -11,7 +11,7 @@ function constantOperator(): Operator {
     specificationVersion: 'v1',
     name: 'constant',
     needsModel: false,
-    async propose(context): Promise<Proposal> {
+    async propose(context): Promise<CandidateProposal> {
       return { files: { ...context.parent.files, [programPath]: programWith(5) }, diff: 'x -> 5', operator: 'constant', model: null, prompt: null, reply: null, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } };
     },
   };

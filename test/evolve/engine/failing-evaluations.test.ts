@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createEvaluator } from '../../../src/evolve/evaluate/create-evaluator.ts';
 import { evolve } from '../../../src/evolve/evolve.ts';
 import { loadProblem } from '../../../src/evolve/problem/load-problem.ts';
-import type { Operator, Proposal } from '../../../src/evolve/types.ts';
+import type { Operator, CandidateProposal } from '../../../src/evolve/types.ts';
 import { createMemoryStore } from '../../../src/testing/memory-store.ts';
 
 /**
@@ -76,7 +76,7 @@ function modeOperator(): Operator {
     specificationVersion: 'v1',
     name: 'modes',
     needsModel: false,
-    async propose(context): Promise<Proposal> {
+    async propose(context): Promise<CandidateProposal> {
       const mode = modes[next % modes.length]![0];
       next += 1;
       return { files: { ...context.parent.files, 'main.py': program(mode) }, diff: mode, operator: 'modes', model: null, prompt: null, reply: null, usage: { inputTokens: 0, outputTokens: 0, costUsd: 0 } };

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ModelOutputError } from '../../../src/core/errors.ts';
 import type { Random } from '../../../src/core/random.ts';
-import type { EvaluationResult, Evaluator, Operator, OperatorContext, Problem, Proposal } from '../../../src/evolve/types.ts';
+import type { EvaluationResult, Evaluator, Operator, OperatorContext, Problem, CandidateProposal } from '../../../src/evolve/types.ts';
 import type { GenerateTextResult, LanguageModelClient, UsageMeter } from '../../../src/model/types.ts';
 
 /**
@@ -39,7 +39,7 @@ export function fakeProblem(initial = 10, settings: Problem['settings'] = {}): P
   };
 }
 
-function proposalOf(context: OperatorContext, files: Record<string, string>, extra: Partial<Proposal> = {}): Proposal {
+function proposalOf(context: OperatorContext, files: Record<string, string>, extra: Partial<CandidateProposal> = {}): CandidateProposal {
   return {
     files,
     diff: `x: ${valueOf(context.parent.files)} -> ${valueOf(files)}`,
@@ -60,7 +60,7 @@ export function tuningOperator(): Operator & { observed: number } {
     name: 'numeric-tune',
     needsModel: false,
     observed: 0,
-    async propose(context: OperatorContext): Promise<Proposal> {
+    async propose(context: OperatorContext): Promise<CandidateProposal> {
       const next = Math.round((valueOf(context.parent.files) + context.random.normal() * step) * 1000) / 1000;
       return proposalOf(context, { ...context.parent.files, [programPath]: programWith(next) });
     },
