@@ -1,7 +1,7 @@
 export * from './types.ts';
 export type { RunAgentOptions } from './run-agent-options.ts';
 export { runAgent, defaultAgentLimits } from './run-agent.ts';
-export { anyOf, answerGiven, budgetLimit, stepLimit, timeLimit, type RunProgress, type StopCondition } from './stop-conditions.ts';
+export { anyOf, answerGiven, budgetLimit, stepLimit, timeLimit, type AgentProgress, type StopCondition } from './stop-conditions.ts';
 export { loadRunState, saveRunState, runStateScope, runStateVersion, type RunState } from './run-state.ts';
 export {
   createMemoryKnowledge,

@@ -5,14 +5,14 @@ import type { AgentUsage, AgentStopReason } from './types.ts';
  * composed with `anyOf`; the first that fires names the reason. Budgets in money or tokens are
  * also enforced by the UsageMeter, which throws BudgetExceededError before an over-budget call.
  */
-export interface RunProgress {
+export interface AgentProgress {
   readonly step: number;
   readonly elapsedMs: number;
   readonly answer: string | null;
   readonly usage: AgentUsage;
 }
 
-export type StopCondition = (progress: RunProgress) => AgentStopReason | undefined;
+export type StopCondition = (progress: AgentProgress) => AgentStopReason | undefined;
 
 export function answerGiven(): StopCondition {
   return (progress) => (progress.answer !== null ? 'answered' : undefined);

@@ -10,7 +10,7 @@ import { renderTranscript } from './transcript.ts';
  * How the loop gets an attempt at a task. The default runs the agent runtime with the library's
  * knowledge; tests and other harnesses may pass any function of the same shape.
  */
-export interface AttemptOutcome {
+export interface TaskAttemptOutcome {
   answer: string | null;
   trajectoryId: string | null;
   transcript: string;
@@ -25,7 +25,7 @@ export interface AttemptOutcome {
   errorCode?: string;
 }
 
-export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe') => Promise<AttemptOutcome>;
+export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe') => Promise<TaskAttemptOutcome>;
 
 export interface AgentActorOptions {
   model: LanguageModelClient;

@@ -1,7 +1,7 @@
 import { createId } from '../core/ids.ts';
 import type { JsonObject } from '../core/json.ts';
 import { contentToJson, type ContentByKind } from '../library/artifact-content.ts';
-import type { Curator, Placement } from '../library/curate/curator.ts';
+import type { Curator, LibraryPlacement } from '../library/curate/curator.ts';
 import { mergeContent } from '../library/curate/merge-content.ts';
 import type { Library } from '../library/library.ts';
 import type { LibraryEntry } from '../library/library-types.ts';
@@ -16,7 +16,7 @@ import type { LearnableKind, LibraryProposal } from './proposals.ts';
  * committed with its figures and the trajectories that led to it.
  */
 export type PlannedChange =
-  | { op: 'add'; kind: LearnableKind; name: string; content: ContentByKind[LearnableKind]; placement: Placement }
+  | { op: 'add'; kind: LearnableKind; name: string; content: ContentByKind[LearnableKind]; placement: LibraryPlacement }
   | {
       op: 'update';
       kind: LearnableKind;

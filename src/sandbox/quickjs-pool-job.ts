@@ -11,7 +11,7 @@ import type { NetworkAccess } from './tool-network.ts';
  * its end (the worker's result, the pool killing the worker and why, the worker dying and its
  * error) into an outcome. No outcome is decided by which timer fired first.
  */
-export interface CallOptions {
+export interface QuickJsCallOptions {
   timeoutMs: number;
   memoryLimitBytes: number;
   /** Guest stack; clamped to a size the worker's own stack always outlasts. */
@@ -60,14 +60,14 @@ export class RunJob implements PoolJob {
   readonly outcome: Promise<QuickJsOutcome>;
   private readonly source: string;
   private readonly inputJson: string;
-  private readonly options: CallOptions;
+  private readonly options: QuickJsCallOptions;
   private readonly started: number;
   private readonly logs = new ToolLogCollector();
   private readonly hostCalls: HostCalls;
   private resolve: (outcome: QuickJsOutcome) => void = () => undefined;
   private settled = false;
 
-  constructor(id: number, source: string, input: JsonValue, options: CallOptions, started: number) {
+  constructor(id: number, source: string, input: JsonValue, options: QuickJsCallOptions, started: number) {
     this.id = id;
     this.source = source;
     this.inputJson = JSON.stringify(input);

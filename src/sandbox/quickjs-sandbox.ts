@@ -1,5 +1,5 @@
 import type { JsonValue } from '../core/json.ts';
-import { RunJob, WarmUpJob, type CallOptions } from './quickjs-pool-job.ts';
+import { RunJob, WarmUpJob, type QuickJsCallOptions } from './quickjs-pool-job.ts';
 import type { QuickJsOutcome, SandboxErrorCode } from './quickjs-protocol.ts';
 import { QuickJsPool, type QuickJsPoolOptions } from './quickjs-worker-pool.ts';
 import { sandboxContractVersion, type Sandbox, type SandboxLimits, type SandboxOutcomeKind, type SandboxResult, type SandboxRunOptions } from './sandbox-contract.ts';
@@ -16,7 +16,7 @@ import { sandboxContractVersion, type Sandbox, type SandboxLimits, type SandboxO
  * One pool per process serves every caller unless a call names its own (`pool`). Its limits are
  * set with `configureQuickJsPool`; `closeQuickJsPool` ends it (a later call starts a new one).
  */
-export interface QuickJsRunOptions extends CallOptions {
+export interface QuickJsRunOptions extends QuickJsCallOptions {
   /** The pool to run in; the process's shared pool by default. */
   pool?: QuickJsPool;
 }

@@ -136,7 +136,7 @@ export interface PopulationView {
   programs: number;
 }
 
-export interface FailureEvidence {
+export interface FailureRow {
   id: string;
   sequence: number;
   status: string;
@@ -153,7 +153,7 @@ export interface FailureEvidence {
 export interface FailureReport {
   byKind: { kind: string; status: string; count: number }[];
   total: number;
-  items: FailureEvidence[];
+  items: FailureRow[];
   offset: number;
   limit: number;
 }

@@ -28,7 +28,7 @@ export interface Neighbour {
   similarity: number;
 }
 
-export type Placement =
+export type LibraryPlacement =
   | { action: 'add'; nearest: Neighbour | undefined; threshold: MergeThreshold }
   | { action: 'update'; target: LibraryEntry; threshold: MergeThreshold }
   | { action: 'merge'; target: LibraryEntry; similarity: number; threshold: MergeThreshold };
@@ -87,7 +87,7 @@ export class Curator {
   }
 
   /** Where a proposed artifact goes: a new artifact, a new version of its namesake, or a merge. */
-  async place<K extends LibraryKind>(kind: K, name: string, content: ContentByKind[K]): Promise<Placement> {
+  async place<K extends LibraryKind>(kind: K, name: string, content: ContentByKind[K]): Promise<LibraryPlacement> {
     const threshold = await this.threshold(kind);
     const namesake = this.#live(kind).find((entry) => entry.name === name);
     if (namesake !== undefined) return { action: 'update', target: namesake, threshold };

@@ -1,9 +1,9 @@
 import type { JsonObject } from '../../core/json.ts';
-import { json, jsonOrNull, number, numberOrNull, text, textOrNull, type Row } from '../../store/sqlite/columns.ts';
+import { json, jsonOrNull, number, numberOrNull, text, textOrNull, type SqliteRow } from '../../store/sqlite/columns.ts';
 import type { JobRecord, JobState } from '../types.ts';
 
 /** A `queue_jobs` row as the contract's JobRecord. */
-export function jobRecordFromRow(row: Row): JobRecord {
+export function jobRecordFromRow(row: SqliteRow): JobRecord {
   return {
     id: text(row, 'id'),
     queue: text(row, 'queue'),

@@ -1,6 +1,6 @@
 import { isJsonObject } from '../../core/json.ts';
 import type { ProgramRecord, Store } from '../../store/types.ts';
-import type { FailureEvidence, FailureReport } from '../api-types.ts';
+import type { FailureRow, FailureReport } from '../api-types.ts';
 import type { RunPrograms } from '../run-programs.ts';
 
 /**
@@ -40,7 +40,7 @@ export async function failureReport(
   };
 }
 
-export function failureEvidence(record: ProgramRecord): FailureEvidence {
+export function failureEvidence(record: ProgramRecord): FailureRow {
   const failure = (record.failure ?? null) as Record<string, unknown> | null;
   const artifacts = record.artifacts;
   const fromFailure = (name: string): unknown => (failure !== null && failure[name] !== undefined ? failure[name] : undefined);

@@ -3,7 +3,7 @@ import { NotFoundError, VersionConflictError } from '../../core/errors.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { ArtifactKind, ArtifactRecord, ArtifactStatus, NewArtifact, NewVersion, VersionRecord } from '../types.ts';
-import { encodeText, json, number, text, toJsonText, type Row } from './columns.ts';
+import { encodeText, json, number, text, toJsonText, type PostgresRow } from './columns.ts';
 import type { PostgresConnection, Queryable } from './connection.ts';
 import { isUniqueViolation } from './errors.ts';
 
@@ -176,7 +176,7 @@ export class PostgresArtifacts {
   }
 }
 
-function toArtifact(row: Row): ArtifactRecord {
+function toArtifact(row: PostgresRow): ArtifactRecord {
   return {
     id: text(row, 'id'),
     kind: text(row, 'kind') as ArtifactKind,
@@ -193,7 +193,7 @@ function toArtifact(row: Row): ArtifactRecord {
   };
 }
 
-function toVersion(row: Row): VersionRecord {
+function toVersion(row: PostgresRow): VersionRecord {
   return {
     id: text(row, 'id'),
     artifactId: text(row, 'artifact_id'),

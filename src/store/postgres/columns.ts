@@ -1,15 +1,15 @@
 import { InternalError } from '../../core/errors.ts';
 
 /** Typed reads of a result row. A wrong type means the schema and the code disagree: a bug. */
-export type Row = Record<string, unknown>;
+export type PostgresRow = Record<string, unknown>;
 
-export function text(row: Row, column: string): string {
+export function text(row: PostgresRow, column: string): string {
   const value = row[column];
   if (typeof value !== 'string') throw new InternalError(`store column ${column} is not text`);
   return decodeText(value);
 }
 
-export function textOrNull(row: Row, column: string): string | null {
+export function textOrNull(row: PostgresRow, column: string): string | null {
   const value = row[column];
   if (value === null) return null;
   if (typeof value !== 'string') throw new InternalError(`store column ${column} is not text`);
@@ -17,13 +17,13 @@ export function textOrNull(row: Row, column: string): string | null {
 }
 
 /** BIGINT columns arrive as numbers (the pool's type parser, in connection.ts). */
-export function number(row: Row, column: string): number {
+export function number(row: PostgresRow, column: string): number {
   const value = row[column];
   if (typeof value !== 'number') throw new InternalError(`store column ${column} is not a number`);
   return value;
 }
 
-export function numberOrNull(row: Row, column: string): number | null {
+export function numberOrNull(row: PostgresRow, column: string): number | null {
   const value = row[column];
   if (value === null) return null;
   if (typeof value !== 'number') throw new InternalError(`store column ${column} is not a number`);
@@ -31,11 +31,11 @@ export function numberOrNull(row: Row, column: string): number | null {
 }
 
 /** JSON documents are TEXT, as in SQLite: they read back exactly as written (jsonb would reorder keys and refuse \u0000). */
-export function json<T>(row: Row, column: string): T {
+export function json<T>(row: PostgresRow, column: string): T {
   return JSON.parse(text(row, column)) as T;
 }
 
-export function jsonOrNull<T>(row: Row, column: string): T | null {
+export function jsonOrNull<T>(row: PostgresRow, column: string): T | null {
   const value = textOrNull(row, column);
   return value === null ? null : (JSON.parse(value) as T);
 }

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { StoredEvent } from '../types.ts';
-import { encodeText, json, limitOrAll, number, text, toJsonText, type Row } from './columns.ts';
+import { encodeText, json, limitOrAll, number, text, toJsonText, type PostgresRow } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 
 /** Like program sequences (programs.ts), an event's number is drawn with the run's row locked. */
@@ -40,7 +40,7 @@ export class PostgresEvents {
   }
 }
 
-function toEvent(row: Row): StoredEvent {
+function toEvent(row: PostgresRow): StoredEvent {
   return {
     runId: text(row, 'run_id'),
     sequence: number(row, 'sequence'),

@@ -13,7 +13,7 @@ import {
   textOrNull,
   toJsonText,
   toJsonTextOrNull,
-  type Row,
+  type PostgresRow,
 } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 
@@ -120,7 +120,7 @@ function programValues(program: ProgramRecord): unknown[] {
   ];
 }
 
-function toSummary(row: Row): ProgramSummary {
+function toSummary(row: PostgresRow): ProgramSummary {
   const fingerprint = textOrNull(row, 'fingerprint');
   return {
     id: text(row, 'id'),
@@ -147,7 +147,7 @@ function toSummary(row: Row): ProgramSummary {
 }
 
 /** A full record is its summary plus the heavy columns the summary leaves out. */
-function toProgram(row: Row): ProgramRecord {
+function toProgram(row: PostgresRow): ProgramRecord {
   return {
     ...toSummary(row),
     files: json<Record<string, string>>(row, 'files'),

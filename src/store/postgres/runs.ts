@@ -2,7 +2,7 @@ import { NotFoundError, StoreError } from '../../core/errors.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { NewRun, RunKind, RunRecord, RunStatus } from '../types.ts';
-import { encodeText, json, limitOrAll, number, text, toJsonText, type Row } from './columns.ts';
+import { encodeText, json, limitOrAll, number, text, toJsonText, type PostgresRow } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 import { isUniqueViolation } from './errors.ts';
 
@@ -62,7 +62,7 @@ export class PostgresRuns {
   }
 }
 
-export function toRun(row: Row): RunRecord {
+export function toRun(row: PostgresRow): RunRecord {
   return {
     id: text(row, 'id'),
     kind: text(row, 'kind') as RunKind,

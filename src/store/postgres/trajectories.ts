@@ -12,7 +12,7 @@ import {
   textOrNull,
   toJsonText,
   toJsonTextOrNull,
-  type Row,
+  type PostgresRow,
 } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 import { isForeignKeyViolation, isUniqueViolation } from './errors.ts';
@@ -95,7 +95,7 @@ export class PostgresTrajectories {
   }
 }
 
-function toTrajectory(row: Row): TrajectoryRecord {
+function toTrajectory(row: PostgresRow): TrajectoryRecord {
   return {
     id: text(row, 'id'),
     runId: textOrNull(row, 'run_id'),
@@ -113,6 +113,6 @@ function toTrajectory(row: Row): TrajectoryRecord {
   };
 }
 
-function toStep(row: Row): TrajectoryStep {
+function toStep(row: PostgresRow): TrajectoryStep {
   return { index: number(row, 'step_index'), type: text(row, 'type'), at: number(row, 'at'), data: json<JsonObject>(row, 'data') };
 }

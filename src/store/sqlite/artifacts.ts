@@ -3,7 +3,7 @@ import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { ArtifactKind, ArtifactRecord, ArtifactStatus, ArtifactUseOutcome, NewArtifact, NewVersion, VersionRecord } from '../records.ts';
 import { newVersionRecord } from '../record-builders.ts';
-import { json, number, text, toJsonText, type Row } from './columns.ts';
+import { json, number, text, toJsonText, type SqliteRow } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 
 /**
@@ -156,7 +156,7 @@ export class SqliteArtifacts {
   }
 }
 
-function toArtifact(row: Row): ArtifactRecord {
+function toArtifact(row: SqliteRow): ArtifactRecord {
   return {
     id: text(row, 'id'),
     kind: text(row, 'kind') as ArtifactKind,
@@ -173,7 +173,7 @@ function toArtifact(row: Row): ArtifactRecord {
   };
 }
 
-function toVersion(row: Row): VersionRecord {
+function toVersion(row: SqliteRow): VersionRecord {
   return {
     id: text(row, 'id'),
     artifactId: text(row, 'artifact_id'),

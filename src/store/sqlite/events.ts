@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { StoredEvent } from '../types.ts';
-import { json, limitOrAll, number, text, toJsonText, type Row } from './columns.ts';
+import { json, limitOrAll, number, text, toJsonText, type SqliteRow } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
 
@@ -41,7 +41,7 @@ export class SqliteEvents {
   }
 }
 
-function toEvent(row: Row): StoredEvent {
+function toEvent(row: SqliteRow): StoredEvent {
   return {
     runId: text(row, 'run_id'),
     sequence: number(row, 'sequence'),

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
-import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type Row } from './columns.ts';
+import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type SqliteRow } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
 
@@ -105,7 +105,7 @@ const summaryColumns =
   'id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, status, score, metrics, features, ' +
   'failure, model, tokens_in, tokens_out, cost_usd, timing, created_at, fingerprint';
 
-function toSummary(row: Row): ProgramSummary {
+function toSummary(row: SqliteRow): ProgramSummary {
   const fingerprint = textOrNull(row, 'fingerprint');
   return {
     id: text(row, 'id'),
@@ -132,7 +132,7 @@ function toSummary(row: Row): ProgramSummary {
 }
 
 /** A full record is its summary plus the heavy columns the summary leaves out. */
-function toProgram(row: Row): ProgramRecord {
+function toProgram(row: SqliteRow): ProgramRecord {
   return {
     ...toSummary(row),
     files: json<Record<string, string>>(row, 'files'),

@@ -2,7 +2,7 @@ import { NotFoundError, StoreError } from '../../core/errors.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { NewRun, RunKind, RunRecord, RunStatus } from '../types.ts';
-import { json, number, text, type Row, limitOrAll, toJsonText } from './columns.ts';
+import { json, number, text, type SqliteRow, limitOrAll, toJsonText } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
 
@@ -67,7 +67,7 @@ export class SqliteRuns {
   }
 }
 
-function toRun(row: Row): RunRecord {
+function toRun(row: SqliteRow): RunRecord {
   return {
     id: text(row, 'id'),
     kind: text(row, 'kind') as RunKind,

@@ -1,7 +1,7 @@
 import { NotFoundError, StoreError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { TrajectoryRecord, TrajectoryStatus, TrajectoryStep, TrajectoryWithSteps } from '../types.ts';
-import { json, jsonOrNull, limitOrAll, number, text, textOrNull, toJsonText, toJsonTextOrNull, type Row } from './columns.ts';
+import { json, jsonOrNull, limitOrAll, number, text, textOrNull, toJsonText, toJsonTextOrNull, type SqliteRow } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
 
@@ -97,7 +97,7 @@ export class SqliteTrajectories {
   }
 }
 
-function toTrajectory(row: Row): TrajectoryRecord {
+function toTrajectory(row: SqliteRow): TrajectoryRecord {
   return {
     id: text(row, 'id'),
     runId: textOrNull(row, 'run_id'),
@@ -115,6 +115,6 @@ function toTrajectory(row: Row): TrajectoryRecord {
   };
 }
 
-function toStep(row: Row): TrajectoryStep {
+function toStep(row: SqliteRow): TrajectoryStep {
   return { index: number(row, 'step_index'), type: text(row, 'type'), at: number(row, 'at'), data: json<JsonObject>(row, 'data') };
 }
