@@ -27,16 +27,20 @@ export interface QuickJsCallOptions {
 
 export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 1024 * 1024;
 
-/** How a job ended, as the pool observed it. */
+/**
+ * How a job ended, as the pool observed it. `at` (epochNow) is when it ended: the worker's own
+ * time for a result, the host's for the rest. With the caller's abort time, it says which stop
+ * came first, whichever of the two messages the host happened to read first.
+ */
 export type JobEnding =
-  | { kind: 'result'; result: WorkerResult; droppedLogLines: number }
+  | { kind: 'result'; result: WorkerResult; droppedLogLines: number; at: number }
   /**
    * The pool won the compare-and-swap and terminated the worker: at the deadline, after an abort
    * the guest ignored, or because the worker never started the job.
    */
-  | { kind: 'killed'; reason: 'deadline' | 'abort' | 'no-start' }
-  | { kind: 'worker-died'; error: unknown; exitCode: number | undefined }
-  | { kind: 'closed' };
+  | { kind: 'killed'; reason: 'deadline' | 'abort' | 'no-start'; at: number }
+  | { kind: 'worker-died'; error: unknown; exitCode: number | undefined; at: number }
+  | { kind: 'closed'; at: number };
 
 export interface PoolJob {
   readonly id: number;
@@ -46,6 +50,10 @@ export interface PoolJob {
   readonly memoryLimitBytes: number;
   readonly signal: AbortSignal | undefined;
   request(): HostToWorker;
+  /** The worker started the job at `at` (epochNow, the worker's clock): its time limit counts from there. */
+  noteStarted(at: number): void;
+  /** The caller aborted at `at` (epochNow); the first abort is the one kept. */
+  noteAbort(at: number): void;
   /** Log lines and host calls; `reply` reaches the worker only while it still runs this job. */
   onWorkerMessage(message: WorkerToHost, reply: (message: HostToWorker) => void): void;
   finish(ending: JobEnding): void;
@@ -66,6 +74,9 @@ export class RunJob implements PoolJob {
   private readonly hostCalls: HostCalls;
   private resolve: (outcome: QuickJsOutcome) => void = () => undefined;
   private settled = false;
+  /** Recorded evidence for the kind: when the worker started the call, and when the caller aborted it. */
+  private startedAt: number | undefined;
+  private abortedAt: number | undefined;
 
   constructor(id: number, source: string, input: JsonValue, options: QuickJsCallOptions, started: number) {
     this.id = id;
@@ -105,6 +116,14 @@ export class RunJob implements PoolJob {
     };
   }
 
+  noteStarted(at: number): void {
+    this.startedAt ??= at;
+  }
+
+  noteAbort(at: number): void {
+    this.abortedAt ??= at;
+  }
+
   onWorkerMessage(message: WorkerToHost, reply: (message: HostToWorker) => void): void {
     if (message.type === 'log') {
       this.logs.add(message.level, message.message);
@@ -127,6 +146,25 @@ export class RunJob implements PoolJob {
   }
 
   private resultOf(ending: JobEnding): { ok: true; output: JsonValue } | { ok: false; error: SandboxFailure } {
+    const result = this.endingResult(ending);
+    if (result.ok || result.error.code === 'aborted' || !this.abortCameFirst(ending, result.error)) return result;
+    return { ok: false, error: { code: 'aborted', message: `the tool call was aborted (it then ended with ${result.error.code}: ${result.error.message})` } };
+  }
+
+  /**
+   * Whether the caller's abort was the first stop: recorded before the time the other ending
+   * happened (a time limit's own moment for a timeout). Decided from the recorded times, not from
+   * which message reached the host first, so a failure that the abort caused (a worker terminated
+   * for it, an error the guest raised on the way out) is reported as the abort.
+   */
+  private abortCameFirst(ending: JobEnding, failure: SandboxFailure): boolean {
+    if (this.abortedAt === undefined) return false;
+    const deadline = this.startedAt === undefined ? undefined : this.startedAt + this.timeoutMs;
+    const otherStop = failure.code === 'timeout' && deadline !== undefined ? Math.min(deadline, ending.at) : ending.at;
+    return this.abortedAt <= otherStop;
+  }
+
+  private endingResult(ending: JobEnding): { ok: true; output: JsonValue } | { ok: false; error: SandboxFailure } {
     switch (ending.kind) {
       case 'result':
         if (!ending.result.ok) return ending.result;
@@ -170,6 +208,10 @@ export class WarmUpJob implements PoolJob {
   request(): HostToWorker {
     return { type: 'warm-up', callId: this.id, memoryLimitBytes: this.memoryLimitBytes };
   }
+
+  noteStarted(): void {}
+
+  noteAbort(): void {}
 
   onWorkerMessage(): void {}
 

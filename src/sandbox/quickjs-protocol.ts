@@ -93,12 +93,16 @@ export type HostToWorker =
 export type WorkerResult = { ok: true; outputJson: string | null } | { ok: false; error: SandboxFailure };
 
 export type WorkerToHost =
-  /** The worker took the job: its time limit counts from here, on the worker's clock. */
-  | { type: 'started'; callId: number }
+  /** The worker took the job: its time limit counts from `at` (epochNow, the worker's clock). */
+  | { type: 'started'; callId: number; at: number }
   | { type: 'log'; callId: number; level: string; message: string }
   | { type: 'host-call'; callId: number; requestId: number; operation: string; requestText: string }
-  /** `droppedLogLines`: console lines the worker did not forward because the call's log was full. */
-  | { type: 'done'; callId: number; result: WorkerResult; droppedLogLines: number };
+  /**
+   * `droppedLogLines`: console lines the worker did not forward because the call's log was full.
+   * `endedAt`: when the call ended (epochNow), so the host can tell whether it ended before or after
+   * the caller's abort, whichever message it reads first.
+   */
+  | { type: 'done'; callId: number; result: WorkerResult; droppedLogLines: number; endedAt: number };
 
 /** The shared clock of host and workers: each thread's own `performance.now()` starts at a different origin. */
 export function epochNow(): number {

@@ -10,6 +10,7 @@ import {
   STATE_IDLE,
   STATE_KILLED,
   STATE_RUNNING,
+  epochNow,
   type HostToWorker,
   type WorkerToHost,
 } from './quickjs-protocol.ts';
@@ -145,12 +146,21 @@ export class QuickJsPool {
   /** Queues a job; it is finished exactly once, whatever happens (including `close()`). */
   submit(job: PoolJob): void {
     if (this.closed) {
-      job.finish({ kind: 'closed' });
+      job.finish({ kind: 'closed', at: epochNow() });
+      return;
+    }
+    if (job.signal?.aborted === true) {
+      job.noteAbort(epochNow());
+      job.finish({ kind: 'killed', reason: 'abort', at: epochNow() });
       return;
     }
     this.queue.push(job);
     if (job.signal !== undefined) {
-      const listener = (): void => this.abort(job);
+      const listener = (): void => {
+        // Recorded first: the kind is decided from this time, whatever ends the call afterwards.
+        job.noteAbort(epochNow());
+        this.abort(job);
+      };
       this.abortListeners.set(job, listener);
       job.signal.addEventListener('abort', listener, { once: true });
     }
@@ -177,7 +187,7 @@ export class QuickJsPool {
   /** Ends every queued and running call (as `aborted`) and terminates every worker. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const job of this.queue.splice(0)) this.finish(job, { kind: 'closed' });
+    for (const job of this.queue.splice(0)) this.finish(job, { kind: 'closed', at: epochNow() });
     const terminations: Promise<unknown>[] = [];
     for (const worker of [...this.workers]) {
       const job = worker.job;
@@ -185,7 +195,7 @@ export class QuickJsPool {
         // Terminated below, so a result it may be posting right now is never read.
         Atomics.store(worker.control, CONTROL_STATE, STATE_KILLED);
         this.release(worker);
-        this.finish(job, { kind: 'closed' });
+        this.finish(job, { kind: 'closed', at: epochNow() });
       }
       terminations.push(this.end(worker));
     }
@@ -280,6 +290,7 @@ export class QuickJsPool {
     const job = worker.job;
     if (job === undefined || message.callId !== job.id) return;
     if (message.type === 'started') {
+      job.noteStarted(message.at);
       // The worker's clock started the limit; the kill comes only after it and a grace period.
       clearTimeout(worker.timer);
       worker.timer = setTimeout(() => this.kill(worker, job, 'deadline'), job.timeoutMs + this.killGraceMs);
@@ -287,7 +298,7 @@ export class QuickJsPool {
     }
     if (message.type === 'done') {
       this.release(worker);
-      this.finish(job, { kind: 'result', result: message.result, droppedLogLines: message.droppedLogLines });
+      this.finish(job, { kind: 'result', result: message.result, droppedLogLines: message.droppedLogLines, at: message.endedAt });
       this.makeIdle(worker);
       return;
     }
@@ -305,7 +316,8 @@ export class QuickJsPool {
     if (Atomics.compareExchange(worker.control, CONTROL_STATE, STATE_RUNNING, STATE_KILLED) !== STATE_RUNNING) return;
     this.counters.workersKilled += 1;
     this.release(worker);
-    this.finish(job, { kind: 'killed', reason: reason === 'deadline' && job.signal?.aborted === true ? 'abort' : reason });
+    // Whether an abort came before the deadline is the job's to decide, from the times it recorded.
+    this.finish(job, { kind: 'killed', reason, at: epochNow() });
     void this.end(worker);
     this.pump();
   }
@@ -314,7 +326,7 @@ export class QuickJsPool {
     const queued = this.queue.indexOf(job);
     if (queued >= 0) {
       this.queue.splice(queued, 1);
-      this.finish(job, { kind: 'killed', reason: 'abort' });
+      this.finish(job, { kind: 'killed', reason: 'abort', at: epochNow() });
       return;
     }
     const worker = [...this.workers].find((candidate) => candidate.job === job);
@@ -338,7 +350,7 @@ export class QuickJsPool {
     if (job !== undefined) {
       Atomics.store(worker.control, CONTROL_STATE, STATE_KILLED);
       this.release(worker);
-      this.finish(job, { kind: 'worker-died', error: worker.error, exitCode });
+      this.finish(job, { kind: 'worker-died', error: worker.error, exitCode, at: epochNow() });
     }
     this.pump();
   }

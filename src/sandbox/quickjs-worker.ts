@@ -69,8 +69,9 @@ async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<voi
   const { callId } = message;
   current = { callId, call: undefined };
   // The limit counts from now: time spent queued or starting this thread is not the tool's.
-  const limits = { ...message.limits, deadlineAt: epochNow() + message.limits.timeoutMs };
-  post({ type: 'started', callId });
+  const startedAt = epochNow();
+  const limits = { ...message.limits, deadlineAt: startedAt + message.limits.timeoutMs };
+  post({ type: 'started', callId, at: startedAt });
   let forwarded = 0;
   let dropped = 0;
   let result: WorkerResult;
@@ -104,7 +105,7 @@ async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<voi
 }
 
 async function warmUp(callId: number, memoryLimitBytes: number): Promise<void> {
-  post({ type: 'started', callId });
+  post({ type: 'started', callId, at: epochNow() });
   let result: WorkerResult = { ok: true, outputJson: null };
   try {
     await compileQuickJs();
@@ -136,7 +137,7 @@ function finish(callId: number, result: WorkerResult, droppedLogLines: number): 
   current = undefined;
   // Lost the race to the host's deadline: the host is terminating this thread and reported the call.
   if (Atomics.compareExchange(control, CONTROL_STATE, STATE_RUNNING, STATE_DONE) !== STATE_RUNNING) return;
-  post({ type: 'done', callId, result, droppedLogLines });
+  post({ type: 'done', callId, result, droppedLogLines, endedAt: epochNow() });
 }
 
 /**

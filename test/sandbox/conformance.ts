@@ -21,7 +21,11 @@ export interface SandboxCases<Unit> {
   throwsMarker: Unit;
   /** Brings its runtime down (a fatal signal, a stack overflow). */
   crashes: Unit;
-  /** Waits far longer than any test, without using CPU (so only an abort can end it in time). */
+  /**
+   * Runs far longer than any test, so only an abort can end it in time: sleeping where the sandbox
+   * lets code wait (a process), looping where it cannot (QuickJS has no timers; a guest that called
+   * `setTimeout` failed at once, before any abort, and was rightly reported as exit-code).
+   */
   waitsLong: Unit;
 }
 

@@ -133,6 +133,30 @@ describe('worker lifecycle', () => {
     expect(pool.stats()).toMatchObject({ workersStarted: 2, workersDied: 2, workers: 0, running: 0 });
   });
 
+  it('decides between the abort and a guest failure by their recorded times, not by which message arrives first', async () => {
+    const pool = newPool({ workerUrl: failingWorker, killGraceMs: 120_000 });
+    const limits = { timeoutMs: 120_000, memoryLimitBytes: 16 * MiB, pool };
+    /** Runs a stub call and aborts it once the stub announced that it took the call. */
+    async function abortedRun(source: string): Promise<QuickJsOutcome> {
+      const announcements = new BroadcastChannel('failing-quickjs-worker');
+      try {
+        const taken = new Promise((resolve) => announcements.addEventListener('message', resolve, { once: true }));
+        const controller = new AbortController();
+        const running = runInQuickJs(source, null, { ...limits, signal: controller.signal });
+        await taken;
+        controller.abort();
+        return await running;
+      } finally {
+        announcements.close();
+      }
+    }
+    // The guest failed after the caller's abort (it was reported as exit-code before): the abort was the first stop.
+    expect(await abortedRun('fail-after-abort')).toMatchObject({ ok: false, error: { code: 'aborted', message: expect.stringContaining('tool-threw') } });
+    // The guest failed on its own before the abort, though its report arrived after it: its own failure stands.
+    expect(await abortedRun('fail-before-abort')).toMatchObject({ ok: false, error: { code: 'tool-threw' } });
+    expect(pool.stats()).toMatchObject({ workersKilled: 0, running: 0 });
+  });
+
   it('ends running and queued calls as aborted when closed, and refuses calls after', async () => {
     const pool = newPool({ maxWorkers: 1 });
     const spinning = runInQuickJs('export default () => { for (;;) {} };', null, { timeoutMs: 120_000, memoryLimitBytes: 16 * MiB, pool });
