@@ -2,11 +2,13 @@ import { McpServer } from '@modelcontextprotocol/server';
 import { registerLibraryResources } from './library-resources.ts';
 import { registerPlaybookPrompt } from './playbook-prompt.ts';
 import { registerReadTools } from './read-tools.ts';
+import { registerResourceNotifications } from './resource-notifications.ts';
 import { serverName, type McpSessionAccess, type McpSharedOptions } from './server-context.ts';
 
 /**
  * One MCP server instance (one per stdio connection or HTTP session) over the shared library:
- * resources with URI templates, the read-only tools, and the playbook prompt.
+ * resources with URI templates, the read-only tools, the playbook prompt, the skills extension
+ * (`skills/list`, `skills/get`, `skill://` files and directories), and resource notifications.
  */
 export interface LamarckMcpServer {
   server: McpServer;
@@ -24,5 +26,7 @@ export function createLamarckMcpServer(shared: McpSharedOptions, _access: McpSes
   registerLibraryResources(server, shared);
   registerReadTools(server, shared);
   registerPlaybookPrompt(server, shared);
+  shared.skills.extension.attach(server);
+  registerResourceNotifications(server, shared.changes, shared.log);
   return { server };
 }

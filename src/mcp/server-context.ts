@@ -1,4 +1,6 @@
+import type { LibraryChanges } from './library-changes.ts';
 import type { LibraryView } from './library-view.ts';
+import type { LibrarySkillCatalog } from './skill-catalog.ts';
 
 /**
  * What every connection of one `lamarck mcp` process shares (the library, its index, the change
@@ -6,6 +8,10 @@ import type { LibraryView } from './library-view.ts';
  */
 export interface McpSharedOptions {
   view: LibraryView;
+  /** The active skills as the MCP skills extension serves them (one catalog for every connection). */
+  skills: LibrarySkillCatalog;
+  /** Tells every connection when the library moves, also by another process. */
+  changes: LibraryChanges;
   /** Hard cap on tokens of skills and lessons, as `lamarck run` injects them (`learn.tokenBudget`). */
   tokenBudget: number;
   /** Most skills and lessons injected per task (`learn.maxItems`). */

@@ -19,7 +19,12 @@ export async function serveMcpStdio(options: StdioServeOptions): Promise<void> {
   const { server } = createLamarckMcpServer(options.shared, { write: true }, options.version);
   const transport = new StdioServerTransport(stdin, options.stdout ?? process.stdout);
   const closed = new Promise<void>((resolve) => {
-    server.server.onclose = () => resolve();
+    // Chained: the connection's own parts (resource notifications) also clean up on close.
+    const previous = server.server.onclose;
+    server.server.onclose = () => {
+      previous?.();
+      resolve();
+    };
   });
   await server.connect(transport);
   // However the client leaves (stdin ends or closes), the connection is over.

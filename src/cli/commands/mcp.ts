@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
-import { LibraryIndex } from '../../library/retrieval/library-index.ts';
-import { LibraryView } from '../../mcp/library-view.ts';
-import type { McpSharedOptions } from '../../mcp/server-context.ts';
+import { openMcpLibrary } from '../../mcp/open-mcp-library.ts';
 import { serveMcpStdio } from '../../mcp/stdio-server.ts';
 import { defaultMcpPort, startMcpHttpServer } from '../../mcp/http-server.ts';
 import { parsePort } from '../../serve/serve-options.ts';
+import { positiveInteger } from '../option-parsers.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import type { CliContext } from '../context.ts';
 import { serverVersion } from '../../mcp/server-version.ts';
@@ -17,6 +16,7 @@ interface McpFlags {
   host: string;
   token?: string;
   allowHost: string[];
+  pollMs: number;
 }
 
 /**
@@ -33,6 +33,7 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
     .option('--host <address>', 'HTTP address; anything but loopback needs --token', '127.0.0.1')
     .option('--token <secret>', 'HTTP: require this bearer token on every request and enable write tools (or LAMARCK_TOKEN)')
     .option('--allow-host <name>', 'HTTP: another name the Host header may carry (repeatable)', collect, [])
+    .option('--poll-ms <n>', 'how often to look for library changes made by other processes (notifications)', positiveInteger, 1000)
     .action(async (flags: McpFlags, command: Command) =>
       context.action(command, async (output) => {
         const config = await context.config();
@@ -40,16 +41,18 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         // --store (a global option) reaches the context, which opens the same store every command would.
         const library = await openLibrary(context, await context.store());
         const embedding = resolveConfiguredEmbeddingModel(config);
-        const view = new LibraryView(library, new LibraryIndex(embedding === undefined ? {} : { embedding }));
-        await view.sync();
-        const shared: McpSharedOptions = {
-          view,
+        const served = await openMcpLibrary({
+          library,
+          ...(embedding === undefined ? {} : { embedding }),
           tokenBudget: learnConfig.tokenBudget,
           maxItems: learnConfig.maxItems,
+          pollMs: flags.pollMs,
           log: (line) => context.streams.stderr.write(`${line}\n`),
-        };
+        });
+        const shared = served.shared;
         if (flags.http !== true) {
           await serveMcpStdio({ shared, version: serverVersion() });
+          await served.close();
           return;
         }
         const token = flags.token ?? (context.env['LAMARCK_TOKEN'] || undefined);
@@ -58,6 +61,7 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         else output.info(`lamarck mcp on ${server.url}  (${token === undefined ? 'read-only: write tools need --token' : 'bearer token required'}; Ctrl-C stops it)`);
         await untilInterrupted();
         await server.close();
+        await served.close();
       }),
     );
 }
