@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { describeIssue } from '../core/config-issues.ts';
 import { ConfigError } from '../core/errors.ts';
+import { requirePath } from '../core/require-path.ts';
 import type { JsonValue } from '../core/json.ts';
 
 /**
@@ -143,6 +144,7 @@ export function parseTaskStream(text: string, source = 'tasks.jsonl'): Task[] {
 }
 
 export async function readTaskStream(path: string): Promise<Task[]> {
+  await requirePath(path, 'file', 'task file');
   let text: string;
   try {
     text = await readFile(path, 'utf8');

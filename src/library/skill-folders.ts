@@ -1,5 +1,6 @@
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
+import { requirePath } from '../core/require-path.ts';
 import { contentToJson, type SkillContent } from './artifact-content.ts';
 import { renderSkillFiles } from './artifact-files.ts';
 import type { Library } from './library.ts';
@@ -66,6 +67,7 @@ export interface ImportReport {
  */
 export async function importSkills(library: Library, root: string, options: { status?: 'active' | 'candidate' } = {}): Promise<ImportReport> {
   const report: ImportReport = { added: [], updated: [], unchanged: [], skipped: [], warnings: [] };
+  await requirePath(root, 'directory', 'skills folder');
   const rootEntries = await readdir(root, { withFileTypes: true });
   const directories = rootEntries.some((entry) => entry.isFile() && (entry.name === skillFileName || entry.name === 'skill.md'))
     ? [root]

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from '../core/config-issues.ts';
 import { ConfigError, NotFoundError } from '../core/errors.ts';
+import { requirePath } from '../core/require-path.ts';
 import { checkJsonSchema, checkSchemaShape, formatSchemaIssues, type SchemaIssue } from './json-schema-check.ts';
 
 /**
@@ -65,6 +66,7 @@ export function parseToolManifest(value: unknown, source = TOOL_MANIFEST_FILE): 
 
 /** Reads and validates `tool.json` and `index.js` from a tool directory. */
 export async function loadTool(directory: string): Promise<LoadedTool> {
+  await requirePath(directory, 'directory', 'tool folder');
   const manifestPath = path.join(directory, TOOL_MANIFEST_FILE);
   const manifestText = await readFile(manifestPath, 'utf8').catch((error: unknown) => {
     throw isMissing(error) ? new NotFoundError('tool manifest', manifestPath) : error;

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ConfigError, UsageError } from '../../core/errors.ts';
+import { requirePath } from '../../core/require-path.ts';
 import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { createAgentActor } from '../../learn/actor.ts';
@@ -64,6 +65,9 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
   const limitFlag = flags.limit === undefined ? undefined : Number(flags.limit);
   if (limitFlag !== undefined && (!Number.isInteger(limitFlag) || limitFlag < 1)) throw new UsageError(`--limit expects a positive whole number, got "${flags.limit}"`);
   if (tasksPath === undefined && flags.resume === undefined) throw new UsageError('give a task file (JSONL), or --resume <run>');
+  // The exports are written after the whole run; a folder that is not there must stop it now.
+  if (flags.exportSft !== undefined) await requirePath(dirname(resolve(context.cwd, flags.exportSft)), 'directory', '--export-sft folder');
+  if (flags.exportPairs !== undefined) await requirePath(dirname(resolve(context.cwd, flags.exportPairs)), 'directory', '--export-pairs folder');
 
   // Everything the run needs is read and checked before any model is resolved or called.
   let settings: LearnRunSettings;

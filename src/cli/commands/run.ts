@@ -7,6 +7,7 @@ import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts'
 import type { LamarckConfig } from '../../core/config.ts';
 import { definedOnly } from '../../core/defined-only.ts';
 import { UsageError } from '../../core/errors.ts';
+import { requirePath } from '../../core/require-path.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import { LibraryKnowledge } from '../../learn/library-knowledge.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
@@ -58,6 +59,12 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .action(async (task: string | undefined, options: RunOptions, command: Command) =>
       context.action(command, async (output) => {
         if ((task === undefined || task.trim() === '') && options.resume === undefined) throw new UsageError('give a task, or --resume <run-id>');
+        // Folders named on the command line must exist before the run starts: a run without its
+        // workspace or its tools would spend model calls and then fail for a reason not its own.
+        const workspace = options.workspace === undefined ? undefined : resolve(context.cwd, options.workspace);
+        if (workspace !== undefined) await requirePath(workspace, 'directory', '--workspace folder');
+        const toolDirectories = (options.tools ?? []).map((directory) => resolve(context.cwd, directory));
+        for (const directory of toolDirectories) await requirePath(directory, 'directory', '--tools folder');
         const config = await context.config();
         const store = await context.store();
         const spec = options.model ?? config.models[0];
@@ -87,8 +94,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           env: { ...context.env, ...configuredSecrets(config) },
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),
-          toolDirectories: (options.tools ?? []).map((directory) => resolve(context.cwd, directory)),
-          ...(options.workspace === undefined ? {} : { workspace: resolve(context.cwd, options.workspace) }),
+          toolDirectories,
+          ...(workspace === undefined ? {} : { workspace }),
           ...(options.resume === undefined ? {} : { resume: options.resume }),
           onEvent: (event) => reportProgress(output, event),
         });

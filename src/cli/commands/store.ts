@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { requirePath } from '../../core/require-path.ts';
 import { copyStore, type CopiedFamily, type CopyReport } from '../../store/copy-store.ts';
 import { openStoreTarget } from '../../store/open-store.ts';
 import { resolveStoreTarget } from '../../store/store-url.ts';
@@ -21,6 +22,9 @@ export function registerStoreCommand(program: Command, context: CliContext): voi
       context.action(command, async (output) => {
         const fromTarget = resolveStoreTarget(fromUrl, context.cwd);
         const toTarget = resolveStoreTarget(toUrl, context.cwd);
+        // Opening a SQLite path creates it; a copy from a mistyped source would then "succeed" with
+        // nothing copied and leave an empty store behind.
+        if (fromTarget.kind === 'sqlite' && fromTarget.path !== ':memory:') await requirePath(fromTarget.path, 'file', 'source store');
         const opened: Store[] = [];
         try {
           const from = await openStoreTarget(fromTarget);

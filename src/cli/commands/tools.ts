@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { UsageError } from '../../core/errors.ts';
+import { requirePath } from '../../core/require-path.ts';
 import { loadTool } from '../../sandbox/tool-manifest.ts';
 import { runTool } from '../../sandbox/run-tool.ts';
 import type { CliContext } from '../context.ts';
@@ -37,10 +38,16 @@ export function registerToolsCommand(program: Command, context: CliContext): voi
           } catch (error) {
             throw new UsageError(`--input is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
           }
-          const result = await runTool(resolve(context.cwd, toolDirectory), input, {
+          // Paths the command was given are checked first: a missing one is a one-line error, not a
+          // tool result (the tool never ran).
+          const directory = resolve(context.cwd, toolDirectory);
+          await requirePath(directory, 'directory', 'tool folder');
+          const grantedRoot = options.grantFiles === undefined ? undefined : resolve(context.cwd, options.grantFiles);
+          if (grantedRoot !== undefined) await requirePath(grantedRoot, 'directory', '--grant-files folder');
+          const result = await runTool(directory, input, {
             granted: {
               network: options.grantNetwork ?? [],
-              ...(options.grantFiles === undefined ? {} : { files: { root: resolve(context.cwd, options.grantFiles), write: options.grantWrite === true } }),
+              ...(grantedRoot === undefined ? {} : { files: { root: grantedRoot, write: options.grantWrite === true } }),
             },
             ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
             ...(options.memoryLimit === undefined ? {} : { memoryLimitBytes: options.memoryLimit * 1024 * 1024 }),

@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseOrThrow } from '../../core/config-issues.ts';
 import { ConfigError } from '../../core/errors.ts';
+import { requirePath } from '../../core/require-path.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultTemplates } from '../prompt/default-templates.ts';
 import type { FeatureDimension, Problem } from '../types.ts';
@@ -23,8 +24,7 @@ export const defaultFeatures: readonly FeatureDimension[] = [
  */
 export async function loadProblem(directory: string): Promise<Problem> {
   const root = resolve(directory);
-  const rootStat = await stat(root).catch(() => null);
-  if (rootStat === null || !rootStat.isDirectory()) throw new ConfigError('directory', `not a directory: ${root}`);
+  await requirePath(root, 'directory', 'problem folder');
   const { raw, source } = await readConfig(root);
   const config = validate(raw, source);
   return buildProblem(root, config, source);
