@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import type { FailureEvidence, FailureReport } from '../../../src/serve/api-types.ts';
+import type { FailureRow, FailureReport } from '../../../src/serve/api-types.ts';
 import { queryString, useApi } from '../api.ts';
 import { Pager } from '../components/data-table.tsx';
 import { ErrorNote, Loading, Section, StatusBadge } from '../components/page-bits.tsx';
@@ -50,7 +50,7 @@ export function FailuresTab(props: { runId: string }): JSX.Element {
   );
 }
 
-export function FailureCard(props: { item: FailureEvidence }): JSX.Element {
+export function FailureCard(props: { item: FailureRow }): JSX.Element {
   const { item } = props;
   const failure = item.failure ?? {};
   const { kind, message, stderrTail: _stderr, ...rest } = failure as { kind?: unknown; message?: unknown; stderrTail?: unknown } & Record<string, unknown>;

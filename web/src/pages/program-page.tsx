@@ -1,6 +1,6 @@
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import type { FailureEvidence, ProgramDetail, ProgramRow } from '../../../src/serve/api-types.ts';
+import type { FailureRow, ProgramDetail, ProgramRow } from '../../../src/serve/api-types.ts';
 import { useApi } from '../api.ts';
 import { ErrorNote, Loading, Section, Stat, StatusBadge, Tabs } from '../components/page-bits.tsx';
 import { CodeView, DiffView, FieldList, ValueView } from '../components/text-views.tsx';
@@ -30,7 +30,7 @@ interface StoredProgram {
   costUsd: number;
   timing: { proposeMs: number; evaluateMs: number };
   createdAt: number;
-  evidence: FailureEvidence | null;
+  evidence: FailureRow | null;
 }
 
 const tabs = [
