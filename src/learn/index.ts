@@ -19,3 +19,5 @@ export * from './step-failure.ts';
 export * from './learn-progress.ts';
 export * from './attempt-task.ts';
 export * from './decide-proposal.ts';
+export * from './record-outcome.ts';
+export * from './curator-from-config.ts';

@@ -1,20 +1,21 @@
 import { createHash } from 'node:crypto';
-import { BudgetExceededError, NotFoundError } from '../core/errors.ts';
+import { BudgetExceededError } from '../core/errors.ts';
 import { EventChannel } from '../core/event-channel.ts';
 import { type RunHandle } from '../core/run-handle.ts';
 import { createId } from '../core/ids.ts';
 import { Random } from '../core/random.ts';
-import { Curator } from '../library/curate/curator.ts';
 import type { Library } from '../library/library.ts';
 import { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { Actor } from './actor.ts';
 import { attemptTask } from './attempt-task.ts';
+import { curatorFromConfig } from './curator-from-config.ts';
 import type { AttemptSummary } from './consolidate.ts';
 import { ProposalDecider } from './decide-proposal.ts';
 import { Gate, type GateAttempt } from './gate.ts';
 import { judgeAttempt } from './judge.ts';
 import type { LearnConfig } from './learn-config.ts';
+import { recordAttemptOutcome } from './record-outcome.ts';
 import type { CurvePoint, LearnEvent } from './learn-events.ts';
 import { memoryLearnProgress, type LearnProgress, type PendingTask, type ProposalDecision } from './learn-progress.ts';
 import type { StepFailure } from './step-failure.ts';
@@ -97,18 +98,7 @@ export function runLearn(options: LearnOptions): LearnRun {
 async function learn(options: LearnOptions & { progress: LearnProgress; signal: AbortSignal }, emit: (event: LearnEvent) => void): Promise<LearnResult> {
   const { library, config, progress } = options;
   const index = options.index ?? new LibraryIndex();
-  // With an embedding model, curation compares meanings; without one, TF-IDF over the library's words.
-  const embed = index.hybrid ? async (text: string): Promise<number[]> => (await index.embedText(text)) ?? [] : undefined;
-  const curator = new Curator(
-    index,
-    {
-      threshold: { percentile: config.curation.mergePercentile, fallback: config.curation.mergeFallback },
-      retireAfterUses: config.curation.retireAfterUses,
-      retireBelowUtility: config.curation.retireBelowUtility,
-      maxLivePerKind: config.curation.maxLivePerKind,
-    },
-    embed,
-  );
+  const curator = curatorFromConfig(index, config);
   let currentTaskId = '';
   const gateFailures: StepFailure[] = [];
   const judge = async (task: Task, answer: string | null, transcript: string): Promise<Verdict> =>
@@ -192,15 +182,7 @@ async function learn(options: LearnOptions & { progress: LearnProgress; signal: 
         emit({ type: 'task-resumed', taskId: task.id, decided: decided.filter((decision) => decision !== undefined).length, proposals: pending.proposals.length });
       }
       if (!pending.usesRecorded) {
-        for (const use of pending.uses) {
-          await library.recordUse(use.kind, use.name, { success: use.success, helpful: use.helpful, harmful: use.harmful }).catch(ignoreNotFound);
-        }
-        // Retrieval learns from the same outcome: the task's terms become triggers of what it used.
-        const retrieved = await Promise.all(
-          pending.uses.filter((use) => use.kind === 'skill' || use.kind === 'lesson').map((use) => library.store.findArtifact(use.kind, use.name)),
-        );
-        const used = retrieved.flatMap((artifact) => (artifact === undefined ? [] : [artifact.id]));
-        await index.learnFromOutcome(library, { task: task.prompt, used, passed: pending.verdict.passed });
+        await recordAttemptOutcome(library, index, { task: task.prompt, uses: pending.uses, passed: pending.verdict.passed });
         pending = { ...pending, usesRecorded: true };
         await progress.savePending(task.id, pending);
       }
@@ -290,9 +272,4 @@ function shuffle<T>(items: readonly T[], random: Random): T[] {
 
 function sum<T>(items: readonly T[], value: (item: T) => number): number {
   return items.reduce((total, item) => total + value(item), 0);
-}
-
-/** An artifact retired or removed by another learner since the attempt is simply not counted. */
-function ignoreNotFound(error: unknown): void {
-  if (!(error instanceof NotFoundError)) throw error;
 }
