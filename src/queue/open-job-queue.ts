@@ -11,7 +11,17 @@ import type { JobQueue } from './types.ts';
  * it). Every process that opens the same store opens the same queue. `target` is where the store
  * was opened from: PostgreSQL needs its connection settings, which the store does not show.
  */
-export async function openJobQueue(store: Store, target?: StoreTarget): Promise<JobQueue> {
+export interface OpenJobQueueOptions {
+  /**
+   * The lease of each job this process queues, where the queue fixes it per job (pg-boss: at
+   * least 10 s). The SQLite job table takes the lease each worker asks for when it claims.
+   */
+  leaseSeconds?: number;
+  /** False for a look only (`doctor`): no pg-boss supervisor in this process. */
+  supervise?: boolean;
+}
+
+export async function openJobQueue(store: Store, target?: StoreTarget, options: OpenJobQueueOptions = {}): Promise<JobQueue> {
   if (store.kind === 'sqlite') {
     if (store.location === ':memory:') {
       throw new UsageError('external workers need a store other processes can open: a SQLite file or PostgreSQL, not :memory:');
@@ -20,7 +30,12 @@ export async function openJobQueue(store: Store, target?: StoreTarget): Promise<
   }
   if (store.kind === 'postgres') {
     if (target?.kind !== 'postgres') throw new UsageError('the pg-boss job queue needs the PostgreSQL store URL it shares');
-    return PgBossJobQueue.open({ connectionString: target.settings.connectionString, displayLocation: store.location });
+    return PgBossJobQueue.open({
+      connectionString: target.settings.connectionString,
+      displayLocation: store.location,
+      ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
+      ...(options.supervise === undefined ? {} : { supervise: options.supervise }),
+    });
   }
   throw new UsageError(`no job queue for a ${store.kind} store: use a SQLite file or PostgreSQL`);
 }

@@ -17,6 +17,7 @@ import {
   type JobQueue,
   type JobRecord,
   type JobState,
+  type QueueOverview,
 } from './types.ts';
 
 export interface PgBossJobQueueOptions {
@@ -34,6 +35,12 @@ export interface PgBossJobQueueOptions {
   leaseSeconds?: number;
   /** How often this process's supervisor looks for lost heartbeats. Default 5 s. */
   superviseIntervalSeconds?: number;
+  /**
+   * False for a process that only looks at the queue (`doctor`): no supervisor of its own.
+   * Default true: every coordinator and worker supervises, so lost heartbeats are found while any
+   * of them runs.
+   */
+  supervise?: boolean;
   poolSize?: number;
 }
 
@@ -55,7 +62,8 @@ const maximumRunSeconds = 6 * 60 * 60;
 export class PgBossJobQueue implements JobQueue {
   readonly kind = 'pg-boss';
   readonly location: string;
-  readonly fixedLeaseMs: number;
+  /** The lease of every job this process sends (pg-boss's heartbeatSeconds). */
+  readonly #leaseSeconds: number;
   readonly #boss: PgBoss;
   readonly #pool: pg.Pool;
   readonly #schema: string;
@@ -66,7 +74,7 @@ export class PgBossJobQueue implements JobQueue {
     this.#pool = pool;
     this.#schema = options.schema ?? 'pgboss';
     this.location = options.displayLocation;
-    this.fixedLeaseMs = leaseSeconds * 1000;
+    this.#leaseSeconds = leaseSeconds;
   }
 
   static async open(options: PgBossJobQueueOptions): Promise<PgBossJobQueue> {
@@ -76,7 +84,7 @@ export class PgBossJobQueue implements JobQueue {
       schema: options.schema ?? 'pgboss',
       max: options.poolSize ?? 4,
       application_name: 'lamarck-queue',
-      supervise: true,
+      supervise: options.supervise ?? true,
       // Lost heartbeats are found by the monitor pass, which runs at the slower of these two.
       superviseIntervalSeconds: options.superviseIntervalSeconds ?? 5,
       monitorIntervalSeconds: options.superviseIntervalSeconds ?? 5,
@@ -115,7 +123,7 @@ export class PgBossJobQueue implements JobQueue {
       retryDelay: Math.max(1, Math.ceil(backoffMs / 1000)),
       retryBackoff: true,
       retryDelayMax: Math.max(1, Math.ceil((options.maxBackoffMs ?? defaultMaxBackoffMs) / 1000)),
-      heartbeatSeconds: this.fixedLeaseMs / 1000,
+      heartbeatSeconds: this.#leaseSeconds,
       expireInSeconds: maximumRunSeconds,
       deleteAfterSeconds: 0,
     });
@@ -138,6 +146,8 @@ export class PgBossJobQueue implements JobQueue {
       attempt,
       maxAttempts: job.retryLimit + 1,
       previousError: job.retryCount > 0 ? messageOf(job.output) : null,
+      // The lease was fixed when the job was sent, by whoever sent it: the claim holds that one.
+      leaseMs: (job.heartbeatSeconds ?? this.#leaseSeconds) * 1000,
     };
   }
 
@@ -185,6 +195,16 @@ export class PgBossJobQueue implements JobQueue {
       if (state !== undefined) counts[state] += row.n;
     }
     return counts;
+  }
+
+  async overview(queue: string): Promise<QueueOverview> {
+    const counts = await this.counts(queue);
+    const rows = await this.#pool.query(
+      `SELECT min(created_on) AS oldest FROM ${quoteIdentifier(this.#schema)}.job WHERE name = $1 AND state IN ('created', 'retry')`,
+      [queue],
+    );
+    const oldest = (rows.rows[0] as { oldest: Date | null } | undefined)?.oldest ?? null;
+    return { counts, oldestQueuedAt: oldest === null ? null : oldest.getTime() };
   }
 
   async check(): Promise<void> {

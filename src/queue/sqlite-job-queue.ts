@@ -20,6 +20,7 @@ import {
   type JobQueue,
   type JobRecord,
   type JobState,
+  type QueueOverview,
 } from './types.ts';
 
 export interface SqliteJobQueueOptions {
@@ -119,7 +120,7 @@ export class SqliteJobQueue implements JobQueue {
           )
           .run(token, now + Math.max(1, options.leaseMs), options.workerId, now, jobId);
         const job = this.#get(jobId)!;
-        return { queue, jobId, token, payload: job.payload, attempt: job.attempts, maxAttempts: job.maxAttempts, previousError: job.lastError };
+        return { queue, jobId, token, payload: job.payload, attempt: job.attempts, maxAttempts: job.maxAttempts, previousError: job.lastError, leaseMs: Math.max(1, options.leaseMs) };
       }),
     );
   }
@@ -195,6 +196,15 @@ export class SqliteJobQueue implements JobQueue {
         counts[String(row['state']) as keyof JobCounts] = Number(row['n']);
       }
       return counts;
+    });
+  }
+
+  async overview(queue: string): Promise<QueueOverview> {
+    const counts = await this.counts(queue);
+    return this.#guard('look at the queue', () => {
+      const row = this.#connection.statement(`SELECT min(created_at) AS oldest FROM queue_jobs WHERE queue = ? AND state = 'queued'`).get(queue);
+      const oldest = row?.['oldest'];
+      return { counts, oldestQueuedAt: oldest === null || oldest === undefined ? null : Number(oldest) };
     });
   }
 

@@ -17,19 +17,16 @@ export interface JobQueue {
   readonly kind: string;
   /** Where the jobs live, without credentials. */
   readonly location: string;
-  /**
-   * Set when the implementation fixes the lease itself (pg-boss sets it per job when the job is
-   * sent): every claim then holds for this long, whatever `leaseMs` says, and a worker heartbeats
-   * by this.
-   */
-  readonly fixedLeaseMs?: number;
 
   /**
    * Adds a job. With an idempotency key already used in this queue, nothing is added and the
    * existing job is returned (`created: false`), whatever state it is in.
    */
   enqueue(queue: string, payload: JsonObject, options?: EnqueueOptions): Promise<EnqueueResult>;
-  /** Takes the oldest job that is due, under a lease of `leaseMs`; undefined when none is due. */
+  /**
+   * Takes the oldest job that is due, under a lease of `leaseMs` (or the job's own lease where the
+   * implementation fixes it when the job is sent: the claim says which); undefined when none is due.
+   */
   claim(queue: string, options: ClaimOptions): Promise<ClaimedJob | undefined>;
   /** Extends the lease; false when the claim no longer holds (expired and taken over, or finished). */
   heartbeat(claim: JobClaim, leaseMs: number): Promise<boolean>;
@@ -47,6 +44,8 @@ export interface JobQueue {
   list(queue: string, options?: { state?: JobState; limit?: number }): Promise<JobRecord[]>;
   /** Jobs per state, for `doctor`, `lamarck runs` and the benchmarks. */
   counts(queue: string): Promise<JobCounts>;
+  /** Jobs per state and the oldest job still waiting for a worker: what `doctor` shows of a queue. */
+  overview(queue: string): Promise<QueueOverview>;
   /** A cheap round trip that proves the queue can be used; throws with the cause when not. */
   check(): Promise<void>;
   close(): Promise<void>;
@@ -72,6 +71,7 @@ export interface EnqueueResult {
 export interface ClaimOptions {
   /** Who holds the claim (a worker id), recorded on the job for `lamarck runs` and for diagnosis. */
   workerId: string;
+  /** The lease asked for; pg-boss fixes the lease per job when it is sent and ignores this. */
   leaseMs: number;
 }
 
@@ -90,6 +90,12 @@ export interface ClaimedJob extends JobClaim {
   maxAttempts: number;
   /** Why the previous attempt ended, when there was one (a failure reason or an expired lease). */
   previousError: string | null;
+  /**
+   * The lease this claim holds: what was asked for, or what the job itself carries when the
+   * implementation fixes the lease per job (pg-boss). A worker heartbeats by this, never by a
+   * setting of its own, so a lease chosen by the coordinator cannot run out between beats.
+   */
+  leaseMs: number;
 }
 
 export type FailOutcome = 'retrying' | 'dead' | 'lost';
@@ -118,6 +124,12 @@ export interface JobCounts {
   active: number;
   completed: number;
   dead: number;
+}
+
+export interface QueueOverview {
+  counts: JobCounts;
+  /** When the oldest queued job (due or waiting out a backoff) was enqueued; null when none is queued. */
+  oldestQueuedAt: number | null;
 }
 
 export const defaultMaxAttempts = 3;

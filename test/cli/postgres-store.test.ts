@@ -79,8 +79,12 @@ describe('--store postgres://', () => {
     expect(store?.status).toBe('ok');
     expect(store?.detail).toContain(`postgres://postgres:***@127.0.0.1:`);
     expect(store?.detail).toMatch(/\(schema version 1, migrations up to date\)$/);
+    // The queue beside it is pg-boss on the same database, named without the password too.
+    expect(report.queue).toMatchObject({ backend: 'pg-boss', queue: 'evaluate', queued: 0, running: 0, deadLetters: 0, oldestQueuedAgeMs: null });
+    expect(report.queue!.location).toContain('postgres://postgres:***@127.0.0.1:');
     const text = await lamarck(cwd, 'doctor', '--no-probe', '--store', url);
     expect(text.stdout).toContain('postgres://postgres:***@');
+    expect(text.stdout).toMatch(/ok\s+queue\s+pg-boss \(postgres:\/\/postgres:\*\*\*@.*\): evaluate: 0 queued, 0 running, 0 dead-lettered, \d+ completed/);
     expect(`${text.stdout}${text.stderr}`).not.toContain(database.password);
   });
 

@@ -53,7 +53,7 @@ export function describeQueueConformance(name: string, factory: () => Promise<Qu
       const { jobId, created } = await queue.enqueue(name, { candidate: 'prg_1', files: { 'main.py': 'x = 1\n' } });
       expect(created).toBe(true);
       const job = await claimBy('worker-a');
-      expect(job).toMatchObject({ jobId, attempt: 1, payload: { candidate: 'prg_1', files: { 'main.py': 'x = 1\n' } }, previousError: null });
+      expect(job).toMatchObject({ jobId, attempt: 1, payload: { candidate: 'prg_1', files: { 'main.py': 'x = 1\n' } }, previousError: null, leaseMs: harness.leaseMs });
       expect(await claimBy('worker-b')).toBeUndefined();
       const stored = await queue.get(name, jobId);
       expect(stored).toMatchObject({ state: 'active', attempts: 1, workerId: 'worker-a' });
@@ -209,6 +209,23 @@ export function describeQueueConformance(name: string, factory: () => Promise<Qu
       expect((await queue.list(name)).map((job) => job.id)).toEqual([first.jobId, second.jobId, third.jobId]);
       expect((await queue.list(name, { state: 'active' })).map((job) => [job.id, job.workerId])).toEqual([[first.jobId, 'worker-a']]);
       expect((await queue.list(name, { state: 'queued', limit: 1 })).map((job) => job.id)).toEqual([second.jobId]);
+    });
+
+    it('gives an overview: jobs per state and when the oldest queued job was enqueued', async () => {
+      expect(await queue.overview(name)).toEqual({ counts: { queued: 0, active: 0, completed: 0, dead: 0 }, oldestQueuedAt: null });
+      const first = await queue.enqueue(name, { n: 1 });
+      await queue.enqueue(name, { n: 2 });
+      await harness.passTime(5);
+      const third = await queue.enqueue(name, { n: 3 });
+      const claimed = (await claimBy('worker-a'))!;
+      expect(await queue.complete(claimed, { ok: true })).toBe(true);
+      await claimBy('worker-a');
+      const overview = await queue.overview(name);
+      expect(overview.counts).toEqual({ queued: 1, active: 1, completed: 1, dead: 0 });
+      // The third is the one still queued: its enqueue time, not the first's, which was taken.
+      const [firstCreated, thirdCreated] = [(await queue.get(name, first.jobId))!.createdAt, (await queue.get(name, third.jobId))!.createdAt];
+      expect(overview.oldestQueuedAt).toBe(thirdCreated);
+      expect(thirdCreated).toBeGreaterThan(firstCreated);
     });
 
     it('answers get for an unknown job with undefined, and check() proves the queue usable', async () => {

@@ -1,3 +1,4 @@
+import { describe, expect, it } from 'vitest';
 import { PgBossJobQueue } from '../../src/queue/pg-boss-job-queue.ts';
 import type { JobQueue } from '../../src/queue/types.ts';
 import { createTestDatabase } from '../support/postgres/test-database.ts';
@@ -26,4 +27,21 @@ describeQueueConformance('pg-boss', async () => {
       await database.drop();
     },
   };
+});
+
+describe('pg-boss job queue: the lease', () => {
+  it('is the one the sender fixed: a claim holds the job’s own lease, whatever the claimant was opened with', async () => {
+    const database = await createTestDatabase();
+    const sender = await PgBossJobQueue.open({ connectionString: database.url, displayLocation: database.name, leaseSeconds: 12, supervise: false });
+    const worker = await PgBossJobQueue.open({ connectionString: database.url, displayLocation: database.name, leaseSeconds: 40, supervise: false });
+    try {
+      await sender.enqueue('evaluate', { n: 1 });
+      // A worker that heartbeat by its own 40 s would beat every 13 s against a 12 s lease and lose the job.
+      expect(await worker.claim('evaluate', { workerId: 'worker-a', leaseMs: 40_000 })).toMatchObject({ leaseMs: 12_000 });
+    } finally {
+      await sender.close();
+      await worker.close();
+      await database.drop();
+    }
+  });
 });

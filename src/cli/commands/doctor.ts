@@ -5,13 +5,17 @@ import type { ConfiguredModel, LamarckConfig } from '../../core/config.ts';
 import { isLamarckError } from '../../core/errors.ts';
 import { formatModelSpec } from '../../model/spec.ts';
 import { modelOptionsFromConfig, resolveEmbeddingModel, resolveModel } from '../../model/resolve-model.ts';
+import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
+import { openJobQueue } from '../../queue/open-job-queue.ts';
+import type { JobQueue } from '../../queue/types.ts';
 import { latestPostgresSchemaVersion } from '../../store/postgres/migrations.ts';
 import { latestSchemaVersion } from '../../store/sqlite/migrations.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 
 /**
- * `lamarck doctor`: what works here and what is missing. It exits 0 whenever Lamarck can run at
+ * `lamarck doctor`: what works here and what is missing (Node, configuration, the store and its
+ * migrations, the job queue beside it, models). It exits 0 whenever Lamarck can run at
  * all (model-free work needs only Node, a valid configuration and the store); unreachable models
  * are reported plainly, not treated as fatal.
  */
@@ -29,6 +33,21 @@ export interface DoctorReport {
   canRun: boolean;
   modelsAnswering: number;
   checks: DoctorCheck[];
+  /** The evaluation queue beside the store (`evolve --workers external`), when the store has one. */
+  queue?: QueueReport;
+}
+
+export interface QueueReport {
+  /** `sqlite` (the job table in the store's file) or `pg-boss`. */
+  backend: string;
+  location: string;
+  queue: string;
+  queued: number;
+  running: number;
+  deadLetters: number;
+  completed: number;
+  /** How long the oldest queued job has waited; null when none is queued. */
+  oldestQueuedAgeMs: number | null;
 }
 
 const minimumNode = [22, 13] as const;
@@ -59,14 +78,23 @@ export async function runDoctor(context: CliContext, options: { timeoutMs: numbe
   } catch (error) {
     checks.push({ name: 'config', status: 'fail', detail: messageOf(error), fatal: true });
   }
+  let queue: QueueReport | undefined;
   if (config !== undefined) {
-    checks.push(await checkStore(context));
+    const storeCheck = await checkStore(context);
+    checks.push(storeCheck);
+    if (storeCheck.status !== 'fail') {
+      const queueCheck = await checkQueue(context);
+      if (queueCheck !== undefined) {
+        checks.push(queueCheck.check);
+        queue = queueCheck.report;
+      }
+    }
     const modelChecks = await checkModels(context, config, options);
     checks.push(...modelChecks);
   }
   checks.push(...(await checkLocalModelFiles(context.cwd)));
   const modelsAnswering = checks.filter((check) => check.name.startsWith('model ') && check.status === 'ok').length;
-  return { canRun: !checks.some((check) => check.fatal === true), modelsAnswering, checks };
+  return { canRun: !checks.some((check) => check.fatal === true), modelsAnswering, checks, ...(queue === undefined ? {} : { queue }) };
 }
 
 function checkNode(): DoctorCheck {
@@ -101,6 +129,48 @@ async function checkStore(context: CliContext): Promise<DoctorCheck> {
   } catch (error) {
     return { name: 'store', status: 'fail', detail: `${shown}: ${messageOf(error)}`, fatal: true };
   }
+}
+
+/**
+ * The job queue beside the store, which `evolve --workers external` and `lamarck worker` use: its
+ * backend and the evaluation queue's jobs per state and oldest wait. Not fatal: only external
+ * evaluation needs it. A store with no queue (in memory) has no line.
+ */
+async function checkQueue(context: CliContext): Promise<{ check: DoctorCheck; report?: QueueReport } | undefined> {
+  const store = await context.store();
+  if (store.kind !== 'sqlite' && store.kind !== 'postgres') return undefined;
+  if (store.location === ':memory:') return undefined;
+  let queue: JobQueue | undefined;
+  try {
+    queue = await openJobQueue(store, await context.storeTarget(), { supervise: false });
+    const overview = await queue.overview(defaultEvaluationQueue);
+    const report: QueueReport = {
+      backend: queue.kind,
+      location: queue.location,
+      queue: defaultEvaluationQueue,
+      queued: overview.counts.queued,
+      running: overview.counts.active,
+      deadLetters: overview.counts.dead,
+      completed: overview.counts.completed,
+      oldestQueuedAgeMs: overview.oldestQueuedAt === null ? null : Math.max(0, Date.now() - overview.oldestQueuedAt),
+    };
+    const oldest = report.oldestQueuedAgeMs === null ? '' : `, oldest queued ${formatAge(report.oldestQueuedAgeMs)}`;
+    const detail = `${report.backend} (${report.location}): ${report.queue}: ${report.queued} queued, ${report.running} running, ${report.deadLetters} dead-lettered, ${report.completed} completed${oldest}`;
+    // A dead letter is a job no worker could finish: worth a look, never a reason Lamarck cannot run.
+    return { check: { name: 'queue', status: report.deadLetters > 0 ? 'warn' : 'ok', detail }, report };
+  } catch (error) {
+    return { check: { name: 'queue', status: 'fail', detail: messageOf(error) } };
+  } finally {
+    await queue?.close();
+  }
+}
+
+/** `4 s ago`, `12 min ago`, `3.5 h ago`. */
+function formatAge(milliseconds: number): string {
+  const seconds = milliseconds / 1000;
+  if (seconds < 120) return `${Math.round(seconds)} s ago`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min ago`;
+  return `${(seconds / 3600).toFixed(1)} h ago`;
 }
 
 async function checkModels(context: CliContext, config: LamarckConfig, options: { timeoutMs: number; probe: boolean }): Promise<DoctorCheck[]> {

@@ -31,6 +31,7 @@ interface EvolveCommandOptions {
   proposals?: number;
   resume?: string;
   workers?: 'in-process' | 'external';
+  jobLeaseSeconds?: number;
 }
 
 export function registerEvolveCommand(program: Command, context: CliContext): void {
@@ -48,6 +49,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .option('--proposals <n>', 'model calls in flight at once', positiveInteger)
     .option('--resume <run>', 'continue a stopped or killed run')
     .option('--workers <where>', 'where evaluations run: in-process, or external (queued for `lamarck worker` processes on the same store)', workersChoice, 'in-process')
+    .option('--job-lease-seconds <n>', 'with --workers external on PostgreSQL: how long a job stays its worker\'s without a heartbeat before pg-boss retries it (default 30, at least 10)', positiveNumber)
     .action(async (problemDir: string | undefined, options: EvolveCommandOptions, command: Command) =>
       context.action(command, async (output) => {
         if (problemDir === undefined && options.resume === undefined) throw new UsageError('give a problem directory, or --resume <run>');
@@ -60,7 +62,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const embeddings = resolveConfiguredEmbeddingModel(config, { cwd: context.cwd });
         const store = await context.store();
         const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
-        const external = options.workers === 'external' ? await externalEvaluation(context, store) : undefined;
+        const external = options.workers === 'external' ? await externalEvaluation(context, store, options.jobLeaseSeconds) : undefined;
         const handle = evolve({
           ...(problemDir === undefined ? {} : { problem: problemDir }),
           cwd: context.cwd,
@@ -202,8 +204,9 @@ function formatScore(score: number | null): string {
 }
 
 /** The queue evaluator of `--workers external`, on the job queue of the run's own store. */
-async function externalEvaluation(context: CliContext, store: Store): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
-  const queue = await openJobQueue(store, await context.storeTarget());
+async function externalEvaluation(context: CliContext, store: Store, leaseSeconds: number | undefined): Promise<{ queue: JobQueue; evaluatorFactory: (problem: Problem) => Evaluator }> {
+  // pg-boss fixes each job's lease when the job is sent, so the coordinator chooses it; the SQLite job table takes the worker's.
+  const queue = await openJobQueue(store, await context.storeTarget(), leaseSeconds === undefined ? {} : { leaseSeconds });
   return { queue, evaluatorFactory: (problem) => createQueueEvaluator({ problem, store, queue }) };
 }
 

@@ -26,7 +26,12 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
     .description('take evaluation jobs from the queue of a shared store and run them (evolve --workers external)')
     .option('--slots <n>', 'evaluations at once', positiveInteger, 1)
     .option('--queue <name>', 'the queue to take jobs from', defaultEvaluationQueue)
-    .option('--lease-seconds <n>', 'how long a claimed job stays ours without a heartbeat (heartbeats every third of it)', positiveNumber, 30)
+    .option(
+      '--lease-seconds <n>',
+      'SQLite job table: how long a claimed job stays ours without a heartbeat (on PostgreSQL, the lease evolve --job-lease-seconds fixed for the job); heartbeats every third of the lease',
+      positiveNumber,
+      30,
+    )
     .option('--exit-when-idle <seconds>', 'stop once no job has come for this long (default: run until stopped)', positiveNumber)
     .action(async (options: WorkerCommandOptions, command: Command) =>
       context.action(command, async (output) => {

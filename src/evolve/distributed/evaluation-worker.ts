@@ -15,7 +15,10 @@ export interface EvaluationWorkerOptions {
   queueName?: string;
   /** Evaluations at once. Default 1. */
   slots?: number;
-  /** The lease each claim takes; renewed every third of it while the evaluation runs. Default 30 s. */
+  /**
+   * The lease each claim asks for; renewed every third of the lease the claim holds (pg-boss holds
+   * the lease the coordinator fixed when it queued the job). Default 30 s.
+   */
   leaseMs?: number;
   /** How long an idle slot waits before asking again. Default 50 ms. */
   pollMs?: number;
@@ -53,8 +56,7 @@ export interface WorkerSummary {
 export function startEvaluationWorker(options: EvaluationWorkerOptions): { workerId: string; done: Promise<WorkerSummary>; stop(): void } {
   const queueName = options.queueName ?? defaultEvaluationQueue;
   const slots = Math.max(1, Math.floor(options.slots ?? 1));
-  // A queue that fixes the lease itself (pg-boss) is heartbeaten by its lease, whatever was asked.
-  const leaseMs = options.queue.fixedLeaseMs ?? options.leaseMs ?? 30_000;
+  const leaseMs = options.leaseMs ?? 30_000;
   const pollMs = options.pollMs ?? 50;
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const stopping = new AbortController();
@@ -85,13 +87,13 @@ export function startEvaluationWorker(options: EvaluationWorkerOptions): { worke
     const { runId, candidateId } = parsed.job;
     const lost = new AbortController();
     const heartbeat = setInterval(() => {
-      options.queue.heartbeat(claimed, leaseMs).then(
+      options.queue.heartbeat(claimed, claimed.leaseMs).then(
         (held) => {
           if (!held && !lost.signal.aborted) lost.abort(new Error('the job lease was lost'));
         },
         () => undefined, // A failed heartbeat is retried at the next beat; the lease says whether it still holds.
       );
-    }, Math.max(50, Math.floor(leaseMs / 3)));
+    }, Math.max(50, Math.floor(claimed.leaseMs / 3)));
     try {
       const evaluator = await evaluatorFor(parsed);
       const startedAt = Date.now();
