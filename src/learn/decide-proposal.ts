@@ -13,7 +13,9 @@ import { checkToolTests } from './tool-check.ts';
 import type { RecordedAttempt } from './training-data.ts';
 
 /**
- * Deciding one proposal: tool tests, curation, the gate, then commit or reject, exactly once. The
+ * Deciding one proposal: tool tests, curation, the gate, then commit or reject, exactly once. A
+ * commit that meets a version another learner committed meanwhile is planned and gated again on
+ * the new head (up to `maxRegates` times), never written over it. The
  * decision is recorded in the run's progress, so a resumed run skips a decided proposal; an intent
  * row written just before the commit, and the proposal id the committed version carries, let a
  * resumed run recognise a commit that landed before the crash instead of making it again.
@@ -28,6 +30,9 @@ export interface ProposalDeciderOptions {
   /** Gate attempts made since the last call (drained into the decision). */
   takeGateAttempts: () => RecordedAttempt[];
 }
+
+/** How many times a proposal is gated again after a version conflict before it is rejected with the reason. */
+export const maxRegates = 3;
 
 export class ProposalDecider {
   readonly #options: ProposalDeciderOptions;
@@ -78,48 +83,57 @@ export class ProposalDecider {
         return decided('rejected');
       }
     }
-    await index.sync(library);
-    const plan = await planChange(proposal, library, curator);
-    if (plan.ok === false) {
-      emit({ type: 'proposal-rejected', taskId, proposal: summary, reason: plan.reason });
-      return decided('rejected');
-    }
-    if (plan.ok === 'unchanged') {
-      emit({ type: 'proposal-unchanged', taskId, proposal: { ...summary, name: plan.target.name }, reason: plan.reason });
-      return decided('unchanged');
-    }
-    const change = plan.change;
-    const described = { ...describeChange(change), origin: proposal.origin };
-    const figures = await gate.assess(overlayFor(change), heldOut, revision(index));
-    if (!figures.accepted) {
-      emit({ type: 'proposal-rejected', taskId, proposal: described, reason: figures.reason, figures });
-      return decided('rejected');
-    }
-    await progress.saveIntent(planned.id, intentFor(change));
-    try {
-      const evaluation: JsonObject = {
-        gate: figuresToJson(figures),
-        origin: proposal.origin,
-        rationale: proposal.rationale,
-        taskId,
-        findings: planned.findings,
-        runId: progress.runId,
-        proposalId: planned.id,
-      };
-      const message = `${described.op} ${proposal.kind} ${described.name} (${proposal.origin} of ${taskId})`;
-      const committed = await commitChange(library, change, { message, trajectoryIds: planned.trajectoryIds, evaluation });
+    // A commit that meets a head another learner moved is planned and gated again on that head,
+    // a bounded number of times: the proposal is judged against what it would now replace.
+    for (let regates = 0; ; regates += 1) {
       await index.sync(library);
-      if (!committed.changed) {
-        emit({ type: 'proposal-unchanged', taskId, proposal: described, reason: `the content equals the head of ${change.kind} ${described.name} (v${committed.entry.version.number})` });
+      const plan = await planChange(proposal, library, curator);
+      if (plan.ok === false) {
+        emit({ type: 'proposal-rejected', taskId, proposal: summary, reason: plan.reason });
+        return decided('rejected');
+      }
+      if (plan.ok === 'unchanged') {
+        emit({ type: 'proposal-unchanged', taskId, proposal: { ...summary, name: plan.target.name }, reason: plan.reason });
         return decided('unchanged');
       }
-      emit({ type: 'proposal-committed', taskId, proposal: described, version: committed.entry.version.number, figures });
-      return decided(change.op === 'add' ? 'committed-new' : 'committed', committed.entry.version.number);
-    } catch (error) {
-      if (!(error instanceof VersionConflictError)) throw error;
-      // Another learner changed the artifact after this proposal was planned: report, do not overwrite.
-      emit({ type: 'proposal-rejected', taskId, proposal: described, reason: `conflict: ${error.message}`, figures });
-      return decided('rejected');
+      const change = plan.change;
+      const described = { ...describeChange(change), origin: proposal.origin };
+      const figures = await gate.assess(overlayFor(change), heldOut, revision(index));
+      if (!figures.accepted) {
+        emit({ type: 'proposal-rejected', taskId, proposal: described, reason: figures.reason, figures });
+        return decided('rejected');
+      }
+      await progress.saveIntent(planned.id, intentFor(change));
+      try {
+        const evaluation: JsonObject = {
+          gate: figuresToJson(figures),
+          origin: proposal.origin,
+          rationale: proposal.rationale,
+          taskId,
+          findings: planned.findings,
+          runId: progress.runId,
+          proposalId: planned.id,
+          ...(regates === 0 ? {} : { regatedAfterConflicts: regates }),
+        };
+        const message = `${described.op} ${proposal.kind} ${described.name} (${proposal.origin} of ${taskId})`;
+        const committed = await commitChange(library, change, { message, trajectoryIds: planned.trajectoryIds, evaluation });
+        await index.sync(library);
+        if (!committed.changed) {
+          emit({ type: 'proposal-unchanged', taskId, proposal: described, reason: `the content equals the head of ${change.kind} ${described.name} (v${committed.entry.version.number})` });
+          return decided('unchanged');
+        }
+        emit({ type: 'proposal-committed', taskId, proposal: described, version: committed.entry.version.number, figures });
+        return decided(change.op === 'add' ? 'committed-new' : 'committed', committed.entry.version.number);
+      } catch (error) {
+        if (!(error instanceof VersionConflictError)) throw error;
+        if (regates >= maxRegates) {
+          // The head kept moving under this proposal: report it, never overwrite the other writers.
+          const reason = `conflict: ${error.message} (gated again ${maxRegates} times on newer heads, which kept moving)`;
+          emit({ type: 'proposal-rejected', taskId, proposal: described, reason, figures });
+          return decided('rejected');
+        }
+        emit({ type: 'proposal-regated', taskId, proposal: described, reason: `conflict: ${error.message}`, attempt: regates + 1 });
+      }
     }
   }
 }

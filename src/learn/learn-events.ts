@@ -45,6 +45,11 @@ export type LearnEvent =
   | { type: 'proposal-rejected'; taskId: string; proposal: ProposalSummary | null; reason: string; figures?: GateFigures; problems?: string[] }
   /** `recovered`: the commit landed just before the previous process died, and a resumed run found it. */
   | { type: 'proposal-committed'; taskId: string; proposal: ProposalSummary; version: number; figures: GateFigures; recovered?: boolean }
+  /**
+   * Another learner committed to the artifact between this proposal's gate and its commit: the
+   * proposal is planned and gated again on the new head (`attempt` counts the re-gates).
+   */
+  | { type: 'proposal-regated'; taskId: string; proposal: ProposalSummary; reason: string; attempt: number }
   /** The change would write what the head already holds: not a version, not a commit. */
   | { type: 'proposal-unchanged'; taskId: string; proposal: ProposalSummary; reason: string }
   | { type: 'artifact-retired'; taskId: string; kind: string; name: string; reason: string }

@@ -42,7 +42,10 @@ describe('two learners sharing one library', () => {
         ),
       );
       const reader = learners[0]!.library;
-      const conflicts = learners.flatMap(({ events }) => events.filter((event) => event.type === 'proposal-rejected' && event.reason.startsWith('conflict')));
+      // Each clash is seen: the loser is gated again on the new head (or, past the bound, rejected with the conflict).
+      const conflicts = learners.flatMap(({ events }) =>
+        events.filter((event) => event.type === 'proposal-regated' || (event.type === 'proposal-rejected' && event.reason.startsWith('conflict'))),
+      );
       expect(conflicts.length).toBeGreaterThan(0);
       for (const { label, events } of learners) {
         for (let round = 1; round <= 3; round += 1) expect(await reader.get('lesson', `only-${label}-${round}`)).toBeDefined();

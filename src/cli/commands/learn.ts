@@ -239,6 +239,9 @@ function report(output: Output, event: LearnEvent): void {
         `${event.taskId}: committed ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} v${event.version} (${event.recovered === true ? 'committed before the interruption' : event.figures.reason})`,
       );
       break;
+    case 'proposal-regated':
+      output.info(`${event.taskId}: ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} met a newer version (${event.reason}); gating it again on the new head`);
+      break;
     case 'proposal-unchanged':
       output.info(`${event.taskId}: unchanged ${event.proposal.op} ${event.proposal.kind} ${event.proposal.name} (${event.reason}; no version made)`);
       break;
