@@ -89,6 +89,24 @@ export const malformedReply: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.noShrink(huge) },
 );
 
+/**
+ * Well-formed SEARCH/REPLACE blocks aimed at a program's own lines (inside its EVOLVE-BLOCKs, outside
+ * them, across a marker, or nowhere), so cases reach the matching and the outside-the-blocks check
+ * instead of stopping at "no blocks"; some carry a file name line, a fence, or are cut short.
+ */
+export function searchReplaceReply(programLines: readonly string[]): fc.Arbitrary<string> {
+  const block = fc
+    .tuple(fc.array(fc.constantFrom(...programLines, 'nothing like this'), { minLength: 1, maxLength: 3 }), fc.array(line, { maxLength: 3 }))
+    .map(([search, replace]) => `<<<<<<< SEARCH\n${search.join('\n')}\n=======\n${replace.join('\n')}\n>>>>>>> REPLACE`);
+  return fc
+    .tuple(fc.array(block, { minLength: 1, maxLength: 3 }), fc.constantFrom('', 'program.py\n', 'other.py\n', 'fixed.py\n'), fc.boolean(), fc.nat())
+    .map(([blocks, fileLine, fenced, cut]) => {
+      const body = `${fileLine}${blocks.join('\n')}`;
+      const text = fenced ? `\`\`\`python\n${body}\n\`\`\`` : body;
+      return cut % 4 === 0 ? text.slice(0, cut % (text.length + 1)) : text;
+    });
+}
+
 /** A value from a JSON document of any shape, for configuration and manifest fuzzing. */
 export const anyJson: fc.Arbitrary<unknown> = fc.oneof(fc.jsonValue({ maxDepth: 3 }), fc.anything({ maxDepth: 2 }));
 

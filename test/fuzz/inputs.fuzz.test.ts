@@ -64,6 +64,10 @@ const skillText = fc
   .map((parts) => parts.join(''));
 
 describe('fuzz: malformed inputs', () => {
+  it('feeds 1,000 inputs in all', () => {
+    expect(Object.values(inputFuzzCounts).reduce((total, count) => total + count, 0)).toBe(1_000);
+  });
+
   it(`lamarck.config.json (${inputFuzzCounts.config})`, () => {
     fc.assert(
       fc.property(fc.oneof({ weight: 4, arbitrary: mutated(validConfig, ['timeoutMs', 'embeddingModel', 'model']) }, { weight: 1, arbitrary: anyJson }), (raw) => {
