@@ -183,12 +183,14 @@ export interface InsightsReport {
 export interface ThroughputReport {
   time: number[];
   evaluationsPerMinute: number[];
-  /** Mean evaluations in flight over each bucket (estimated from each program's timing). */
+  /** Mean evaluations in flight over each bucket, from each program's recorded timing (its wait for a slot excluded). */
   evaluationOccupancy: number[];
   proposalOccupancy: number[];
   slots: { proposals: number | null; evaluations: number | null };
   meanEvaluateMs: number | null;
   meanProposeMs: number | null;
+  /** Mean time an evaluated candidate waited for a slot after its proposal; null when none was evaluated. */
+  meanQueuedMs: number | null;
 }
 
 export interface ProgramDetail {

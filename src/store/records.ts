@@ -64,6 +64,17 @@ export interface FailureEvidence {
   peakMemoryMb: number;
 }
 
+/**
+ * Where an attempt's time went, in milliseconds: proposing it, waiting for an evaluation slot,
+ * evaluating it. The three follow each other from `createdAt`, so the evaluation began at
+ * `createdAt + proposeMs + queuedMs`. `queuedMs` is absent in records written before it was kept.
+ */
+export interface ProgramTiming {
+  proposeMs: number;
+  queuedMs?: number;
+  evaluateMs: number;
+}
+
 /** One candidate of an evolution run, written once when its evaluation ends. */
 export interface ProgramRecord {
   id: string;
@@ -93,7 +104,7 @@ export interface ProgramRecord {
   tokensIn: number;
   tokensOut: number;
   costUsd: number;
-  timing: { proposeMs: number; evaluateMs: number };
+  timing: ProgramTiming;
   createdAt: number;
   /**
    * An opaque digest of the code the writer computes (evolve stores its MinHash fingerprint), so a

@@ -170,7 +170,14 @@ describe('an evolve run', () => {
     expect(throughput.time.length).toBeGreaterThan(0);
     const completions = throughput.evaluationsPerMinute.reduce((sum, rate) => sum + (rate * (throughput.time[1]! - throughput.time[0]!)) / 60_000, 0);
     expect(Math.round(completions)).toBe(17);
+    // One slot: never more than one evaluation in flight, although candidates queued for it (it was 1.51 when the wait counted as evaluation).
     for (const occupancy of throughput.evaluationOccupancy) expect(occupancy).toBeLessThanOrEqual(1.0001);
+    const programs = await store.listPrograms(demo.evolveRunId);
+    expect(programs.some((program) => (program.timing.queuedMs ?? 0) > 0)).toBe(true);
+    expect(throughput.meanQueuedMs).toBeGreaterThan(0);
+    const second = await get<ThroughputReport>(`/api/runs/${demo.secondEvolveRunId}/throughput?points=20`);
+    expect(second.slots.evaluations).toBe(2);
+    for (const occupancy of second.evaluationOccupancy) expect(occupancy).toBeLessThanOrEqual(2.0001);
   });
 
   it('serves a program with its code, diffs against its parent and the initial program, and lineage links', async () => {

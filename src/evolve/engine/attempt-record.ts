@@ -36,6 +36,8 @@ export function attemptRecord(
     artifacts?: JsonObject;
     failure: { kind: string; message: string } | null;
     evaluateMs: number;
+    /** Time the candidate waited for an evaluation slot after its proposal (0 when it never waited). */
+    queuedMs?: number;
     /** The encoded text fingerprint, so a resumed run rebuilds without reading the code. */
     fingerprint?: string;
   },
@@ -63,7 +65,7 @@ export function attemptRecord(
     tokensIn: usage.inputTokens,
     tokensOut: usage.outputTokens,
     costUsd: usage.costUsd,
-    timing: { proposeMs: base.proposeMs, evaluateMs: outcome.evaluateMs },
+    timing: { proposeMs: base.proposeMs, queuedMs: outcome.queuedMs ?? 0, evaluateMs: outcome.evaluateMs },
     createdAt: base.createdAt,
     ...(outcome.fingerprint === undefined ? {} : { fingerprint: outcome.fingerprint }),
   };

@@ -43,6 +43,8 @@ export type { EngineOptions } from './engine-options.ts';
 /** What an evaluation slot hands back for a candidate. */
 interface Evaluated {
   result: EvaluationResult;
+  /** From the end of the proposal to the start of the evaluation: the wait for a slot. */
+  queuedMs: number;
   evaluateMs: number;
 }
 
@@ -392,13 +394,15 @@ export class EvolutionEngine {
   /** Runs a candidate's evaluation; records nothing (a seeded run applies results in attempt order). */
   private async runCandidate(candidate: Candidate): Promise<Evaluated> {
     const began = this.clock.now();
+    const proposed = candidate.base.createdAt + candidate.base.proposeMs;
     const result = await this.runEvaluator(candidate.proposal.files, candidate.base.id);
-    return { result, evaluateMs: this.clock.now() - began };
+    // Kept apart from the evaluation, so the time a candidate waited for a slot never counts as a busy slot.
+    return { result, queuedMs: Math.max(0, began - proposed), evaluateMs: this.clock.now() - began };
   }
 
   private async applyCandidate(candidate: Candidate, evaluated: Evaluated): Promise<void> {
     const { base, proposal } = candidate;
-    await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, evaluated.result, evaluated.evaluateMs);
+    await this.recordEvaluation(base, candidate, proposal, candidate.fingerprint, proposal.files, evaluated.result, evaluated.evaluateMs, evaluated.queuedMs);
   }
 
   /** An evaluator that throws (a bug, a vanished interpreter) gives a failed evaluation, not a dead run. */
@@ -420,6 +424,7 @@ export class EvolutionEngine {
     files: Record<string, string>,
     result: EvaluationResult,
     evaluateMs: number,
+    queuedMs = 0,
   ): Promise<ProgramRecord> {
     const ok = result.ok && result.score !== null && Number.isFinite(result.score);
     const features = ok ? this.database.computeFeatures(fingerprint, result.metrics) : {};
@@ -444,6 +449,7 @@ export class EvolutionEngine {
         artifacts: result.artifacts,
         failure,
         evaluateMs: evaluateMs || result.durationMs,
+        queuedMs,
         fingerprint: encodeFingerprint(fingerprint),
       }),
     );

@@ -4,11 +4,12 @@ import type { RunPrograms } from '../run-programs.ts';
 
 /**
  * Evaluation throughput and slot occupancy over wall time. A program records when its attempt
- * began (`createdAt`), how long its proposal took and how long its evaluation took; its proposal
- * is taken to span [began, began + proposeMs] and its evaluation the `evaluateMs` that follow.
- * (Time waiting in the queue between the two is not recorded, so occupancy is an estimate.)
- * Occupancy per bucket is the mean number of such intervals in flight: the busy fraction of the
- * configured slots times their number.
+ * began (`createdAt`) and, one after the other, how long its proposal took, how long it then
+ * waited for an evaluation slot (`queuedMs`), and how long its evaluation took. Its proposal spans
+ * [began, began + proposeMs] and its evaluation the `evaluateMs` after the wait, so a slot counts
+ * as busy only while it evaluates: occupancy never exceeds the slots. (Records written before
+ * `queuedMs` was kept have none; for them the wait is counted as evaluation.) Occupancy per bucket
+ * is the mean number of evaluations in flight: the busy fraction of the slots times their number.
  */
 export function throughputReport(index: RunPrograms, config: JsonObject, buckets: number): ThroughputReport {
   return index.memo(`throughput:${buckets}`, () => computeThroughput(index, config, buckets));
@@ -17,7 +18,8 @@ export function throughputReport(index: RunPrograms, config: JsonObject, buckets
 function computeThroughput(index: RunPrograms, config: JsonObject, buckets: number): ThroughputReport {
   const intervals = index.programs.map((program) => {
     const proposeEnd = program.createdAt + Math.max(0, program.timing.proposeMs);
-    return { proposeStart: program.createdAt, proposeEnd, evaluateEnd: proposeEnd + Math.max(0, program.timing.evaluateMs), evaluated: program.timing.evaluateMs > 0 };
+    const evaluateStart = proposeEnd + Math.max(0, program.timing.queuedMs ?? 0);
+    return { proposeStart: program.createdAt, proposeEnd, evaluateStart, evaluateEnd: evaluateStart + Math.max(0, program.timing.evaluateMs), evaluated: program.timing.evaluateMs > 0 };
   });
   const concurrency = isJsonObject(config['concurrency']) ? config['concurrency'] : {};
   const slots = {
@@ -33,6 +35,7 @@ function computeThroughput(index: RunPrograms, config: JsonObject, buckets: numb
     slots,
     meanEvaluateMs: evaluated.length === 0 ? null : mean(index.programs.filter((program) => program.timing.evaluateMs > 0).map((program) => program.timing.evaluateMs)),
     meanProposeMs: index.programs.length === 0 ? null : mean(index.programs.map((program) => program.timing.proposeMs)),
+    meanQueuedMs: evaluated.length === 0 ? null : mean(index.programs.filter((program) => program.timing.evaluateMs > 0).map((program) => program.timing.queuedMs ?? 0)),
   };
   if (intervals.length === 0) return report;
   // A loop, not Math.min(...): a spread of 100,000 arguments overflows the stack.
@@ -60,7 +63,7 @@ function computeThroughput(index: RunPrograms, config: JsonObject, buckets: numb
   for (const interval of intervals) {
     spread(proposalBusy, interval.proposeStart, interval.proposeEnd);
     if (!interval.evaluated) continue;
-    spread(evaluationBusy, interval.proposeEnd, interval.evaluateEnd);
+    spread(evaluationBusy, interval.evaluateStart, interval.evaluateEnd);
     completions[bucketOf(interval.evaluateEnd)]! += 1;
   }
   for (let bucket = 0; bucket < count; bucket += 1) {

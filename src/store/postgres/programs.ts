@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
+import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary, ProgramTiming } from '../types.ts';
 import {
   encodeText,
   encodeTextOrNull,
@@ -140,7 +140,7 @@ function toSummary(row: PostgresRow): ProgramSummary {
     tokensIn: number(row, 'tokens_in'),
     tokensOut: number(row, 'tokens_out'),
     costUsd: number(row, 'cost_usd'),
-    timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
+    timing: json<ProgramTiming>(row, 'timing'),
     createdAt: number(row, 'created_at'),
     ...(fingerprint === null ? {} : { fingerprint }),
   };

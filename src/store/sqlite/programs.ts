@@ -1,6 +1,6 @@
 import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
-import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary } from '../types.ts';
+import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary, ProgramTiming } from '../types.ts';
 import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type SqliteRow } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
@@ -125,7 +125,7 @@ function toSummary(row: SqliteRow): ProgramSummary {
     tokensIn: number(row, 'tokens_in'),
     tokensOut: number(row, 'tokens_out'),
     costUsd: number(row, 'cost_usd'),
-    timing: json<{ proposeMs: number; evaluateMs: number }>(row, 'timing'),
+    timing: json<ProgramTiming>(row, 'timing'),
     createdAt: number(row, 'created_at'),
     ...(fingerprint === null ? {} : { fingerprint }),
   };

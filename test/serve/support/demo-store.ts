@@ -89,8 +89,10 @@ export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?
 export async function buildDemoStore(cwd: string, options: { iterations?: number } = {}): Promise<DemoStore> {
   const problemDirectory = writeTinyProblem(join(cwd, 'tiny-problem'));
   writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ learn: { consolidateEvery: 0, gate: { holdoutSize: 1 } } }));
-  const evolve = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', String(options.iterations ?? 16), '--seed', '1')) as { runId: string };
-  const second = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', '6', '--seed', '2')) as { runId: string };
+  // Slots named, not left to the machine's core count: the throughput view is checked against them.
+  // One slot with the seeded window of four: candidates wait for it, and that wait is not occupancy.
+  const evolve = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', String(options.iterations ?? 16), '--seed', '1', '--evaluations', '1')) as { runId: string };
+  const second = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', '6', '--seed', '2', '--evaluations', '2')) as { runId: string };
   const learnRunId = await learnRun(cwd);
   const agentRunId = await agentRun(cwd);
   return { cwd, storePath: join(cwd, '.lamarck', 'lamarck.db'), problemDirectory, evolveRunId: evolve.runId, secondEvolveRunId: second.runId, learnRunId, agentRunId };

@@ -19,6 +19,7 @@ export function ThroughputTab(props: { runId: string }): JSX.Element {
         <Stat label="evaluation slots" value={data.slots.evaluations ?? '—'} />
         <Stat label="proposal slots" value={data.slots.proposals ?? '—'} />
         <Stat label="mean evaluation" value={formatDuration(data.meanEvaluateMs)} />
+        <Stat label="mean wait for a slot" value={formatDuration(data.meanQueuedMs)} />
         <Stat label="mean proposal" value={formatDuration(data.meanProposeMs)} />
       </div>
       <div class="two-columns">
@@ -36,7 +37,7 @@ export function ThroughputTab(props: { runId: string }): JSX.Element {
               ...slotLine(data.slots.evaluations),
             ]}
           />
-          <p class="muted">Estimated from each program's proposal and evaluation times (queue waits are not recorded).</p>
+          <p class="muted">From each program's recorded proposal, wait for a slot, and evaluation times; a slot is busy only while it evaluates.</p>
         </Section>
       </div>
     </div>
