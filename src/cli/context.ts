@@ -4,6 +4,7 @@ import { parseAgentConfig } from '../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../agent/mcp-tools.ts';
 import { parseEvolveConfig } from '../evolve/evolve-config.ts';
 import { parseLearnConfig } from '../learn/learn-config.ts';
+import { modelConfig } from '../model/model-config.ts';
 import { openStoreTarget } from '../store/open-store.ts';
 import { resolveStoreTarget, type StoreTarget } from '../store/store-url.ts';
 import type { Store } from '../store/types.ts';
@@ -37,6 +38,7 @@ export interface CliContext {
  * passing unnoticed until the one command that reads it.
  */
 function checkSections(config: LamarckConfig): LamarckConfig {
+  modelConfig(config);
   parseEvolveConfig(config.evolve, config.source);
   parseAgentConfig(config.agent, config.source);
   parseLearnConfig(config.learn, config.source);

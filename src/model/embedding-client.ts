@@ -1,6 +1,6 @@
 import type { EmbeddingModelV4 } from '@ai-sdk/provider';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { defaultRetryConfig, defaultTimeoutMs } from '../core/config.ts';
+import { defaultRetryConfig, defaultTimeoutMs } from './model-settings.ts';
 import { toModelCallError } from './call-errors.ts';
 import { callWithTimeout } from './call-timeout.ts';
 import { costOf } from './pricing.ts';

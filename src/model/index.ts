@@ -1,5 +1,8 @@
 export * from './types.ts';
-export { parseModelSpec, formatModelSpec, type ModelSpecInput } from './spec.ts';
+export { parseModelSpec, formatModelSpec, configuredProviders, type ConfiguredProvider, type ModelSpecInput } from './spec.ts';
+export { modelConfig, configuredApiKeys, redactModelConfig } from './model-config.ts';
+export { defaultModelLimits, defaultOllamaBaseURL, defaultRetryConfig, defaultTimeoutMs, type ModelConfig, type ModelLimits, type ProviderCredentials } from './model-settings.ts';
+export { ollamaBaseURLFromHost } from './model-environment.ts';
 export { defaultPrices, findPricing, costOf, type PriceTable } from './pricing.ts';
 export { createUsageMeter } from './usage-meter.ts';
 export { backoffDelay, withRetries, type RetryPolicy, type RetryContext } from './retry.ts';
@@ -14,6 +17,8 @@ export {
   resolveEnsemble,
   resolveEmbeddingModel,
   resolveConfiguredEmbeddingModel,
+  resolveParsedModel,
+  resolveParsedEmbeddingModel,
   modelOptionsFromConfig,
   type ResolveModelOptions,
 } from './resolve-model.ts';

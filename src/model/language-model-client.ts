@@ -8,7 +8,7 @@ import type {
   LanguageModelV4Usage,
 } from '@ai-sdk/provider';
 import { systemClock, type Clock } from '../core/clock.ts';
-import { defaultModelLimits, defaultRetryConfig, defaultTimeoutMs } from '../core/config.ts';
+import { defaultModelLimits, defaultRetryConfig, defaultTimeoutMs } from './model-settings.ts';
 import { LamarckError, ModelOutputError } from '../core/errors.ts';
 import { tryParseJson, type JsonValue } from '../core/json.ts';
 import { toModelCallError } from './call-errors.ts';

@@ -4,7 +4,7 @@ import { createOpenAI } from '@ai-sdk/openai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import type { EmbeddingModelV4, LanguageModelV4 } from '@ai-sdk/provider';
 import type { Clock } from '../core/clock.ts';
-import { defaultOllamaBaseURL, type LamarckConfig, type ModelLimits } from '../core/config.ts';
+import type { LamarckConfig } from '../core/config.ts';
 import { ConfigError, type LamarckError } from '../core/errors.ts';
 import { createEmbeddingClient } from './embedding-client.ts';
 import { createEnsemble, type ModelEnsemble } from './ensemble.ts';
@@ -12,6 +12,8 @@ import { createLanguageModelClient } from './language-model-client.ts';
 import { createLazyLocalModel } from './local-model-loader.ts';
 import { findPricing, type PriceTable } from './pricing.ts';
 import type { RetryPolicy } from './retry.ts';
+import { modelConfig } from './model-config.ts';
+import { defaultOllamaBaseURL, type ModelConfig, type ModelLimits } from './model-settings.ts';
 import { formatModelSpec, parseModelSpec, type ModelSpecInput } from './spec.ts';
 import type { EmbeddingClient, EnsembleMember, LanguageModelClient, ModelSpec, UsageMeter } from './types.ts';
 
@@ -45,7 +47,11 @@ export interface ResolveModelOptions {
 }
 
 export function resolveModel(input: ModelSpecInput, options: ResolveModelOptions = {}): LanguageModelClient {
-  const spec = parseModelSpec(input, options.field ?? 'model');
+  return resolveParsedModel(parseModelSpec(input, options.field ?? 'model'), options);
+}
+
+/** A client for a spec that is already parsed (the configuration's, checked once by modelConfig), so it is not checked again. */
+export function resolveParsedModel(spec: ModelSpec, options: ResolveModelOptions): LanguageModelClient {
   const canonical = formatModelSpec(spec);
   const { model, nativeStructuredOutput, defaultNativeTools, grammarConstrainedJson } = providerModel(spec, options);
   return createLanguageModelClient(model, {
@@ -62,7 +68,11 @@ export function resolveModel(input: ModelSpecInput, options: ResolveModelOptions
 
 export function resolveEmbeddingModel(input: ModelSpecInput, options: ResolveModelOptions = {}): EmbeddingClient {
   const field = options.field ?? 'embeddingModel';
-  const spec = parseModelSpec(input, field);
+  return resolveParsedEmbeddingModel(parseModelSpec(input, field), options, field);
+}
+
+/** An embedding client for a spec that is already parsed (see resolveParsedModel). */
+export function resolveParsedEmbeddingModel(spec: ModelSpec, options: ResolveModelOptions, field: string): EmbeddingClient {
   const canonical = formatModelSpec(spec);
   return createEmbeddingClient(providerEmbeddingModel(spec, options, field), {
     spec: canonical,
@@ -72,7 +82,8 @@ export function resolveEmbeddingModel(input: ModelSpecInput, options: ResolveMod
 }
 
 /** The options a loaded configuration implies; explicit `overrides` win. */
-export function modelOptionsFromConfig(config: LamarckConfig, overrides: ResolveModelOptions = {}): ResolveModelOptions {
+export function modelOptionsFromConfig(loaded: LamarckConfig | ModelConfig, overrides: ResolveModelOptions = {}): ResolveModelOptions {
+  const config = parsedModelConfig(loaded);
   return {
     providers: config.providers,
     prices: config.prices,
@@ -84,24 +95,31 @@ export function modelOptionsFromConfig(config: LamarckConfig, overrides: Resolve
 }
 
 /** Every configured model as an ensemble member (weight 1 unless configured). */
-export function resolveModels(config: LamarckConfig, overrides: ResolveModelOptions = {}): EnsembleMember[] {
+export function resolveModels(loaded: LamarckConfig | ModelConfig, overrides: ResolveModelOptions = {}): EnsembleMember[] {
+  const config = parsedModelConfig(loaded);
   const options = modelOptionsFromConfig(config, overrides);
   return config.models.map((spec, index) => ({
-    model: resolveModel(spec, { ...options, field: `models.${index}` }),
+    model: resolveParsedModel(spec, { ...options, field: `models.${index}` }),
     weight: spec.weight ?? 1,
   }));
 }
 
 /** The configured models as a weighted ensemble, or undefined when none is configured (model-free runs). */
-export function resolveEnsemble(config: LamarckConfig, overrides: ResolveModelOptions = {}): ModelEnsemble | undefined {
+export function resolveEnsemble(config: LamarckConfig | ModelConfig, overrides: ResolveModelOptions = {}): ModelEnsemble | undefined {
   const members = resolveModels(config, overrides);
   return members.length === 0 ? undefined : createEnsemble(members);
 }
 
 /** The configured embedding model, or undefined when none is set. */
-export function resolveConfiguredEmbeddingModel(config: LamarckConfig, overrides: ResolveModelOptions = {}): EmbeddingClient | undefined {
+export function resolveConfiguredEmbeddingModel(loaded: LamarckConfig | ModelConfig, overrides: ResolveModelOptions = {}): EmbeddingClient | undefined {
+  const config = parsedModelConfig(loaded);
   if (config.embeddingModel === undefined) return undefined;
-  return resolveEmbeddingModel(config.embeddingModel, { ...modelOptionsFromConfig(config, overrides), field: 'embeddingModel' });
+  return resolveParsedEmbeddingModel(config.embeddingModel, modelOptionsFromConfig(config, overrides), 'embeddingModel');
+}
+
+/** A loaded configuration's model section, parsed; one already parsed passes through, so it is not checked twice. */
+function parsedModelConfig(config: LamarckConfig | ModelConfig): ModelConfig {
+  return 'models' in config ? config : modelConfig(config);
 }
 
 function sharedOptions(options: ResolveModelOptions) {

@@ -1,6 +1,5 @@
 import type { Clock } from '../core/clock.ts';
 import type { LamarckError } from '../core/errors.ts';
-import type { RetryConfig } from '../core/config.ts';
 import { ModelCallError } from '../core/errors.ts';
 
 /**
@@ -8,7 +7,14 @@ import { ModelCallError } from '../core/errors.ts';
  * the policy is one place and testable with a fake clock. A Retry-After from the server replaces
  * the computed delay; one longer than `maxRetryAfterMs` ends the call instead of stalling a run.
  */
-export type RetryPolicy = RetryConfig;
+export interface RetryPolicy {
+  /** Total attempts per call, the first included. */
+  maxAttempts: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+  /** A Retry-After longer than this is not waited for; the call fails instead. */
+  maxRetryAfterMs: number;
+}
 
 export interface RetryContext {
   policy: RetryPolicy;

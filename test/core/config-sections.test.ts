@@ -36,6 +36,14 @@ describe('every section of lamarck.config.json is honoured or rejected', () => {
     await expect(loadThroughCli({ evolve: { iterations: 0 } })).rejects.toThrow(/evolve\.iterations: expected a positive integer, got 0/);
   });
 
+  it('refuses a bad model section at load, whatever the command, though core itself never reads it', async () => {
+    // Core hands the model keys over unread; the model module validates them, and the CLI asks it to at once.
+    expect(() => parseConfig({ models: ['gemini:pro'] })).not.toThrow();
+    await expect(loadThroughCli({ models: ['openai:gpt-5-mini', 'gemini:pro'] })).rejects.toThrow(/lamarck.config.json: models\.1: expected a provider of openai, anthropic, ollama, openai-compatible, local before ":"/);
+    await expect(loadThroughCli({ retries: { maxAttempt: 2 } })).rejects.toThrow(/retries\.maxAttempt: unknown key/);
+    await expect(loadThroughCli({ modelz: ['openai:gpt-5'] })).rejects.toThrow(/modelz: unknown key/);
+  });
+
   it('loads valid sections', async () => {
     await expect(loadThroughCli({ evolve: { iterations: 5 }, agent: { maxSteps: 3, plan: true } })).resolves.toMatchObject({ evolve: { iterations: 5 } });
   });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/core/config.ts';
+import { modelConfig } from '../../src/model/model-config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
 import { parseProblemConfig } from '../../src/evolve/problem/load-problem.ts';
 import { parseTaskStream } from '../../src/learn/task-stream.ts';
@@ -71,7 +72,7 @@ describe('fuzz: malformed inputs', () => {
   it(`lamarck.config.json (${inputFuzzCounts.config})`, () => {
     fc.assert(
       fc.property(fc.oneof({ weight: 4, arbitrary: mutated(validConfig, ['timeoutMs', 'embeddingModel', 'model']) }, { weight: 1, arbitrary: anyJson }), (raw) => {
-        acceptedOrNamed(() => parseConfig(raw, { source: 'lamarck.config.json' }));
+        acceptedOrNamed(() => modelConfig(parseConfig(raw, { source: 'lamarck.config.json' })));
       }),
       { seed: fuzzSeed + 10, numRuns: inputFuzzCounts.config },
     );

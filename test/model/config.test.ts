@@ -2,8 +2,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadConfig, ollamaBaseURLFromHost, parseConfig } from '../../src/core/config.ts';
+import { loadConfig, parseConfig, type LamarckConfig } from '../../src/core/config.ts';
 import { ConfigError } from '../../src/core/errors.ts';
+import { modelConfig } from '../../src/model/model-config.ts';
+import { ollamaBaseURLFromHost } from '../../src/model/model-environment.ts';
+
+/** The configuration with its model section parsed, as every reader of models sees it. */
+async function loadWithModels(options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<LamarckConfig & ReturnType<typeof modelConfig>> {
+  const config = await loadConfig(options);
+  return { ...config, ...modelConfig(config) };
+}
+
+function parseWithModels(raw: unknown, options: { source?: string } = {}): LamarckConfig & ReturnType<typeof modelConfig> {
+  const config = parseConfig(raw, options);
+  return { ...config, ...modelConfig(config) };
+}
 
 function directoryWith(files: Record<string, string>): string {
   const directory = mkdtempSync(path.join(tmpdir(), 'lamarck-config-'));
@@ -19,7 +32,7 @@ async function configError(promise: Promise<unknown>): Promise<ConfigError> {
 
 describe('loadConfig', () => {
   it('gives defaults when there is no file', async () => {
-    const config = await loadConfig({ cwd: directoryWith({}), env: {} });
+    const config = await loadWithModels({ cwd: directoryWith({}), env: {} });
     expect(config.models).toEqual([]);
     expect(config.store).toEqual({});
     expect(config.retries.maxAttempts).toBe(4);
@@ -39,7 +52,7 @@ describe('loadConfig', () => {
         mcpServers: { files: { command: 'mcp-files' } },
       }),
     });
-    const config = await loadConfig({ cwd, env: {} });
+    const config = await loadWithModels({ cwd, env: {} });
     expect(config.models).toEqual([
       { provider: 'openai', modelId: 'gpt-5-mini' },
       { provider: 'anthropic', modelId: 'claude-sonnet-4-5', weight: 3 },
@@ -57,42 +70,42 @@ describe('loadConfig', () => {
     const cwd = directoryWith({
       'lamarck.config.ts': `const budget: { maxUsd: number } = { maxUsd: 1 };\nexport default { models: 'local:./models/tiny.gguf', budget };\n`,
     });
-    const config = await loadConfig({ cwd, env: {} });
+    const config = await loadWithModels({ cwd, env: {} });
     expect(config.models).toEqual([{ provider: 'local', modelId: 'tiny.gguf', path: './models/tiny.gguf' }]);
     expect(config.budget.maxUsd).toBe(1);
   });
 
   it('names the file, the field and what was expected', async () => {
     const cwd = directoryWith({ 'lamarck.config.json': JSON.stringify({ budget: { maxUsd: 'ten' } }) });
-    const error = await configError(loadConfig({ cwd, env: {} }));
+    const error = await configError(loadWithModels({ cwd, env: {} }));
     expect(error.message).toBe('lamarck.config.json: budget.maxUsd: expected a positive number, got "ten"');
     expect(error.field).toBe('budget.maxUsd');
   });
 
   it('names the entry of an invalid model spec', async () => {
     const cwd = directoryWith({ 'lamarck.config.json': JSON.stringify({ models: ['openai:gpt-5-mini', 'gemini:pro'] }) });
-    const error = await configError(loadConfig({ cwd, env: {} }));
+    const error = await configError(loadWithModels({ cwd, env: {} }));
     expect(error.field).toBe('models.1');
-    expect(error.message).toMatch(/^lamarck\.config\.json: models\.1: expected a provider of openai, anthropic, ollama, openai-compatible, local before ":", got "gemini:pro"$/);
+    expect(error.message).toMatch(/lamarck\.config\.json: models\.1: expected a provider of openai, anthropic, ollama, openai-compatible, local before ":", got "gemini:pro"$/);
   });
 
   it('names nested fields inside model objects and unknown keys', async () => {
-    const weight = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"models":[{"spec":"openai:gpt-5","weight":-1}]}' }), env: {} }));
-    expect(weight.message).toBe('lamarck.config.json: models.0.weight: expected a positive number, got -1');
-    const unknown = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"budget":{"maxDollars":3}}' }), env: {} }));
+    const weight = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': '{"models":[{"spec":"openai:gpt-5","weight":-1}]}' }), env: {} }));
+    expect(weight.message).toMatch(/lamarck\.config\.json: models\.0\.weight: expected a positive number, got -1$/);
+    const unknown = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': '{"budget":{"maxDollars":3}}' }), env: {} }));
     expect(unknown.message).toBe('lamarck.config.json: budget.maxDollars: unknown key (allowed: maxUsd, maxTokens, maxCalls)');
-    const retries = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{"retries":{"maxAttempts":1.5}}' }), env: {} }));
-    expect(retries.message).toBe('lamarck.config.json: retries.maxAttempts: expected a positive integer, got 1.5');
+    const retries = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': '{"retries":{"maxAttempts":1.5}}' }), env: {} }));
+    expect(retries.message).toMatch(/lamarck\.config\.json: retries\.maxAttempts: expected a positive integer, got 1\.5$/);
   });
 
   it('reports a file that is not JSON', async () => {
-    const error = await configError(loadConfig({ cwd: directoryWith({ 'lamarck.config.json': '{ models: ' }), env: {} }));
+    const error = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': '{ models: ' }), env: {} }));
     expect(error.message).toMatch(/^lamarck\.config\.json: \(file\): expected valid JSON/);
   });
 
   it('applies environment variables over the file', async () => {
     const cwd = directoryWith({ 'lamarck.config.json': JSON.stringify({ models: ['openai:gpt-5'], store: { path: 'a.db' } }) });
-    const config = await loadConfig({
+    const config = await loadWithModels({
       cwd,
       env: {
         LAMARCK_MODEL: 'anthropic:claude-haiku-4-5, ollama:llama3.2',
@@ -115,16 +128,16 @@ describe('loadConfig', () => {
   });
 
   it('names the environment variable when its value is invalid', async () => {
-    const budget = await configError(loadConfig({ cwd: directoryWith({}), env: { LAMARCK_BUDGET_USD: 'ten' } }));
+    const budget = await configError(loadWithModels({ cwd: directoryWith({}), env: { LAMARCK_BUDGET_USD: 'ten' } }));
     expect(budget.message).toBe('environment: LAMARCK_BUDGET_USD: expected a positive number, got "ten"');
-    const model = await configError(loadConfig({ cwd: directoryWith({}), env: { LAMARCK_MODEL: 'openai-compatible:localhost#x' } }));
+    const model = await configError(loadWithModels({ cwd: directoryWith({}), env: { LAMARCK_MODEL: 'openai-compatible:localhost#x' } }));
     expect(model.message).toMatch(/^environment: LAMARCK_MODEL: expected an http\(s\) base URL before "#"/);
   });
 });
 
 describe('parseConfig and helpers', () => {
   it('parses every spec form', () => {
-    const config = parseConfig({
+    const config = parseWithModels({
       models: ['openai-compatible:http://localhost:8000/v1#Qwen/Qwen2.5-7B', 'local:/models/a.gguf', 'ollama:qwen2.5-coder:7b'],
     });
     expect(config.models).toEqual([
@@ -135,20 +148,20 @@ describe('parseConfig and helpers', () => {
   });
 
   it('rejects local specs that are not GGUF files and empty models', () => {
-    expect(() => parseConfig({ models: ['local:model.bin'] })).toThrow(/models\.0: expected "local:<path to a \.gguf file>"/);
-    expect(() => parseConfig({ models: ['openai:'] })).toThrow(/models\.0: expected a model after "openai:"/);
-    expect(() => parseConfig({ model: 'gpt-5' })).toThrow(/config: model: expected a model spec like "openai:gpt-5-mini"/);
+    expect(() => parseWithModels({ models: ['local:model.bin'] })).toThrow(/models\.0: expected "local:<path to a \.gguf file>"/);
+    expect(() => parseWithModels({ models: ['openai:'] })).toThrow(/models\.0: expected a model after "openai:"/);
+    expect(() => parseWithModels({ model: 'gpt-5' })).toThrow(/model: expected a model spec like "openai:gpt-5-mini"/);
   });
 
   it('says what was expected when a whole section has the wrong type', () => {
-    expect(() => parseConfig({ models: 5 })).toThrow(/models: expected a model spec string like "openai:gpt-5-mini", an object \{ spec, weight \}, or a list of them, got 5/);
-    expect(() => parseConfig({ retries: 5 })).toThrow(/retries: expected object, got 5/);
-    expect(() => parseConfig({ budget: 'lots' })).toThrow(/budget: expected object, got "lots"/);
-    expect(() => parseConfig({ providers: { openai: 3 } })).toThrow(/providers\.openai: expected object, got 3/);
+    expect(() => parseWithModels({ models: 5 })).toThrow(/models: expected a model spec string like "openai:gpt-5-mini", an object \{ spec, weight \}, or a list of them, got 5/);
+    expect(() => parseWithModels({ retries: 5 })).toThrow(/retries: expected object, got 5/);
+    expect(() => parseWithModels({ budget: 'lots' })).toThrow(/budget: expected object, got "lots"/);
+    expect(() => parseWithModels({ providers: { openai: 3 } })).toThrow(/providers\.openai: expected object, got 3/);
   });
 
   it('names the provider of a model object when the provider is unknown', () => {
-    expect(() => parseConfig({ models: [{ provider: 'foo', model: 'x' }] })).toThrow(
+    expect(() => parseWithModels({ models: [{ provider: 'foo', model: 'x' }] })).toThrow(
       /models\.0\.provider: expected one of openai, anthropic, ollama, openai-compatible, local, got "foo"/,
     );
   });

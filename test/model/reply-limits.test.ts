@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runAgent } from '../../src/agent/run-agent.ts';
 import { parseConfig } from '../../src/core/config.ts';
+import { modelConfig } from '../../src/model/model-config.ts';
 import { ConfigError, ModelCallError, ModelOutputError } from '../../src/core/errors.ts';
 import { resolveModel, type ResolveModelOptions } from '../../src/model/resolve-model.ts';
 import { createUsageMeter } from '../../src/model/usage-meter.ts';
@@ -72,11 +73,11 @@ describe('size caps', () => {
   });
 
   it('reads the caps from lamarck.config.json, with defaults, and names a bad field', () => {
-    expect(parseConfig({}).limits).toEqual({ maxReplyChars: 200_000, maxPromptChars: 600_000 });
-    expect(parseConfig({ limits: { maxReplyChars: 10 } }).limits).toEqual({ maxReplyChars: 10, maxPromptChars: 600_000 });
+    expect(modelConfig(parseConfig({})).limits).toEqual({ maxReplyChars: 200_000, maxPromptChars: 600_000 });
+    expect(modelConfig(parseConfig({ limits: { maxReplyChars: 10 } })).limits).toEqual({ maxReplyChars: 10, maxPromptChars: 600_000 });
     const bad = (() => {
       try {
-        parseConfig({ limits: { maxReplyChars: -1 } }, { source: 'lamarck.config.json' });
+        modelConfig(parseConfig({ limits: { maxReplyChars: -1 } }, { source: 'lamarck.config.json' }));
       } catch (error) {
         return error;
       }

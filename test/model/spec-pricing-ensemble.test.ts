@@ -180,9 +180,10 @@ describe('configuration helpers', () => {
   });
 
   it('masks API keys for display', async () => {
-    const { redactConfig } = await import('../../src/core/config.ts');
-    const config = parseConfig({ models: [{ spec: 'openai:gpt-5', apiKey: 'sk-secret' }] }, { env: { ANTHROPIC_API_KEY: 'ant-secret' } });
-    expect(JSON.stringify(redactConfig(config))).not.toMatch(/secret/);
+    const { modelConfig, redactModelConfig } = await import('../../src/model/model-config.ts');
+    const config = modelConfig(parseConfig({ models: [{ spec: 'openai:gpt-5', apiKey: 'sk-secret' }] }, { env: { ANTHROPIC_API_KEY: 'ant-secret' } }));
+    expect(JSON.stringify(redactModelConfig(config))).not.toMatch(/secret/);
     expect(config.providers.anthropic.apiKey).toBe('ant-secret');
+    expect(config.models[0]?.apiKey).toBe('sk-secret');
   });
 });

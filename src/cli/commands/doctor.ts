@@ -1,10 +1,13 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { ConfiguredModel, LamarckConfig } from '../../core/config.ts';
+import type { LamarckConfig } from '../../core/config.ts';
 import { isLamarckError } from '../../core/errors.ts';
 import { formatModelSpec } from '../../model/spec.ts';
-import { modelOptionsFromConfig, resolveEmbeddingModel, resolveModel } from '../../model/resolve-model.ts';
+import { modelConfig } from '../../model/model-config.ts';
+import type { ModelConfig } from '../../model/model-settings.ts';
+import { modelOptionsFromConfig, resolveParsedEmbeddingModel, resolveParsedModel } from '../../model/resolve-model.ts';
+import type { ModelSpec } from '../../model/types.ts';
 import { defaultEvaluationQueue } from '../../evolve/distributed/evaluation-job.ts';
 import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
@@ -173,7 +176,8 @@ function formatAge(milliseconds: number): string {
   return `${(seconds / 3600).toFixed(1)} h ago`;
 }
 
-async function checkModels(context: CliContext, config: LamarckConfig, options: { timeoutMs: number; probe: boolean }): Promise<DoctorCheck[]> {
+async function checkModels(context: CliContext, loaded: LamarckConfig, options: { timeoutMs: number; probe: boolean }): Promise<DoctorCheck[]> {
+  const config = modelConfig(loaded);
   const checks: Array<Promise<DoctorCheck>> = [];
   if (config.models.length === 0) {
     checks.push(
@@ -188,7 +192,7 @@ async function checkModels(context: CliContext, config: LamarckConfig, options: 
   config.models.forEach((spec, index) => {
     checks.push(
       probeModel(spec, config, context.cwd, options.probe, async () => {
-        const model = resolveModel(spec, { ...resolveOptions, field: `models.${index}` });
+        const model = resolveParsedModel(spec, { ...resolveOptions, field: `models.${index}` });
         const started = performance.now();
         const result = await model.generateText({ prompt: 'Reply with the single word: ok', maxOutputTokens: 16, purpose: 'doctor' });
         return `answered in ${Math.round(performance.now() - started)} ms (${JSON.stringify(result.text.trim().slice(0, 40))})`;
@@ -199,7 +203,7 @@ async function checkModels(context: CliContext, config: LamarckConfig, options: 
   if (embedding !== undefined) {
     checks.push(
       probeModel(embedding, config, context.cwd, options.probe, async () => {
-        const model = resolveEmbeddingModel(embedding, { ...resolveOptions, field: 'embeddingModel' });
+        const model = resolveParsedEmbeddingModel(embedding, resolveOptions, 'embeddingModel');
         const { embeddings } = await model.embed(['lamarck doctor'], { purpose: 'doctor' });
         return `embeds (${embeddings[0]?.length ?? 0} dimensions)`;
       }, 'embedding model'),
@@ -209,8 +213,8 @@ async function checkModels(context: CliContext, config: LamarckConfig, options: 
 }
 
 async function probeModel(
-  spec: ConfiguredModel,
-  config: LamarckConfig,
+  spec: ModelSpec,
+  config: ModelConfig,
   cwd: string,
   probe: boolean,
   call: () => Promise<string>,
@@ -232,7 +236,7 @@ async function probeModel(
 }
 
 /** Checked before calling, so the message names the setting rather than echoing a provider error. */
-function missingCredential(spec: ConfiguredModel, config: LamarckConfig): string | undefined {
+function missingCredential(spec: ModelSpec, config: ModelConfig): string | undefined {
   if (spec.provider === 'openai' && spec.apiKey === undefined && config.providers.openai.apiKey === undefined) {
     return 'no API key: set OPENAI_API_KEY (or providers.openai.apiKey in lamarck.config.json)';
   }

@@ -14,7 +14,8 @@ import { summarizeFailures } from '../../learn/step-failure.ts';
 import { readTaskStream, type Task } from '../../learn/task-stream.ts';
 import { preferencePairs, sftExamples, toJsonl } from '../../learn/training-data.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
-import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel } from '../../model/resolve-model.ts';
+import { modelConfig } from '../../model/model-config.ts';
+import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveParsedModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
 import type { RunRecord } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
@@ -94,12 +95,18 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
   if (!tasks.some((task) => task.split !== 'holdout')) throw new ConfigError('tasks', `${settings.tasksPath} has no training tasks (every task is in the holdout split, or the file is empty)`);
   const probes = learnConfig.gate.probes === undefined ? [] : await readTaskStream(resolve(context.cwd, learnConfig.gate.probes));
 
-  const modelOptions = modelOptionsFromConfig(config);
-  const agentSpec = settings.model ?? config.models[0];
-  if (agentSpec === undefined) throw new UsageError('no model: pass --model <spec> (for example ollama:qwen2.5-coder) or configure models in lamarck.config.json');
-  const model = resolveModel(agentSpec, { ...modelOptions, field: flags.model === undefined ? (resumed === undefined ? 'models.0' : 'run model') : '--model' });
+  const models = modelConfig(config);
+  const modelOptions = modelOptionsFromConfig(models);
+  const configured = models.models[0];
+  if (settings.model === undefined && configured === undefined) {
+    throw new UsageError('no model: pass --model <spec> (for example ollama:qwen2.5-coder) or configure models in lamarck.config.json');
+  }
+  const model =
+    settings.model === undefined
+      ? resolveParsedModel(configured!, { ...modelOptions, field: 'models.0' })
+      : resolveModel(settings.model, { ...modelOptions, field: flags.model === undefined ? 'run model' : '--model' });
   const learner = settings.learner === undefined ? model : resolveModel(settings.learner, { ...modelOptions, field: flags.learner === undefined ? 'run learner' : '--learner' });
-  const embedding = resolveConfiguredEmbeddingModel(config);
+  const embedding = resolveConfiguredEmbeddingModel(models);
   const meter = createUsageMeter(config.budget);
   const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
 

@@ -14,7 +14,9 @@ import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
 import { findPricing } from '../../model/pricing.ts';
-import { modelOptionsFromConfig, resolveModel } from '../../model/resolve-model.ts';
+import { configuredApiKeys, modelConfig } from '../../model/model-config.ts';
+import type { ModelConfig } from '../../model/model-settings.ts';
+import { modelOptionsFromConfig, resolveParsedModel } from '../../model/resolve-model.ts';
 import { formatModelSpec, parseModelSpec } from '../../model/spec.ts';
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
@@ -67,15 +69,15 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         for (const directory of toolDirectories) await requirePath(directory, 'directory', '--tools folder');
         const config = await context.config();
         const store = await context.store();
-        const spec = options.model ?? config.models[0];
+        const models = modelConfig(config);
+        const field = options.model === undefined ? 'models.0' : '--model';
+        const spec = options.model === undefined ? models.models[0] : parseModelSpec(options.model, field);
         if (spec === undefined) throw new UsageError('no model: pass --model <spec> or configure "models" in lamarck.config.json');
         const budget = { ...config.budget, ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }) };
         const meter = createUsageMeter(budget);
-        const field = options.model === undefined ? 'models.0' : '--model';
-        const model = resolveModel(spec, { ...modelOptionsFromConfig(config, { meter }), cwd: context.cwd, field });
+        const model = resolveParsedModel(spec, { ...modelOptionsFromConfig(models, { meter }), cwd: context.cwd, field });
         // An unpriced model counts as free, so a USD budget would silently never stop it.
-        const parsed = parseModelSpec(spec, field);
-        if (budget.maxUsd !== undefined && findPricing(parsed, formatModelSpec(parsed), config.prices) === undefined) {
+        if (budget.maxUsd !== undefined && findPricing(spec, formatModelSpec(spec), models.prices) === undefined) {
           output.warn(`the price of ${model.spec} is unknown, so the USD budget cannot stop this run; add it to "prices" in lamarck.config.json`);
         }
         const agentConfig = parseAgentConfig(config.agent, config.source);
@@ -91,7 +93,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           meter,
           limits,
           plan: options.plan ?? agentConfig.plan ?? false,
-          env: { ...context.env, ...configuredSecrets(config) },
+          env: { ...context.env, ...configuredSecrets(models) },
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),
           toolDirectories,
@@ -145,18 +147,8 @@ function reportProgress(output: Output, event: AgentEvent): void {
  * API keys written in lamarck.config.json rather than the environment, under names the redactor
  * treats as secret, so a key a tool or an error echoes back is redacted like an environment key.
  */
-function configuredSecrets(config: LamarckConfig): Record<string, string> {
-  const keys = [
-    config.providers.openai.apiKey,
-    config.providers.anthropic.apiKey,
-    ...config.models.map((model) => model.apiKey),
-    config.embeddingModel?.apiKey,
-  ];
-  const secrets: Record<string, string> = {};
-  keys.forEach((key, index) => {
-    if (key !== undefined) secrets[`LAMARCK_CONFIG_SECRET_${index}`] = key;
-  });
-  return secrets;
+function configuredSecrets(models: ModelConfig): Record<string, string> {
+  return Object.fromEntries(configuredApiKeys(models).map((key, index) => [`LAMARCK_CONFIG_SECRET_${index}`, key]));
 }
 
 /** Why a run ended without an answer, in words, with what it had spent by then. */

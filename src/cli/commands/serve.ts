@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import type { LamarckConfig } from '../../core/config.ts';
 import { UsageError } from '../../core/errors.ts';
+import { configuredApiKeys, modelConfig } from '../../model/model-config.ts';
 import { startDashboard } from '../../serve/dashboard-server.ts';
 import { defaultHost, defaultPort, parsePort } from '../../serve/serve-options.ts';
 import type { CliContext } from '../context.ts';
@@ -42,7 +42,8 @@ export function registerServeCommand(program: Command, context: CliContext): voi
           port: parsePort(flags.port),
           token,
           allowHosts: flags.allowHost,
-          secrets: configuredSecrets(config),
+          // A key under six characters would blank out ordinary words wherever they appear.
+          secrets: configuredApiKeys(modelConfig(config)).filter((key) => key.length >= 6),
           env: context.env,
           pollMs: parsePollMs(flags.pollMs),
         });
@@ -52,17 +53,6 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         await dashboard.close();
       }),
     );
-}
-
-/** Every API key the configuration holds: the dashboard never shows them, whatever record quotes them. */
-function configuredSecrets(config: LamarckConfig): string[] {
-  const keys = [
-    ...config.models.map((model) => model.apiKey),
-    config.embeddingModel?.apiKey,
-    config.providers.openai.apiKey,
-    config.providers.anthropic.apiKey,
-  ];
-  return keys.filter((key): key is string => typeof key === 'string' && key.length >= 6);
 }
 
 function untilInterrupted(): Promise<void> {
