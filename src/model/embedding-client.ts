@@ -47,7 +47,7 @@ export function createEmbeddingClient(model: EmbeddingModelV4, options: Embeddin
                 what: `${options.spec} embedding`,
                 ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
               }),
-            (error) => toModelCallError(error, options.spec),
+            (error) => toModelCallError(error, options.spec, clock.now()),
             { policy, clock, random, ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }) },
           ));
           const inputTokens = value.usage?.tokens ?? 0;

@@ -62,6 +62,7 @@ export interface LanguageModelClientOptions {
   /** Caps in characters (defaults: `defaultModelLimits`); see size-limits.ts. */
   maxReplyChars?: number;
   maxPromptChars?: number;
+  /** Retry waits sleep on it, and an HTTP-date Retry-After is read against its `now()` (milliseconds since the epoch). */
   clock?: Clock;
   random?: () => number;
   /** Used for calls that bring no meter of their own. */
@@ -133,7 +134,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
             (abortSignal) => Promise.resolve(model.doGenerate({ ...callOptionsFor(request, prompt, shape), abortSignal })),
             { timeoutMs, what: `${name} call`, ...(request.signal === undefined ? {} : { signal: request.signal }) },
           ),
-        (error) => toModelCallError(error, name),
+        (error) => toModelCallError(error, name, clock.now()),
         retryContext(request.signal),
       ));
       usage = usageOf(value.usage);
@@ -286,7 +287,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
             });
           } catch (error) {
             // Once text reached the caller a retry would repeat it, so the failure is final.
-            const classified = toModelCallError(error, name);
+            const classified = toModelCallError(error, name, clock.now());
             if (emitted && classified.isRetryable) {
               throw new LamarckError({
                 code: classified.code,
@@ -298,7 +299,7 @@ export function createLanguageModelClient(model: LanguageModelV4, options: Langu
             throw classified;
           }
         },
-        (error) => toModelCallError(error, name),
+        (error) => toModelCallError(error, name, clock.now()),
         retryContext(request.signal),
       );
       const usage = usageOf(value.usage);
