@@ -28,3 +28,16 @@ describe('.ci/under-load', () => {
     expect(pids.filter(isRunning)).toEqual([]);
   });
 });
+
+describe('.ci/run', () => {
+  it('reruns the evaluator, sandbox and engine-failure tests beside the hogs after the full suite', () => {
+    const ciRun = readFileSync(new URL('../../.ci/run', import.meta.url), 'utf8');
+    const fullSuite = ciRun.indexOf('npm test');
+    // The loaded rerun: `.ci/under-load npx vitest run ...` and its continuation lines.
+    const loaded = /^\.ci\/under-load npx vitest run(?:[^\n]*\\\n)*[^\n]*$/m.exec(ciRun);
+    expect(fullSuite).toBeGreaterThan(-1);
+    expect(loaded).not.toBeNull();
+    expect(loaded!.index).toBeGreaterThan(fullSuite);
+    for (const path of ['test/evolve/evaluate/', 'test/sandbox/', 'test/evolve/engine/failing-evaluations']) expect(loaded![0]).toContain(path);
+  });
+});
