@@ -8,7 +8,7 @@ import { TimeoutError } from '../core/errors.ts';
  */
 export async function callWithTimeout<T>(
   run: (signal: AbortSignal, touch: () => void) => Promise<T>,
-  options: { timeoutMs: number; what: string; signal?: AbortSignal },
+  options: { timeoutMs: number; what: string; signal?: AbortSignal | undefined },
 ): Promise<T> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;

@@ -21,9 +21,9 @@ export interface RetryContext {
   clock: Clock;
   /** A float in [0, 1) for jitter. */
   random: () => number;
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Told before each wait, for logs and tests. */
-  onRetry?: (event: { attempt: number; delayMs: number; error: LamarckError }) => void;
+  onRetry?: ((event: { attempt: number; delayMs: number; error: LamarckError }) => void) | undefined;
 }
 
 /** The wait before attempt `attempt + 1`: base * 2^(attempt-1), capped, then jittered into [half, full]. */
