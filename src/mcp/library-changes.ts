@@ -15,6 +15,10 @@ import type { LibrarySkillCatalog, SkillCatalogChange } from './skill-catalog.ts
  *
  * Counter changes (uses, successes) refresh the index's utilities but are not announced: they
  * are not new versions, and every `report_outcome` would otherwise notify every client.
+ *
+ * A look at the store reads every artifact row, which grows with the library; the next tick waits
+ * at least `pollMs` and at least twenty times as long as the last look took, so watching a very
+ * large library never takes more than about a twentieth of the process's time.
  */
 export interface LibraryChangeSet {
   /** Items committed, rolled back, merged, added, retired or removed since the last tick. */
@@ -35,6 +39,8 @@ interface ItemMark {
 }
 
 export const defaultPollMs = 1000;
+/** The next tick waits at least this many times as long as the last look at the store took. */
+const maxTickShare = 20;
 
 export class LibraryChanges {
   readonly #view: LibraryView;
@@ -49,6 +55,7 @@ export class LibraryChanges {
   #closed = false;
   #stopListening: (() => void) | undefined;
   #ticks = 0;
+  #lastTickMs = 0;
 
   constructor(view: LibraryView, skills: LibrarySkillCatalog, options: { pollMs?: number; log: (line: string) => void }) {
     this.#view = view;
@@ -114,13 +121,15 @@ export class LibraryChanges {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       void this.check().finally(() => this.#schedule());
-    }, this.#pollMs);
+    }, Math.max(this.#pollMs, Math.ceil(this.#lastTickMs * maxTickShare)));
     // Watching never keeps the process alive: the transport does, for as long as a client is there.
     this.#timer.unref();
   }
 
   async #checkNow(): Promise<void> {
+    const started = performance.now();
     const marks = marksOf(await this.#view.library.store.listArtifacts());
+    this.#lastTickMs = performance.now() - started;
     this.#ticks += 1;
     const moved: ItemAddress[] = [];
     let countersMoved = false;

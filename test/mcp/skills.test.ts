@@ -20,7 +20,11 @@ describe.each(transports)('the skills extension over %s (the SDK SkillsClient)',
   beforeAll(async () => {
     project = await seedProject();
     // A candidate has not passed the gate: it is not a committed skill, so it is not served.
-    await withStore(project.storePath, (library) => library.add('skill', 'ungated-draft', skill('A draft that has not been gated yet.'), { status: 'candidate' }));
+    await withStore(project.storePath, async (library) => {
+      await library.add('skill', 'ungated-draft', skill('A draft that has not been gated yet.'), { status: 'candidate' });
+      // Three successes and one failure: utility (3 + 1) / (4 + 2), which the priority carries.
+      for (const success of [true, true, true, false]) await library.recordUse('skill', 'csv-column-sums', { success });
+    });
     if (transport === 'http') {
       http = await startHttpCli(project.path);
       client = await connectHttp(http.url);
@@ -84,11 +88,15 @@ describe.each(transports)('the skills extension over %s (the SDK SkillsClient)',
     expect((failure as SkillVerificationError).reason).toBe('digest');
   });
 
-  it('lists the SKILL.md files among the resources, with a priority from utility', async () => {
+  it('lists the SKILL.md files among the resources, with lastModified and a priority equal to the utility', async () => {
     const { resources } = await client.listResources();
     const manifest = resources.find((resource) => resource.uri === 'skill://csv-column-sums/SKILL.md');
-    expect(manifest).toMatchObject({ name: 'csv-column-sums', mimeType: 'text/markdown', annotations: { priority: 0.5 } });
+    expect(manifest).toMatchObject({ name: 'csv-column-sums', mimeType: 'text/markdown', annotations: { priority: 0.667 } });
     expect(Date.parse(manifest!.annotations!.lastModified!)).toBeGreaterThan(0);
+    const item = resources.find((resource) => resource.uri === 'lamarck://skills/csv-column-sums');
+    expect(item?.annotations).toMatchObject(manifest!.annotations!);
+    // An item never used sits at the prior, 0.5.
+    expect(resources.find((resource) => resource.uri === 'lamarck://lessons/fahrenheit-to-celsius')?.annotations?.priority).toBe(0.5);
     expect(resources.some((resource) => resource.uri === 'skill://ungated-draft/SKILL.md')).toBe(false);
   });
 });
