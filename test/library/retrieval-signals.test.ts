@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.ts';
-import { CharacterNgramIndex } from '../../src/library/retrieval/character-ngrams.ts';
+import { Random } from '../../src/core/random.ts';
+import { CharacterNgramIndex, trigrams } from '../../src/library/retrieval/character-ngrams.ts';
 import { LearnedTriggers } from '../../src/library/retrieval/learned-triggers.ts';
 import { LexicalDatabase } from '../../src/library/retrieval/lexical-database.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
@@ -28,7 +29,36 @@ describe('CharacterNgramIndex', () => {
     expect(index.similar('jsonl', 0.6).map((match) => match.word)).toEqual(['json']);
     expect(index.similar('xml', 0.3)).toEqual([]);
   });
+
+  it('agrees with a scan of the whole vocabulary, and sees words added after a look-up', () => {
+    const random = new Random(5);
+    const letters = 'abcdefg';
+    const vocabulary = [...new Set(Array.from({ length: 400 }, () => Array.from({ length: 3 + random.integer(6) }, () => letters[random.integer(letters.length)]).join('')))];
+    const index = new CharacterNgramIndex();
+    for (const word of vocabulary) index.add(word);
+    for (const word of vocabulary.slice(0, 40)) {
+      for (const minimum of [0.4, 0.6, 0.8]) {
+        const expected = vocabulary
+          .filter((other) => other !== word)
+          .map((other) => ({ word: other, similarity: dice(word, other) }))
+          .filter((match) => match.similarity >= minimum)
+          .sort((first, second) => second.similarity - first.similarity || first.word.localeCompare(second.word));
+        expect(index.similar(word, minimum)).toEqual(expected);
+      }
+    }
+    // A remembered answer must not hide a word the vocabulary gained since.
+    expect(index.similar('receive', 0.4)).toEqual([]);
+    index.add('recieve');
+    expect(index.similar('receive', 0.4).map((match) => match.word)).toEqual(['recieve']);
+  });
 });
+
+function dice(first: string, second: string): number {
+  const firstGrams = trigrams(first);
+  const secondGrams = trigrams(second);
+  const shared = [...firstGrams].filter((gram) => secondGrams.has(gram)).length;
+  return (2 * shared) / (firstGrams.size + secondGrams.size);
+}
 
 describe('LearnedTriggers', () => {
   it('rewards passed uses, counts failed ones against, and decays old evidence', () => {

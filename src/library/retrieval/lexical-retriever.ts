@@ -186,8 +186,11 @@ export class LexicalRetriever {
       if (queryWeight > 0) {
         for (const relative of this.#relatives(word)) offer(this.#stem(relative.word), queryWeight * relative.weight, word, 'related-word');
       }
+      // Known words get variants too: "base64url" and "datetime" are in the library, yet the
+      // skills that fit say "base64" and "date" (restricting variants to unknown words lost two
+      // development statements). Capped, so a word with many look-alikes adds few postings.
       if (ngrams.weight > 0 && word.length >= 4) {
-        for (const variant of this.#spelling.similar(word, ngrams.minimumSimilarity)) {
+        for (const variant of this.#spelling.similar(word, ngrams.minimumSimilarity).slice(0, ngrams.maximumVariants)) {
           offer(this.#stem(variant.word), ngrams.weight * variant.similarity, word, 'spelling-variant');
         }
       }

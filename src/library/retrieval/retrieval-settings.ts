@@ -32,6 +32,8 @@ export interface RetrievalSettings {
     weight: number;
     /** Least trigram overlap (Dice) for a word to count as a variant. */
     minimumSimilarity: number;
+    /** Most variants taken per query word (the most similar). */
+    maximumVariants: number;
   };
   /** Scale of the adjustment from triggers learned from outcomes (0: ignore them). */
   learnedTriggerWeight: number;
@@ -43,7 +45,7 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   k1: 1.2,
   stemming: true,
   lexicalExpansion: { queryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0 },
-  characterNgrams: { weight: 0.1, minimumSimilarity: 0.6 },
+  characterNgrams: { weight: 0.1, minimumSimilarity: 0.6, maximumVariants: 4 },
   learnedTriggerWeight: 1,
 };
 
