@@ -50,7 +50,7 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
 
   const index = new LibraryIndex();
   // The same collection with the common-term cut-off disabled: exact BM25, for comparison.
-  const exactIndex = new LibraryIndex({ bm25: { commonTermFraction: 1 } });
+  const exactIndex = new LibraryIndex({ commonTermFraction: 1 });
   const entries: LibraryEntry[] = [];
   for (let position = 0; position < artifactCount; position += 1) {
     const content: LessonContent = { title: sentence(4), text: sentence(25), type: 'strategy', when: sentence(6), tags: [] };

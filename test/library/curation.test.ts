@@ -61,6 +61,19 @@ describe('Curator', () => {
     await library.store.close();
   });
 
+  it('compares with the terms retrieval ranks by: how a task is phrased does not make a restatement look new', async () => {
+    const { library, index } = await libraryWith(topics);
+    const curator = new Curator(index);
+    const plain = await curator.nearest('lesson', 'Quote CSV fields that contain commas or newlines');
+    const phrased = await curator.nearest('lesson', 'Please, I really need to be quoting the CSV fields that contained commas or newlines');
+    expect(plain[0]?.entry.name).toBe('lesson-1');
+    expect(phrased[0]?.entry.name).toBe('lesson-1');
+    // Task-register words ("please", "need", "really") are stop words and "quoting"/"contained" stem
+    // to the entry's own terms, so the two phrasings are equally close.
+    expect(phrased[0]!.similarity).toBeCloseTo(plain[0]!.similarity, 9);
+    await library.store.close();
+  });
+
   it('moves the merge decision with the threshold: a looser policy merges what a strict one adds', async () => {
     const { library, index } = await libraryWith(topics);
     const proposal = lesson('Compare values only after converting temperatures');

@@ -5,7 +5,8 @@ import { cosineSimilarity } from '../retrieval/vector-index.ts';
 
 /**
  * Similarity between a text and library entries, in [0, 1]: cosine of embeddings when the index
- * has an embedding client, otherwise cosine of TF-IDF vectors with the library's own IDF.
+ * has an embedding client, otherwise cosine of TF-IDF vectors with the library's own IDF, over
+ * the terms of the same fielded index retrieval ranks with (stemmed, stop words dropped).
  */
 export interface SimilarityScorer {
   /** Similarity of `text` to the indexed entry `id`. */
@@ -35,7 +36,7 @@ export function createSimilarityScorer(index: LibraryIndex, embed?: (text: strin
         const entryEmbedding = await index.vectorOf(id);
         if (entryEmbedding !== undefined) return Math.max(0, cosineSimilarity(await embed(text), entryEmbedding));
       }
-      return sparseCosine(weighted(termCounts(text)), entryVector(id));
+      return sparseCosine(weighted(index.termCounts(text)), entryVector(id));
     },
     async betweenEntries(firstId, secondId) {
       if (embed !== undefined) {
@@ -53,6 +54,7 @@ export function proposalText(kind: LibraryKind, name: string, content: ContentBy
   return searchableText(kind, name, content);
 }
 
+/** Term counts by `tokenize` (consolidation's grouping of task prompts). */
 export function termCounts(text: string): Map<string, number> {
   const counts = new Map<string, number>();
   for (const term of tokenize(text)) counts.set(term, (counts.get(term) ?? 0) + 1);

@@ -21,7 +21,7 @@ export interface FieldedBm25Options {
   commonTermFraction?: number;
 }
 
-export interface ScoredSlot {
+export interface ScoredId {
   id: string;
   score: number;
 }
@@ -152,7 +152,7 @@ export class FieldedBm25Index {
    * The best `limit` documents for weighted query terms (term → weight; an expansion term weighs
    * less than a word the user typed), best first; documents `accept` rejects are skipped.
    */
-  search(query: ReadonlyMap<string, number>, options: { limit?: number; accept?: (id: string) => boolean } = {}): ScoredSlot[] {
+  search(query: ReadonlyMap<string, number>, options: { limit?: number; accept?: (id: string) => boolean } = {}): ScoredId[] {
     const limit = options.limit ?? 10;
     const count = this.#slotById.size;
     if (count === 0 || limit <= 0) return [];
@@ -186,7 +186,7 @@ export class FieldedBm25Index {
         scores[slot] = previous + (idf * pseudo * (k1 + 1)) / (pseudo + k1);
       }
     }
-    const top: ScoredSlot[] = [];
+    const top: ScoredId[] = [];
     for (const slot of touched) {
       const score = scores[slot]!;
       scores[slot] = 0;

@@ -1,6 +1,6 @@
 import type { ContentByKind, LibraryKind } from '../artifact-content.ts';
 import { CharacterNgramIndex } from './character-ngrams.ts';
-import { FieldedBm25Index, type ScoredSlot } from './fielded-bm25-index.ts';
+import { FieldedBm25Index, type ScoredId } from './fielded-bm25-index.ts';
 import { LearnedTriggers } from './learned-triggers.ts';
 import { sharedLexicalDatabase, type LexicalDatabase } from './lexical-database.ts';
 import { fieldVector, type RetrievalSettings } from './retrieval-settings.ts';
@@ -36,6 +36,7 @@ interface QueryTerm {
 }
 
 const expandedFields = new Set(['name', 'description', 'triggers']);
+const textFields = searchFieldNames.map((_, position) => position);
 
 export class LexicalRetriever {
   readonly #settings: RetrievalSettings;
@@ -95,6 +96,25 @@ export class LexicalRetriever {
     return this.#learned;
   }
 
+  /** Term frequencies of an item's own text fields (not the related or learned ones). */
+  termsOf(id: string): Map<string, number> | undefined {
+    return this.#index.termsOf(id, textFields);
+  }
+
+  /** A text's terms, analysed as items are, with their frequencies. */
+  termCounts(text: string): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const word of contentWords(text)) {
+      const term = this.#stem(word);
+      counts.set(term, (counts.get(term) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  idf(term: string): number {
+    return this.#index.idf(term);
+  }
+
   /** A task's typed terms with their rarity: what an outcome teaches the items it used. */
   outcomeTerms(task: string): Map<string, number> {
     const terms = new Map<string, number>();
@@ -105,7 +125,7 @@ export class LexicalRetriever {
     return terms;
   }
 
-  search(query: string, options: { limit: number; accept?: (id: string) => boolean }): ScoredSlot[] {
+  search(query: string, options: { limit: number; accept?: (id: string) => boolean }): ScoredId[] {
     const queryWeights = weights(this.#queryTerms(query));
     const ranked = this.#index.search(queryWeights, options);
     const adjustments = this.#adjustments(queryWeights);

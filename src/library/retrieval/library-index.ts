@@ -4,7 +4,7 @@ import { isLibraryKind, searchableText, summaryText, type LibraryKind } from '..
 import type { Library } from '../library.ts';
 import type { LibraryEntry } from '../library-types.ts';
 import { selectAdaptively, type AdaptiveSelectionOptions, type Selection } from './adaptive-selection.ts';
-import { Bm25Index, type Bm25Options, type ScoredId } from './bm25-index.ts';
+import type { ScoredId } from './fielded-bm25-index.ts';
 import { normalizedScoreFusion, reciprocalRankFusion, type FusionMethod } from './fusion.ts';
 import { LexicalRetriever, type LexicalMatch } from './lexical-retriever.ts';
 import { retrievalSettings, type RetrievalSettingsOverrides } from './retrieval-settings.ts';
@@ -23,8 +23,11 @@ export interface LibraryIndexOptions {
   fusion?: FusionMethod;
   /** Token counter for budgets; default about four characters per token. */
   countTokens?: (text: string) => number;
-  /** BM25 parameters, including the common-term cut-off. */
-  bm25?: Bm25Options;
+  /**
+   * A query term in more than this fraction of items (and in more than 1,000) only adds to items a
+   * rarer term found (see FieldedBm25Options). Default 0.05; 1 disables the cut-off.
+   */
+  commonTermFraction?: number;
   /** Lexical ranking knobs; the defaults were fitted on the development split of the evaluation set. */
   retrieval?: RetrievalSettingsOverrides;
 }
@@ -53,8 +56,6 @@ export type SelectOptions = SearchOptions & AdaptiveSelectionOptions;
 
 export class LibraryIndex {
   readonly #entries = new Map<string, LibraryEntry>();
-  // The plain index serves curation's term vectors; ranking uses the fielded retriever.
-  readonly #bm25: Bm25Index;
   readonly #lexical: LexicalRetriever;
   readonly #vectors = new VectorIndex();
   readonly #needsEmbedding = new Set<string>();
@@ -65,8 +66,7 @@ export class LibraryIndex {
   #triggerVersion = 0;
 
   constructor(options: LibraryIndexOptions = {}) {
-    this.#bm25 = new Bm25Index(options.bm25 ?? {});
-    const commonTermFraction = options.bm25?.commonTermFraction;
+    const commonTermFraction = options.commonTermFraction;
     this.#lexical = new LexicalRetriever(retrievalSettings(options.retrieval), commonTermFraction === undefined ? {} : { commonTermFraction });
     this.#embedding = options.embedding;
     this.#fusion = options.fusion ?? 'reciprocal-rank';
@@ -86,7 +86,6 @@ export class LibraryIndex {
     const previous = this.#entries.get(id);
     this.#entries.set(id, entry);
     if (previous !== undefined && previous.version.id === entry.version.id) return;
-    this.#bm25.add(id, searchableText(entry.kind, entry.name, entry.content));
     this.#lexical.add(id, entry.kind, entry.name, entry.content);
     this.#vectors.remove(id);
     if (this.#embedding !== undefined) this.#needsEmbedding.add(id);
@@ -94,7 +93,6 @@ export class LibraryIndex {
 
   remove(id: string): void {
     this.#entries.delete(id);
-    this.#bm25.remove(id);
     this.#lexical.remove(id);
     this.#vectors.remove(id);
     this.#needsEmbedding.delete(id);
@@ -239,13 +237,21 @@ export class LibraryIndex {
     return this.#vectors.get(id);
   }
 
-  /** Term frequencies of an entry as indexed (for lexical similarity in curation). */
+  /**
+   * Term frequencies of an entry's text fields as ranking indexes them (for lexical similarity in
+   * curation: one index, one analysis, so curation and retrieval agree on what a word is).
+   */
   termsOf(id: string): ReadonlyMap<string, number> | undefined {
-    return this.#bm25.termsOf(id);
+    return this.#lexical.termsOf(id);
+  }
+
+  /** A text's terms, analysed as the index analyses items, with their frequencies. */
+  termCounts(text: string): Map<string, number> {
+    return this.#lexical.termCounts(text);
   }
 
   idf(term: string): number {
-    return this.#bm25.idf(term);
+    return this.#lexical.idf(term);
   }
 
   entries(): LibraryEntry[] {
