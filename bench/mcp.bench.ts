@@ -13,7 +13,7 @@
  *   --poll-ms tick costs; the watcher spaces its ticks to at least 20 times this).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { Random } from '../src/core/random.ts';
@@ -33,6 +33,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     const fillSeconds = await fillLibrary(storePath, itemCount, words);
     const queries = Array.from({ length: 200 }, (_, index) => queryOf(new Random(1000 + index), words));
     return {
+      // Round trips between two processes are mostly scheduling on a busy machine: say how busy.
+      loadAverage1m: round(loadavg()[0]!, 1),
       items: itemCount,
       fillSeconds: round(fillSeconds, 1),
       inProcessSearch: await inProcessSearch(storePath, queries, samples),
