@@ -1,5 +1,7 @@
 import type { UsageMeter } from '../model/types.ts';
 import { callModel, type ModelCallContext } from './call-model.ts';
+import type { RunKnowledge } from './load-knowledge.ts';
+import type { AgentRunContext } from './run-context.ts';
 import { planningSystemPrompt } from './prompt.ts';
 
 /**
@@ -10,7 +12,7 @@ import { planningSystemPrompt } from './prompt.ts';
 export async function writePlan(
   context: ModelCallContext,
   task: string,
-  options: { meter?: UsageMeter; signal: AbortSignal; lessons: readonly string[] },
+  options: { meter?: UsageMeter | undefined; signal: AbortSignal; lessons: readonly string[] },
 ): Promise<string> {
   const lessons = options.lessons.length > 0 ? `\n\nLessons from earlier tasks:\n${options.lessons.map((text) => `- ${text}`).join('\n')}` : '';
   const result = await callModel(
@@ -19,7 +21,7 @@ export async function writePlan(
       system: planningSystemPrompt,
       prompt: `Task:\n${task}${lessons}`,
       signal: options.signal,
-      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      meter: options.meter,
     },
     0,
     'plan',
@@ -34,4 +36,11 @@ export async function writePlan(
   context.recorder.step('plan', { plan });
   context.emit({ type: 'plan-written', plan });
   return plan;
+}
+
+/** The plan phase: a plan when the run asks for one and has none yet (a resumed run keeps its own), saved at once. */
+export async function planIfAsked(run: AgentRunContext, knowledge: RunKnowledge): Promise<void> {
+  if (run.options.plan !== true || run.state.plan !== null) return;
+  run.state.plan = await writePlan(run.modelContext, run.state.task, { signal: run.signal, lessons: knowledge.lessons.map((lesson) => lesson.text), meter: run.meter });
+  await run.persist();
 }

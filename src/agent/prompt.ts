@@ -11,7 +11,7 @@ export interface SystemPromptParts {
   lessons: readonly Lesson[];
   plan: string | null;
   workspace: boolean;
-  instructions?: string;
+  instructions?: string | undefined;
   /** Tools exist beyond the ones offered (retrieval is on). */
   moreTools: boolean;
 }

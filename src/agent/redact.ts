@@ -33,7 +33,7 @@ export const redactedMarker = '[REDACTED]';
 export interface RedactorOptions {
   env?: Record<string, string | undefined>;
   /** Names of further variables whose values are secret, whatever their names say. */
-  secretEnvNames?: string[];
+  secretEnvNames?: string[] | undefined;
 }
 
 export type Redactor = {

@@ -66,23 +66,23 @@ export type FinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' |
 
 export interface CallOptions {
   /** Accounting and budgets for the run this call belongs to. */
-  meter?: UsageMeter;
-  signal?: AbortSignal;
+  meter?: UsageMeter | undefined;
+  signal?: AbortSignal | undefined;
   /** Per-call timeout, overriding the model's default. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** What the call is for (`mutate`, `judge`, `reflect`); recorded with its usage. */
-  purpose?: string;
-  temperature?: number;
-  maxOutputTokens?: number;
+  purpose?: string | undefined;
+  temperature?: number | undefined;
+  maxOutputTokens?: number | undefined;
 }
 
 export interface GenerateTextRequest extends CallOptions {
-  system?: string;
+  system?: string | undefined;
   /** Either a single user prompt or a full conversation. */
-  prompt?: string;
-  messages?: ChatMessage[];
-  tools?: ToolDefinition[];
-  toolChoice?: 'auto' | 'required' | 'none';
+  prompt?: string | undefined;
+  messages?: ChatMessage[] | undefined;
+  tools?: ToolDefinition[] | undefined;
+  toolChoice?: 'auto' | 'required' | 'none' | undefined;
 }
 
 export interface GenerateTextResult {
