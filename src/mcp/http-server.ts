@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
+import { DEFAULT_MAX_REQUEST_BODY_SIZE, readRequestBody, WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { UsageError } from '../core/errors.ts';
 import { allowedHostNames } from '../serve/security.ts';
@@ -69,7 +69,7 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<Runni
     // Only an initialize request opens a session; anything else is answered here, cheaply, so a
     // flood of malformed requests never builds a server instance per request.
     const opening = await openingRequestProblem(context.req.raw.clone());
-    if (opening !== undefined) return context.json(httpError(opening.message, opening.code), 400);
+    if (opening !== undefined) return context.json(httpError(opening.message, opening.code), opening.status);
     // A new session: its write access is decided once, by the token its opening request carried.
     const write = presentsToken(context.req.header('authorization'), checked.token);
     const instance = createLamarckMcpServer(
@@ -126,14 +126,17 @@ export async function startMcpHttpServer(options: McpHttpOptions): Promise<Runni
   };
 }
 
-async function openingRequestProblem(request: Request): Promise<{ code: number; message: string } | undefined> {
+async function openingRequestProblem(request: Request): Promise<{ status: 400 | 413; code: number; message: string } | undefined> {
+  // Read with the transport's own cap, so a huge body without a session is cut off, not buffered whole.
+  const read = await readRequestBody(request, DEFAULT_MAX_REQUEST_BODY_SIZE);
+  if (read.tooLarge) return { status: 413, code: -32600, message: `request body over ${DEFAULT_MAX_REQUEST_BODY_SIZE} bytes refused` };
   let body: unknown;
   try {
-    body = JSON.parse(await request.text());
+    body = JSON.parse(read.text);
   } catch (error) {
-    return { code: -32700, message: `parse error: ${error instanceof Error ? error.message : String(error)}` };
+    return { status: 400, code: -32700, message: `parse error: ${error instanceof Error ? error.message : String(error)}` };
   }
   const messages = Array.isArray(body) ? body : [body];
   const initialize = messages.some((message) => typeof message === 'object' && message !== null && (message as { method?: unknown }).method === 'initialize');
-  return initialize ? undefined : { code: -32000, message: 'bad request: no session; open one with an initialize request' };
+  return initialize ? undefined : { status: 400, code: -32000, message: 'bad request: no session; open one with an initialize request' };
 }
