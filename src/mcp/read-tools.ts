@@ -7,6 +7,7 @@ import { LibraryKnowledge } from '../learn/library-knowledge.ts';
 import { itemId, itemUri, parseItemAddress } from './item-addresses.ts';
 import { readItem } from './item-content.ts';
 import type { McpSharedOptions } from './server-context.ts';
+import { readOnlyAnnotations } from './tool-annotations.ts';
 import { guarded, structuredResult } from './tool-results.ts';
 
 /**
@@ -15,7 +16,6 @@ import { guarded, structuredResult } from './tool-results.ts';
  * says so in its annotations (read-only, idempotent, closed world).
  */
 const kindSchema = z.enum(libraryKinds);
-const readOnly = { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false } as const;
 
 const searchInput = z.object({
   query: z.string().min(1).max(4000).describe('What to look for, in words.'),
@@ -87,7 +87,7 @@ export function registerReadTools(server: McpServer, shared: McpSharedOptions): 
       description: 'Ranked skills, lessons, guardrails, tools and prompts for a query, with scores and the terms each matched on.',
       inputSchema: searchInput,
       outputSchema: searchOutput,
-      annotations: { title: 'Search the library', ...readOnly },
+      annotations: { title: 'Search the library', ...readOnlyAnnotations },
     },
     async ({ query, kinds, k }) =>
       guarded(async () => {
@@ -123,7 +123,7 @@ export function registerReadTools(server: McpServer, shared: McpSharedOptions): 
       description: 'A skill, lesson, guardrail, tool or prompt by id (<kind>/<name>) or version (<kind>/<name>@<version>), with its files.',
       inputSchema: getItemInput,
       outputSchema: getItemOutput,
-      annotations: { title: 'Get a library item', ...readOnly },
+      annotations: { title: 'Get a library item', ...readOnlyAnnotations },
     },
     async ({ id, version }) =>
       guarded(async () => {
@@ -140,7 +140,7 @@ export function registerReadTools(server: McpServer, shared: McpSharedOptions): 
       description: 'What `lamarck run` would inject for this task: retrieved skills and lessons within the token budget, every active guardrail, and the synthesized tools.',
       inputSchema: knowledgeInput,
       outputSchema: knowledgeOutput,
-      annotations: { title: 'Knowledge for a task', ...readOnly },
+      annotations: { title: 'Knowledge for a task', ...readOnlyAnnotations },
     },
     async ({ task, tokenBudget }) =>
       guarded(async () => {

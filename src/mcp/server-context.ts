@@ -1,5 +1,6 @@
 import type { LibraryChanges } from './library-changes.ts';
 import type { LibraryView } from './library-view.ts';
+import type { ProposalGate } from './proposal-gate.ts';
 import type { LibrarySkillCatalog } from './skill-catalog.ts';
 
 /**
@@ -18,6 +19,12 @@ export interface McpSharedOptions {
   maxItems: number;
   /** Where notes about the server go (stderr for the CLI: stdout is the stdio transport). */
   log: (line: string) => void;
+  /** The gate `propose` goes through; absent, `propose` answers that this server cannot gate. */
+  proposals?: ProposalGate;
+  /** Hosts synthesized tools may reach (`run_tool`, exposed tools), each only if the tool also declares it. */
+  networkGrants?: readonly string[];
+  /** Offer each active synthesized tool as an MCP tool of its own (`--expose-tools`). */
+  exposeTools?: boolean;
 }
 
 export interface McpSessionAccess {
