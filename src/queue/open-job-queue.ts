@@ -5,12 +5,6 @@ import { PgBossJobQueue } from './pg-boss-job-queue.ts';
 import { SqliteJobQueue } from './sqlite-job-queue.ts';
 import type { JobQueue } from './types.ts';
 
-/**
- * The job queue that goes with a store: the job table in the same SQLite file (workers on one
- * machine need no server), or pg-boss on the same PostgreSQL database (workers anywhere that reach
- * it). Every process that opens the same store opens the same queue. `target` is where the store
- * was opened from: PostgreSQL needs its connection settings, which the store does not show.
- */
 export interface OpenJobQueueOptions {
   /**
    * The lease of each job this process queues, where the queue fixes it per job (pg-boss: at
@@ -21,6 +15,13 @@ export interface OpenJobQueueOptions {
   supervise?: boolean;
 }
 
+/**
+ * The job queue that goes with a store: the job table in the same SQLite file (workers on one
+ * machine need no server), or pg-boss on the same PostgreSQL database (workers anywhere that reach
+ * it), in schemas named after the store's (`lamarck_pgboss` and `lamarck_queue` beside the default
+ * `lamarck`). Every process that opens the same store opens the same queue. `target` is where the store
+ * was opened from: PostgreSQL needs its connection settings, which the store does not show.
+ */
 export async function openJobQueue(store: Store, target?: StoreTarget, options: OpenJobQueueOptions = {}): Promise<JobQueue> {
   if (store.kind === 'sqlite') {
     if (store.location === ':memory:') {
@@ -33,6 +34,9 @@ export async function openJobQueue(store: Store, target?: StoreTarget, options: 
     return PgBossJobQueue.open({
       connectionString: target.settings.connectionString,
       displayLocation: store.location,
+      // Beside the store's own schema, so stores in other schemas of one database keep their jobs apart.
+      schema: `${target.settings.schema}_pgboss`,
+      claimsSchema: `${target.settings.schema}_queue`,
       ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
       ...(options.supervise === undefined ? {} : { supervise: options.supervise }),
     });

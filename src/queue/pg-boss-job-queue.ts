@@ -27,6 +27,8 @@ export interface PgBossJobQueueOptions {
   displayLocation: string;
   /** pg-boss's own schema. Default `pgboss`. */
   schema?: string;
+  /** The schema of our table of who claimed which attempt. Default `lamarck_queue`. */
+  claimsSchema?: string;
   /**
    * The lease: a job whose worker sends no heartbeat for this long is failed by pg-boss's supervisor
    * and retried or dead-lettered. pg-boss fixes it per job when the job is sent, and needs at least
@@ -67,12 +69,15 @@ export class PgBossJobQueue implements JobQueue {
   readonly #boss: PgBoss;
   readonly #pool: pg.Pool;
   readonly #schema: string;
+  /** `<claims schema>.job_claims`, quoted. */
+  readonly #claims: string;
   readonly #queues = new Set<string>();
 
   private constructor(boss: PgBoss, pool: pg.Pool, options: PgBossJobQueueOptions, leaseSeconds: number) {
     this.#boss = boss;
     this.#pool = pool;
     this.#schema = options.schema ?? 'pgboss';
+    this.#claims = `${quoteIdentifier(options.claimsSchema ?? 'lamarck_queue')}.job_claims`;
     this.location = options.displayLocation;
     this.#leaseSeconds = leaseSeconds;
   }
@@ -97,9 +102,10 @@ export class PgBossJobQueue implements JobQueue {
     pool.on('error', () => undefined);
     try {
       await boss.start();
-      await pool.query(`CREATE SCHEMA IF NOT EXISTS lamarck_queue`);
+      const claimsSchema = quoteIdentifier(options.claimsSchema ?? 'lamarck_queue');
+      await pool.query(`CREATE SCHEMA IF NOT EXISTS ${claimsSchema}`);
       await pool.query(
-        `CREATE TABLE IF NOT EXISTS lamarck_queue.job_claims (
+        `CREATE TABLE IF NOT EXISTS ${claimsSchema}.job_claims (
            job_id uuid NOT NULL, attempt integer NOT NULL, worker_id text NOT NULL, claimed_at timestamptz NOT NULL DEFAULT now(),
            PRIMARY KEY (job_id, attempt))`,
       );
@@ -137,7 +143,7 @@ export class PgBossJobQueue implements JobQueue {
     const [job] = await this.#boss.fetch<JsonObject>(queue, { batchSize: 1, includeMetadata: true });
     if (job === undefined) return undefined;
     const attempt = job.retryCount + 1;
-    await this.#pool.query('INSERT INTO lamarck_queue.job_claims (job_id, attempt, worker_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING', [job.id, attempt, options.workerId]);
+    await this.#pool.query(`INSERT INTO ${this.#claims} (job_id, attempt, worker_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [job.id, attempt, options.workerId]);
     return {
       queue,
       jobId: job.id,
@@ -224,7 +230,7 @@ export class PgBossJobQueue implements JobQueue {
   async #withClaims(jobs: Awaited<ReturnType<PgBoss['findJobs']>>): Promise<JobRecord[]> {
     if (jobs.length === 0) return [];
     const claims = await this.#pool.query(
-      `SELECT DISTINCT ON (job_id) job_id::text AS job_id, worker_id, claimed_at FROM lamarck_queue.job_claims WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, attempt DESC`,
+      `SELECT DISTINCT ON (job_id) job_id::text AS job_id, worker_id, claimed_at FROM ${this.#claims} WHERE job_id = ANY($1::uuid[]) ORDER BY job_id, attempt DESC`,
       [jobs.map((job) => job.id)],
     );
     const latest = new Map((claims.rows as Array<{ job_id: string; worker_id: string; claimed_at: Date }>).map((row) => [row.job_id, row]));
