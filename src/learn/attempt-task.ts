@@ -32,7 +32,7 @@ export interface AttemptContext {
   config: LearnConfig;
   judge: (task: Task, answer: string | null, transcript: string) => Promise<Verdict>;
   emit: (event: LearnEvent) => void;
-  meter?: UsageMeter;
+  meter?: UsageMeter | undefined;
   /** Prefix of proposal ids: the run's id. */
   runId: string;
 }

@@ -11,9 +11,9 @@ import { runVerifier } from './verifiers.ts';
  * task and the trajectory but no answer key. The verdict says which decided.
  */
 export interface JudgeOptions {
-  critic?: LanguageModelClient;
-  meter?: UsageMeter;
-  cwd?: string;
+  critic?: LanguageModelClient | undefined;
+  meter?: UsageMeter | undefined;
+  cwd?: string | undefined;
 }
 
 // Only `passed` must be right; a score out of range is clamped and missing feedback reads as empty,
