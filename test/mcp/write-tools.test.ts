@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { TriggerHistory } from '../../src/library/retrieval/trigger-history.ts';
 import { startProtocolServer, type ProtocolServer } from '../support/protocol-server.ts';
 import { connectStdio, seedProject, withStore, type SeededProject } from './support.ts';
@@ -177,5 +178,56 @@ describe('lamarck mcp write tools over stdio', () => {
     expect(result.structuredContent).toMatchObject({ tool: 'tool/word-count@1', output: { words: 3 } });
     const bad = await client.callTool({ name: 'word_count', arguments: { text: 7 } });
     expect(bad.isError).toBe(true);
+  });
+});
+
+describe('lamarck mcp --holdout', () => {
+  let project: SeededProject;
+  let model: ProtocolServer;
+
+  beforeAll(async () => {
+    model = await startProtocolServer();
+    project = await seedProject();
+    writeFileSync(join(project.path, 'lamarck.config.json'), JSON.stringify({ models: [`openai-compatible:${model.baseURL}#test-model`] }));
+    writeFileSync(
+      join(project.path, 'tasks.jsonl'),
+      [
+        JSON.stringify({ id: 't1', prompt: 'Add 2 and 2.', verify: { type: 'exact', expected: '4' } }),
+        JSON.stringify({ id: 'h1', prompt: 'Multiply 3 by 3.', split: 'holdout', verify: { type: 'exact', expected: '9' } }),
+      ].join('\n'),
+    );
+  });
+
+  afterAll(async () => {
+    await model?.close();
+    project?.remove();
+  });
+
+  it('attempts the file\'s holdout split with and without each proposal, and returns both scores', async () => {
+    const client = await connectStdio(project.path, ['--holdout', 'tasks.jsonl']);
+    try {
+      model.enqueue(answer('9'), answer('9'));
+      const result = await client.callTool({
+        name: 'propose',
+        arguments: { op: 'add', kind: 'lesson', name: 'multiply-check', content: { title: 'multiply', text: 'When asked to multiply, check the product.', type: 'strategy', when: '', tags: [] } },
+      });
+      expect(result.structuredContent).toMatchObject({ accepted: true, gate: { heldOutTaskIds: ['h1'], withScore: 1, withoutScore: 1, delta: 0, attempts: 2 } });
+      expect(model.pending).toBe(0);
+      expect(model.requests.map((request) => JSON.stringify(request.body)).every((body) => body.includes('Multiply 3 by 3.'))).toBe(true);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('refuses to start on a held-out file with a bad line, naming it', async () => {
+    writeFileSync(join(project.path, 'bad.jsonl'), '{"id":"a","prompt":"x"}\n{"id":"b"}\n');
+    let stderr = '';
+    const streams = {
+      stdout: { write: () => true } as unknown as NodeJS.WritableStream,
+      stderr: { write: (text: string) => ((stderr += text), true) } as unknown as NodeJS.WritableStream,
+    };
+    const code = await main(['mcp', '--holdout', 'bad.jsonl'], { cwd: project.path, env: {}, streams });
+    expect(code).toBe(1);
+    expect(stderr).toContain('line 2: prompt');
   });
 });
