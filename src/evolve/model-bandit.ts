@@ -55,11 +55,25 @@ export interface ModelBandit {
   restoreState(state: JsonObject): void;
 }
 
+/** An arm's mean reward: normalised improvement − costCoefficient × normalised cost, per pull (0 before its first pull). */
+export function armMeanReward(
+  arm: { pulls: number; improvementSum: number; costSum: number },
+  scale: { maxImprovement: number; maxCost: number; costCoefficient: number },
+): number {
+  if (arm.pulls === 0) return 0;
+  const improvement = scale.maxImprovement > 0 ? arm.improvementSum / arm.pulls / scale.maxImprovement : 0;
+  const cost = scale.maxCost > 0 ? arm.costSum / arm.pulls / scale.maxCost : 0;
+  return improvement - scale.costCoefficient * cost;
+}
+
+/** The settings a bandit is created with when none are given; a checkpoint saved before it kept its settings was made with these. */
+export const defaultBanditSettings = { costCoefficient: 0.5, epsilon: 0.1, exploration: 1 } as const;
+
 export function createModelBandit(options: ModelBanditOptions): ModelBandit {
   if (options.models.length === 0) throw new RangeError('a model bandit needs at least one model');
-  const costCoefficient = options.costCoefficient ?? 0.5;
-  const epsilon = options.epsilon ?? 0.1;
-  const exploration = options.exploration ?? 1;
+  const costCoefficient = options.costCoefficient ?? defaultBanditSettings.costCoefficient;
+  const epsilon = options.epsilon ?? defaultBanditSettings.epsilon;
+  const exploration = options.exploration ?? defaultBanditSettings.exploration;
   let allArms: Arm[] = options.models.map((model, index) => ({
     model,
     weight: options.weights?.[index] ?? 1,
@@ -70,12 +84,7 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
   let maxImprovement = 0;
   let maxCost = 0;
 
-  const meanReward = (arm: Arm): number => {
-    if (arm.pulls === 0) return 0;
-    const improvement = maxImprovement > 0 ? arm.improvementSum / arm.pulls / maxImprovement : 0;
-    const cost = maxCost > 0 ? arm.costSum / arm.pulls / maxCost : 0;
-    return improvement - costCoefficient * cost;
-  };
+  const meanReward = (arm: Arm): number => armMeanReward(arm, { maxImprovement, maxCost, costCoefficient });
 
   return {
     choose(callRandom?: Random, allowed?: (arm: string) => boolean): string {
@@ -132,7 +141,10 @@ export function createModelBandit(options: ModelBanditOptions): ModelBandit {
         version: 1,
         maxImprovement,
         maxCost,
-        arms: allArms.map((arm) => ({ model: arm.model, pulls: arm.pulls, improvementSum: arm.improvementSum, costSum: arm.costSum })),
+        // Not read back (the run's settings decide them), but saved so a reader of the checkpoint
+        // (the dashboard) scores the arms exactly as this bandit does.
+        settings: { costCoefficient, epsilon, exploration, countImprovements: options.countImprovements === true },
+        arms: allArms.map((arm) => ({ model: arm.model, weight: arm.weight, pulls: arm.pulls, improvementSum: arm.improvementSum, costSum: arm.costSum })),
       };
     },
 

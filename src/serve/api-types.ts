@@ -170,8 +170,25 @@ export interface ModelReport {
     tokensOut: number;
   }[];
   operators: { operator: string; attempts: number; evaluated: number; failed: number; improved: number; meanDelta: number | null }[];
-  /** The bandit's state from the last checkpoint; null without an ensemble. */
-  bandit: { model: string; pulls: number; meanReward: number; bonus: number | null; improvementSum: number; costSum: number }[] | null;
+  /** The model bandit as of the last checkpoint; null without an ensemble. */
+  bandit: BanditReport | null;
+  /** The adaptive operator mix's bandit as of the last checkpoint; null when the mix is fixed or one operator runs. */
+  operatorBandit: BanditReport | null;
+}
+
+/** A bandit's arms scored as the bandit scores them (src/evolve/bandit-view.ts has the meaning of each field). */
+export interface BanditReport {
+  settings: { costCoefficient: number; epsilon: number; exploration: number; countImprovements: boolean; saved: boolean };
+  arms: {
+    arm: string;
+    weight: number;
+    pulls: number;
+    improvementSum: number;
+    costSum: number;
+    meanReward: number;
+    bonus: number | null;
+    nextPickChance: number;
+  }[];
 }
 
 export interface InsightsReport {

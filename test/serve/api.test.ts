@@ -20,7 +20,7 @@ import type {
   InsightsReport,
 } from '../../src/serve/api-types.ts';
 import type { Store } from '../../src/store/types.ts';
-import { buildDemoStore, hostileMarkup, lamarck, stderrMarker, type DemoStore } from './support/demo-store.ts';
+import { buildDemoStore, demoModels, hostileMarkup, lamarck, stderrMarker, type DemoStore } from './support/demo-store.ts';
 import { getJson, serveStore } from './support/dashboard.ts';
 
 /**
@@ -163,6 +163,7 @@ describe('an evolve run', () => {
     expect(models.models).toEqual([expect.objectContaining({ model: 'model-free', attempts: 16 })]);
     expect(models.operators.map((operator) => operator.operator)).toEqual(['numeric-tune']);
     expect(models.bandit).toBeNull();
+    expect(models.operatorBandit).toBeNull();
     const insights = await get<InsightsReport>(`/api/runs/${demo.evolveRunId}/insights`);
     expect(insights.current).toEqual([]);
     const throughput = await get<ThroughputReport>(`/api/runs/${demo.evolveRunId}/throughput?points=20`);
@@ -178,6 +179,29 @@ describe('an evolve run', () => {
     const second = await get<ThroughputReport>(`/api/runs/${demo.secondEvolveRunId}/throughput?points=20`);
     expect(second.slots.evaluations).toBe(2);
     for (const occupancy of second.evaluationOccupancy) expect(occupancy).toBeLessThanOrEqual(2.0001);
+  });
+
+  it("shows an ensemble run's model bandit and operator mix, scored with the settings they saved", async () => {
+    const models = await get<ModelReport>(`/api/runs/${demo.secondEvolveRunId}/models`);
+    const bandit = models.bandit!;
+    expect(bandit.settings).toEqual({ costCoefficient: 0.5, epsilon: 0.1, exploration: 1, countImprovements: false, saved: true });
+    expect(bandit.arms.map((arm) => arm.arm.split('#')[1])).toEqual([...demoModels]);
+    // The bandit learns from every evaluated child of a model: its pulls are those children in the store.
+    const programs = await store.listPrograms(demo.secondEvolveRunId);
+    for (const arm of bandit.arms) {
+      expect(arm.pulls).toBe(programs.filter((program) => program.model === arm.arm && program.timing.evaluateMs > 0).length);
+      const spent = programs.filter((program) => program.model === arm.arm && program.timing.evaluateMs > 0).reduce((sum, program) => sum + program.costUsd, 0);
+      expect(arm.costSum).toBeCloseTo(spent, 12);
+    }
+    expect(bandit.arms.reduce((sum, arm) => sum + arm.pulls, 0)).toBeGreaterThan(0);
+    expect(bandit.arms.reduce((sum, arm) => sum + arm.nextPickChance, 0)).toBeCloseTo(1, 9);
+    // The priced models cost something, and the report's table agrees with the store.
+    const strong = models.models.find((row) => row.model.endsWith(`#${demoModels[0]}`));
+    expect(strong?.costUsd ?? 0).toBeCloseTo(programs.filter((program) => program.model?.endsWith(`#${demoModels[0]}`)).reduce((sum, program) => sum + program.costUsd, 0), 12);
+    const mix = models.operatorBandit!;
+    expect(mix.settings).toMatchObject({ epsilon: 0.2, exploration: 0.5, countImprovements: true, saved: true });
+    expect(mix.arms.length).toBeGreaterThanOrEqual(2);
+    expect(mix.arms.reduce((sum, arm) => sum + arm.pulls, 0)).toBeGreaterThan(0);
   });
 
   it('serves a program with its code, diffs against its parent and the initial program, and lineage links', async () => {

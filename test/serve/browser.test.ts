@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PopulationView, ProgramDetail, RunDetail } from '../../src/serve/api-types.ts';
+import type { ModelReport, PopulationView, ProgramDetail, RunDetail } from '../../src/serve/api-types.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { launchChromium, requireChromiumOrSkip, until, type Browser } from './support/browser.ts';
 import { getJson, serveStore } from './support/dashboard.ts';
-import { buildDemoStore, hostileMarkup, lamarck, stderrMarker, writeTinyProblem, type DemoStore } from './support/demo-store.ts';
+import { buildDemoStore, demoModels, hostileMarkup, lamarck, stderrMarker, writeTinyProblem, type DemoStore } from './support/demo-store.ts';
 import { programRecord } from './support/program-records.ts';
 
 /**
@@ -163,6 +163,23 @@ describe.skipIf(!enabled)('the dashboard in Chromium', () => {
       await page.click(`[data-testid=tab-${tab}]`);
       await page.waitForSelector(ready, { timeout: patience });
     }
+    noErrors(errors);
+    await page.close();
+  });
+
+  it("shows an ensemble run's bandit posteriors with the cost coefficient they were scored with", async () => {
+    const report = await api<ModelReport>(`/api/runs/${demo.secondEvolveRunId}/models`);
+    const { page, errors } = await open(`/runs/${demo.secondEvolveRunId}/models`);
+    await waitForCount(page, '[data-testid=bandit] .bandit-arm', report.bandit!.arms.length);
+    const arms = await page.$$eval('[data-testid=bandit] .bandit-arm', (elements) => elements.map((element) => element.textContent ?? ''));
+    for (const [index, model] of demoModels.entries()) {
+      expect(arms[index]).toContain(model);
+      expect(arms[index]).toContain(`${report.bandit!.arms[index]!.pulls} pulls`);
+      expect(arms[index]).toContain(`next pick ${(report.bandit!.arms[index]!.nextPickChance * 100).toFixed(1)}%`);
+    }
+    expect(await textOf(page, '[data-testid=bandit-settings]')).toContain('− 0.5 × cost');
+    await waitForCount(page, '[data-testid=operator-bandit] .bandit-arm', report.operatorBandit!.arms.length);
+    expect(await textOf(page, '[data-testid=operator-bandit-settings]')).toContain('improving calls');
     noErrors(errors);
     await page.close();
   });

@@ -61,8 +61,9 @@ export function createOperatorMix(eligible: readonly Operator[], weights: Readon
   return createModelBandit({
     models: mixed.map((operator) => operator.name),
     weights: mixed.map((operator) => operatorWeight(operator, weights)),
-    epsilon: 0.2,
-    exploration: 0.5,
-    countImprovements: true,
+    ...operatorMixSettings,
   });
 }
+
+/** The operator mix's bandit settings (the cost coefficient is the bandit's default). */
+export const operatorMixSettings = { epsilon: 0.2, exploration: 0.5, countImprovements: true } as const;

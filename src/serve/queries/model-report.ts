@@ -1,17 +1,24 @@
-import { isJsonObject, type JsonObject } from '../../core/json.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { viewBanditState } from '../../evolve/bandit-view.ts';
+import { operatorMixSettings } from '../../evolve/engine/operator-choice.ts';
 import type { ModelReport } from '../api-types.ts';
 import { isScored, type RunPrograms } from '../run-programs.ts';
 
 /**
  * Which models and operators produced what: attempts, evaluations, failures and improvements over
- * the parent per model and per operator, from the index; and the model bandit's arms as of the last
- * checkpoint (pulls, mean reward, and the UCB exploration bonus that decides the next pick).
+ * the parent per model and per operator, from the index; and, as of the last checkpoint, the arms
+ * of the model bandit and of the operator mix, scored with the settings each bandit saved (pulls,
+ * mean reward, the UCB exploration bonus, and each arm's chance of the next pick).
  */
 export function modelReport(index: RunPrograms, checkpoint: JsonObject | undefined): ModelReport {
-  return { ...index.memo('models', () => usageByModelAndOperator(index)), bandit: banditArms(checkpoint?.['models']) };
+  return {
+    ...index.memo('models', () => usageByModelAndOperator(index)),
+    bandit: viewBanditState(checkpoint?.['models']) ?? null,
+    operatorBandit: viewBanditState(checkpoint?.['operatorMix'], operatorMixSettings) ?? null,
+  };
 }
 
-function usageByModelAndOperator(index: RunPrograms): Omit<ModelReport, 'bandit'> {
+function usageByModelAndOperator(index: RunPrograms): Omit<ModelReport, 'bandit' | 'operatorBandit'> {
   const models = new Map<string, ModelReport['models'][number]>();
   const operators = new Map<string, { operator: string; attempts: number; evaluated: number; failed: number; improved: number; deltaSum: number; deltaCount: number }>();
   for (const program of index.programs) {
@@ -45,30 +52,4 @@ function usageByModelAndOperator(index: RunPrograms): Omit<ModelReport, 'bandit'
       .sort((left, right) => right.attempts - left.attempts)
       .map(({ deltaSum, deltaCount, ...rest }) => ({ ...rest, meanDelta: deltaCount === 0 ? null : deltaSum / deltaCount })),
   };
-}
-
-/**
- * The arms as the bandit scores them (model-bandit.ts): mean reward = normalised improvement −
- * 0.5 × normalised cost (0.5 is the engine's default cost coefficient), bonus = √(2 ln N / n).
- */
-function banditArms(state: unknown): ModelReport['bandit'] {
-  if (!isJsonObject(state) || !Array.isArray(state['arms'])) return null;
-  const maxImprovement = Number(state['maxImprovement'] ?? 0);
-  const maxCost = Number(state['maxCost'] ?? 0);
-  const arms = state['arms'].filter(isJsonObject).map((arm) => ({
-    model: String(arm['model']),
-    pulls: Number(arm['pulls'] ?? 0),
-    improvementSum: Number(arm['improvementSum'] ?? 0),
-    costSum: Number(arm['costSum'] ?? 0),
-  }));
-  const total = arms.reduce((sum, arm) => sum + arm.pulls, 0);
-  return arms.map((arm) => {
-    const improvement = arm.pulls > 0 && maxImprovement > 0 ? arm.improvementSum / arm.pulls / maxImprovement : 0;
-    const cost = arm.pulls > 0 && maxCost > 0 ? arm.costSum / arm.pulls / maxCost : 0;
-    return {
-      ...arm,
-      meanReward: arm.pulls === 0 ? 0 : improvement - 0.5 * cost,
-      bonus: arm.pulls === 0 || total === 0 ? null : Math.sqrt((2 * Math.log(total)) / arm.pulls),
-    };
-  });
 }

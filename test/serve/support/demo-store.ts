@@ -7,7 +7,8 @@ import { startProtocolServer, type ProtocolReply } from '../../support/protocol-
  * A store made the way users make one: real runs through the CLI. A model-free evolve run on a
  * tiny JavaScript problem (whose evaluator fails with a message on stderr for some candidates,
  * writes unicode metrics, and puts a <script> into an artifact, as hostile output would), a second
- * shorter evolve run to compare with, a learn run against the protocol server (a committed lesson,
+ * shorter evolve run to compare with, driven by an ensemble of two priced models on the protocol
+ * server (so it has a model bandit and an operator mix in its checkpoint), a learn run against the protocol server (a committed lesson,
  * a gate rejection with held-out figures, an invalid proposal, a second version), and an agent run
  * that reads a file with a tool.
  */
@@ -88,14 +89,43 @@ export function writeTinyProblem(directory: string, options: { evaluatorDelayMs?
 
 export async function buildDemoStore(cwd: string, options: { iterations?: number } = {}): Promise<DemoStore> {
   const problemDirectory = writeTinyProblem(join(cwd, 'tiny-problem'));
-  writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ learn: { consolidateEvery: 0, gate: { holdoutSize: 1 } } }));
+  writeFileSync(
+    join(cwd, 'lamarck.config.json'),
+    JSON.stringify({
+      learn: { consolidateEvery: 0, gate: { holdoutSize: 1 } },
+      prices: { [demoModels[0]]: { inputPerMillion: 3, outputPerMillion: 15 }, [demoModels[1]]: { inputPerMillion: 0.25, outputPerMillion: 2 } },
+    }),
+  );
   // Slots named, not left to the machine's core count: the throughput view is checked against them.
   // One slot with the seeded window of four: candidates wait for it, and that wait is not occupancy.
   const evolve = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', String(options.iterations ?? 16), '--seed', '1', '--evaluations', '1')) as { runId: string };
-  const second = JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', '6', '--seed', '2', '--evaluations', '2')) as { runId: string };
+  const second = await ensembleEvolveRun(cwd, problemDirectory);
   const learnRunId = await learnRun(cwd);
   const agentRunId = await agentRun(cwd);
   return { cwd, storePath: join(cwd, '.lamarck', 'lamarck.db'), problemDirectory, evolveRunId: evolve.runId, secondEvolveRunId: second.runId, learnRunId, agentRunId };
+}
+
+/** The ensemble's two models (model ids on the protocol server, priced in the demo's config). */
+export const demoModels = ['demo-strong', 'demo-fast'] as const;
+
+/**
+ * Six seeded iterations with two evaluation slots and two models that answer with one-line diffs
+ * (some apply, some do not once the tuner has moved the literal). More replies are queued than
+ * the run can use, so no call waits on a retry.
+ */
+async function ensembleEvolveRun(cwd: string, problemDirectory: string): Promise<{ runId: string }> {
+  const server = await startProtocolServer();
+  try {
+    const diff = (y: string): ProtocolReply => ({
+      text: ['Move y towards its optimum.', '<<<<<<< SEARCH', 'const y = -1.5;', '=======', `const y = ${y};`, '>>>>>>> REPLACE'].join('\n'),
+      usage: { inputTokens: 900, outputTokens: 60 },
+    });
+    server.enqueue(...Array.from({ length: 40 }, (_, index) => diff((-1.4 + index * 0.05).toFixed(2))));
+    const models = demoModels.map((id) => `openai-compatible:${server.baseURL}#${id}`);
+    return JSON.parse(await mustRun(cwd, 'evolve', problemDirectory, '--iterations', '6', '--seed', '2', '--evaluations', '2', '--model', ...models)) as { runId: string };
+  } finally {
+    await server.close();
+  }
 }
 
 const lessonText = 'When you add numbers, add them carefully and answer with the number only.';

@@ -2,6 +2,7 @@ import type { JSX } from 'preact';
 import type { ModelReport, ScoreSeries } from '../../../src/serve/api-types.ts';
 import { useApi } from '../api.ts';
 import { LineChart, palette } from '../components/chart.tsx';
+import { BanditArms } from '../components/bandit-arms.tsx';
 import { DataTable } from '../components/data-table.tsx';
 import { ErrorNote, Loading, Section } from '../components/page-bits.tsx';
 import { formatCost, formatCount, formatScore } from '../format.ts';
@@ -38,24 +39,11 @@ export function ModelsTab(props: { runId: string }): JSX.Element {
             rows={data.models}
             rowKey={(row) => row.model}
           />
-          <h3>Bandit posteriors</h3>
+          <h3>Model bandit posteriors</h3>
           {data.bandit === null ? (
             <p class="muted">No model bandit in this run (one model, or model-free).</p>
           ) : (
-            <div class="bandit" data-testid="bandit">
-              {data.bandit.map((arm) => (
-                <div key={arm.model} class="bandit-arm">
-                  <span class="bandit-label">{arm.model}</span>
-                  <span class="bandit-bar">
-                    <span class="bandit-mean" style={{ width: `${Math.max(0, Math.min(100, arm.meanReward * 100))}%` }} />
-                    {arm.bonus === null ? null : <span class="bandit-bonus" style={{ width: `${Math.max(0, Math.min(100, arm.bonus * 50))}%` }} />}
-                  </span>
-                  <span class="muted">
-                    mean reward {formatScore(arm.meanReward, 3)} ± {arm.bonus === null ? '—' : formatScore(arm.bonus, 3)} · {arm.pulls} pulls
-                  </span>
-                </div>
-              ))}
-            </div>
+            <BanditArms report={data.bandit} testId="bandit" gain="improvement" />
           )}
         </Section>
         <Section title="Operators" testId="operators">
@@ -71,6 +59,12 @@ export function ModelsTab(props: { runId: string }): JSX.Element {
             rows={data.operators}
             rowKey={(row) => row.operator}
           />
+          <h3>Operator mix</h3>
+          {data.operatorBandit === null ? (
+            <p class="muted">A fixed operator mix in this run (one operator, or settings.operatorMix set).</p>
+          ) : (
+            <BanditArms report={data.operatorBandit} testId="operator-bandit" gain="improving calls" />
+          )}
         </Section>
       </div>
       {series.data === undefined ? null : (
