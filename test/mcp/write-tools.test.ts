@@ -179,6 +179,53 @@ describe('lamarck mcp write tools over stdio', () => {
     const bad = await client.callTool({ name: 'word_count', arguments: { text: 7 } });
     expect(bad.isError).toBe(true);
   });
+
+  it('propose of a tool runs its tests in the sandbox first; a committed tool is exposed at once, and its throw is an isError result', async () => {
+    const failing = { op: 'add', kind: 'tool', name: 'shout', content: { manifest: { name: 'shout', description: 'Upper-case a text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } }, code: 'export default async (input) => ({ text: input.text.toLowerCase() });', tests: [{ name: 'upper', input: { text: 'hi' }, expected: { text: 'HI' } }] } };
+    const rejected = await client.callTool({ name: 'propose', arguments: failing });
+    expect(rejected.structuredContent).toMatchObject({ outcome: 'rejected', reason: 'the tool failed its tests in the sandbox', gate: null });
+    expect((rejected.structuredContent as { problems: string[] }).problems[0]).toContain('expected {"text":"HI"}');
+
+    const code = 'export default async (input) => { if (input.text === "") throw new Error("nothing to shout"); return { text: input.text.toUpperCase() }; };';
+    // A tool reaches every attempt, so the probe runs with it (and passes).
+    model.enqueue(answer('I cannot share that.'));
+    const committed = await client.callTool({ name: 'propose', arguments: { ...failing, content: { ...failing.content, code } } });
+    expect(committed.structuredContent).toMatchObject({ outcome: 'committed-new', accepted: true });
+    expect(model.pending).toBe(0);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('shout');
+    const shouted = await client.callTool({ name: 'shout', arguments: { text: 'hey' } });
+    expect(shouted.structuredContent).toMatchObject({ output: { text: 'HEY' } });
+    const thrown = await client.callTool({ name: 'run_tool', arguments: { tool: 'shout', input: { text: '' } } });
+    expect(thrown.isError).toBe(true);
+    expect(JSON.stringify(thrown.content)).toContain('nothing to shout');
+  });
+
+  it('--expose-tools follows tools committed by another process, with tools/list_changed', async () => {
+    let notified = 0;
+    let wake = (): void => undefined;
+    client.setNotificationHandler('notifications/tools/list_changed', () => {
+      notified += 1;
+      wake();
+    });
+    await withStore(project.storePath, (library) =>
+      library.add('tool', 'reverse-text', {
+        manifest: { name: 'reverse_text', description: 'Reverse a text.', inputSchema: { type: 'object', properties: { text: { type: 'string' } }, required: ['text'] } },
+        code: 'export default async (input) => ({ text: [...input.text].reverse().join("") });',
+        tests: [{ name: 'ab', input: { text: 'ab' }, expected: { text: 'ba' } }],
+      }),
+    );
+    // Each notification is followed by a listing; an earlier one (for another change) is not enough.
+    let seen = 0;
+    for (;;) {
+      if (notified === seen) await new Promise<void>((resolve) => (wake = resolve));
+      seen = notified;
+      const { tools } = await client.listTools();
+      if (tools.some((tool) => tool.name === 'reverse_text')) break;
+    }
+    const reversed = await client.callTool({ name: 'reverse_text', arguments: { text: 'abc' } });
+    expect(reversed.structuredContent).toMatchObject({ output: { text: 'cba' } });
+  }, 120_000);
 });
 
 describe('lamarck mcp --holdout', () => {
