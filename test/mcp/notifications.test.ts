@@ -56,6 +56,7 @@ class NotificationLog {
   }
 }
 
+const token = 'a-notifications-test-token';
 const updated = (uri: string) => (heard: Heard) => heard.method === 'notifications/resources/updated' && heard.uri === uri;
 const listChanged = (heard: Heard) => heard.method === 'notifications/resources/list_changed';
 
@@ -81,10 +82,11 @@ describe('library notifications across processes on one store', () => {
 
   beforeAll(async () => {
     project = await seedProject();
-    http = await startHttpCli(project.path, ['--poll-ms', '100']);
+    // With a token, so the HTTP session may write too (the stdio one always may).
+    http = await startHttpCli(project.path, ['--poll-ms', '100', '--token', token]);
     overHttp = new Client({ name: 'watcher-http', version: '1' });
     httpLog = new NotificationLog(overHttp);
-    await connectHttp(http.url, undefined, overHttp);
+    await connectHttp(http.url, token, overHttp);
     overStdio = new Client({ name: 'watcher-stdio', version: '1' });
     stdioLog = new NotificationLog(overStdio);
     await connectStdio(project.path, ['--poll-ms', '100'], overStdio);
@@ -152,5 +154,26 @@ describe('library notifications across processes on one store', () => {
     const lesson = await overHttp.readResource({ uri: 'lamarck://lessons/fahrenheit-to-celsius' });
     expect((lesson.contents[0] as { text: string }).text).toContain('212 F is 100 C');
     expect(stdioLog.heard.some((heard) => heard.uri === 'lamarck://lessons/fahrenheit-to-celsius')).toBe(false);
+  });
+
+  it("each client hears the other's rollback made through the MCP rollback tool", async () => {
+    httpLog.clear();
+    stdioLog.clear();
+    await overStdio.subscribeResource({ uri: 'lamarck://lessons/fahrenheit-to-celsius' });
+    // The HTTP client returns the skill to version 2 (it is at 1 since the CLI rollback above).
+    const overHttpRollback = await overHttp.callTool({ name: 'rollback', arguments: { id: 'skill/csv-column-sums@2' } });
+    expect(overHttpRollback.isError, JSON.stringify(overHttpRollback.content)).toBeFalsy();
+    await stdioLog.waitFor(updated('lamarck://skills/csv-column-sums'), 'updated for the skill rolled back over HTTP');
+    const skillNow = await overStdio.callTool({ name: 'get_item', arguments: { id: 'skill/csv-column-sums' } });
+    expect(skillNow.structuredContent).toMatchObject({ version: 2 });
+    // The stdio client returns the lesson to version 1.
+    const overStdioRollback = await overStdio.callTool({ name: 'rollback', arguments: { id: 'lesson/fahrenheit-to-celsius', version: 1 } });
+    expect(overStdioRollback.isError, JSON.stringify(overStdioRollback.content)).toBeFalsy();
+    await httpLog.waitFor(updated('lamarck://lessons/fahrenheit-to-celsius'), 'updated for the lesson rolled back over stdio');
+    const lesson = await overHttp.readResource({ uri: 'lamarck://lessons/fahrenheit-to-celsius' });
+    expect((lesson.contents[0] as { text: string }).text).not.toContain('212 F is 100 C');
+    // Each writer's own clients hear their own change too.
+    await httpLog.waitFor(updated('lamarck://skills/csv-column-sums'), 'updated for its own rollback');
+    await stdioLog.waitFor(updated('lamarck://lessons/fahrenheit-to-celsius'), 'updated for its own rollback');
   });
 });
