@@ -4,12 +4,8 @@ import type { StoredEvent } from '../types.ts';
 import { encodeText, json, limitOrAll, number, text, toJsonText, type PostgresRow } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 
-/** Like program sequences (programs.ts), an event's number is drawn with the run's row locked. */
-const lockRun = 'SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE';
-const insertEvent = `
-  INSERT INTO events (run_id, sequence, type, at, data)
-  SELECT $1, COALESCE(MAX(sequence), 0) + 1, $2, $3, $4 FROM events WHERE run_id = $1
-  RETURNING sequence`;
+/** Like program sequences (programs.ts), an event's number is drawn with the run's row locked, in one call (`append_event`, migration 2). */
+const appendEvent = 'SELECT append_event($1, $2, $3, $4) AS sequence';
 
 export class PostgresEvents {
   readonly #connection: PostgresConnection;
@@ -22,12 +18,9 @@ export class PostgresEvents {
 
   async append(runId: string, type: string, data: JsonObject): Promise<StoredEvent> {
     const at = this.#now();
-    const sequence = await this.#connection.transaction(async (client) => {
-      const run = await this.#connection.query(lockRun, [runId], client);
-      if (run.rows.length === 0) throw new NotFoundError('run', runId);
-      const inserted = await this.#connection.query(insertEvent, [runId, encodeText(type), at, toJsonText(data)], client);
-      return number(inserted.rows[0] ?? {}, 'sequence');
-    });
+    const { rows } = await this.#connection.query(appendEvent, [runId, encodeText(type), at, toJsonText(data)]);
+    const sequence = number(rows[0] ?? {}, 'sequence');
+    if (sequence === -1) throw new NotFoundError('run', runId);
     return { runId, sequence, type, at, data: structuredClone(data) };
   }
 

@@ -138,6 +138,61 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'put_program and append_event: a numbered insert in one round trip',
+    // The row lock, the MAX and the insert of programs.ts and events.ts, as one server-side call:
+    // one round trip instead of four (BEGIN, lock, insert, COMMIT). Each statement of a VOLATILE
+    // PL/pgSQL function takes a fresh snapshot under READ COMMITTED, so the MAX read after the
+    // lock is granted sees every row a writer that held the lock before committed, as the
+    // separate statements did. A missing run gives -1; an id already stored gives NULL.
+    sql: `
+      CREATE FUNCTION put_program(
+        p_id TEXT, p_run_id TEXT, p_parent_id TEXT, p_inspiration_ids TEXT, p_island INTEGER, p_generation INTEGER,
+        p_operator TEXT, p_files TEXT, p_diff TEXT, p_status TEXT, p_score DOUBLE PRECISION, p_metrics TEXT,
+        p_features TEXT, p_artifacts TEXT, p_failure TEXT, p_model TEXT, p_prompt TEXT, p_reply TEXT,
+        p_tokens_in BIGINT, p_tokens_out BIGINT, p_cost_usd DOUBLE PRECISION, p_timing TEXT, p_created_at BIGINT,
+        p_fingerprint TEXT
+      ) RETURNS INTEGER LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+      DECLARE
+        assigned INTEGER;
+      BEGIN
+        PERFORM 1 FROM runs WHERE id = p_run_id FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          RETURN -1;
+        END IF;
+        INSERT INTO programs (
+          id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, files, diff, status,
+          score, metrics, features, artifacts, failure, model, prompt, reply, tokens_in, tokens_out, cost_usd,
+          timing, created_at, fingerprint
+        )
+        SELECT p_id, p_run_id, COALESCE(MAX(sequence), 0) + 1, p_parent_id, p_inspiration_ids, p_island, p_generation,
+          p_operator, p_files, p_diff, p_status, p_score, p_metrics, p_features, p_artifacts, p_failure, p_model,
+          p_prompt, p_reply, p_tokens_in, p_tokens_out, p_cost_usd, p_timing, p_created_at, p_fingerprint
+        FROM programs WHERE run_id = p_run_id
+        ON CONFLICT (id) DO NOTHING
+        RETURNING sequence INTO assigned;
+        RETURN assigned;
+      END;
+      $$;
+
+      CREATE FUNCTION append_event(p_run_id TEXT, p_type TEXT, p_at BIGINT, p_data TEXT)
+      RETURNS INTEGER LANGUAGE plpgsql VOLATILE SET search_path FROM CURRENT AS $$
+      DECLARE
+        assigned INTEGER;
+      BEGIN
+        PERFORM 1 FROM runs WHERE id = p_run_id FOR NO KEY UPDATE;
+        IF NOT FOUND THEN
+          RETURN -1;
+        END IF;
+        INSERT INTO events (run_id, sequence, type, at, data)
+        SELECT p_run_id, COALESCE(MAX(sequence), 0) + 1, p_type, p_at, p_data FROM events WHERE run_id = p_run_id
+        RETURNING sequence INTO assigned;
+        RETURN assigned;
+      END;
+      $$;
+    `,
+  },
 ];
 
 export const latestPostgresSchemaVersion: number = postgresMigrations.at(-1)?.version ?? 0;

@@ -19,21 +19,11 @@ import type { PostgresConnection } from './connection.ts';
 
 /**
  * A program's sequence is one past the run's highest. Two writers (processes or pooled connections)
- * must not draw the same number, so the insert runs in a transaction that first locks the run's row:
- * writers of one run queue there, writers of different runs do not meet.
+ * must not draw the same number, so the insert runs with the run's row locked: writers of one run
+ * queue there, writers of different runs do not meet. The lock, the numbering and the insert are
+ * one server-side call, `put_program` (migration 2): one round trip per program.
  */
-const lockRun = 'SELECT 1 FROM runs WHERE id = $1 FOR NO KEY UPDATE';
-const insertProgram = `
-  INSERT INTO programs (
-    id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, files, diff, status,
-    score, metrics, features, artifacts, failure, model, prompt, reply, tokens_in, tokens_out, cost_usd,
-    timing, created_at, fingerprint
-  )
-  SELECT $1, $2, COALESCE(MAX(sequence), 0) + 1, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22, $23, $24
-  FROM programs WHERE run_id = $2
-  ON CONFLICT (id) DO NOTHING
-  RETURNING sequence`;
+const putProgram = `SELECT put_program(${Array.from({ length: 24 }, (_, index) => `$${index + 1}`).join(', ')}) AS sequence`;
 
 const summaryColumns =
   'id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, status, score, metrics, features, ' +
@@ -47,15 +37,12 @@ export class PostgresPrograms {
   }
 
   async put(program: ProgramRecord): Promise<ProgramRecord> {
-    const sequence = await this.#connection.transaction(async (client) => {
-      const run = await this.#connection.query(lockRun, [program.runId], client);
-      if (run.rows.length === 0) throw new NotFoundError('run', program.runId);
+    const { rows } = await this.#connection.query(putProgram, programValues(program));
+    const sequence = numberOrNull(rows[0] ?? {}, 'sequence');
+    if (sequence === -1) throw new NotFoundError('run', program.runId);
+    if (sequence === null) {
       // Putting an id again is a no-op (a resumed run may write what it wrote before it died): the
-      // insert's ON CONFLICT (id) leaves the row and returns nothing, and no number is used up.
-      const inserted = await this.#connection.query(insertProgram, programValues(program), client);
-      return inserted.rows[0] === undefined ? undefined : number(inserted.rows[0], 'sequence');
-    });
-    if (sequence === undefined) {
+      // insert's ON CONFLICT (id) leaves the row, and no number is used up.
       const stored = await this.get(program.id);
       if (stored === undefined) throw new NotFoundError('program', program.id);
       return stored;

@@ -32,6 +32,15 @@ export function describeEventsConformance(context: ConformanceContext): void {
       expect((await store.listEvents(other.id)).length).toBe(1);
     });
 
+    it('numbers events 1..n without a gap or a repeat when appends from two stores interleave', async () => {
+      const run = await store.createRun({ kind: 'learn', name: 'r', config: {} });
+      const other = await context.secondStore();
+      const appended = await Promise.all(Array.from({ length: 20 }, (_, index) => (index % 2 === 0 ? store : other).appendEvent(run.id, 'step', { index })));
+      expect(appended.map((event) => event.sequence).sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+      expect((await store.listEvents(run.id)).length).toBe(20);
+      if (other !== store) await other.close();
+    });
+
     it('refuses an event for a run that does not exist', async () => {
       await expect(store.appendEvent('run_missing', 'run-started', {})).rejects.toBeInstanceOf(NotFoundError);
     });
