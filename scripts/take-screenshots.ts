@@ -31,6 +31,8 @@ try {
     ['evolve-lineage', `/runs/${demo.evolveRunId}/tree`, '[data-testid=lineage-tree] .tree-node'],
     ['evolve-map-elites', `/runs/${demo.evolveRunId}/population`, '[data-testid=heat-map]'],
     ['evolve-failures', `/runs/${demo.evolveRunId}/failures`, '[data-testid=failure-card]'],
+    ['evolve-models', `/runs/${demo.secondEvolveRunId}/models`, '[data-testid=bandit] .bandit-arm'],
+    ['evolve-throughput', `/runs/${demo.evolveRunId}/throughput`, '[data-testid=occupancy-chart] canvas'],
     ['program', `/programs/${best.id}/diff`, '[data-testid=diff-parent]'],
     ['learn', `/runs/${demo.learnRunId}`, '[data-testid=gate-card]'],
     ['library-artifact', '/library/lesson/add-carefully', '[data-testid=version-card]'],
@@ -43,7 +45,7 @@ try {
       await page.goto(`${dashboard.url}${path}`);
       await page.waitForSelector(ready);
       // Pages whose main view sits below the run's header are shown from their tab bar down.
-      if (name === 'evolve-lineage' || name === 'evolve-map-elites') await page.evaluate("document.querySelector('.tabs').scrollIntoView()");
+      if (name === 'evolve-lineage' || name === 'evolve-map-elites' || name === 'evolve-models' || name === 'evolve-throughput') await page.evaluate("document.querySelector('.tabs').scrollIntoView()");
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(output, `${name}.png`), fullPage: false });
       console.log(`docs/screenshots/${name}.png`);

@@ -46,7 +46,10 @@ function computeThroughput(index: RunPrograms, config: JsonObject, buckets: numb
     end = Math.max(end, interval.evaluateEnd);
   }
   end = Math.max(end, start + 1);
-  const count = Math.max(1, Math.min(buckets, Math.ceil((end - start) / 100)));
+  // A bucket spans several evaluations at least: narrower ones hold 0 or 1 completion each, and the
+  // rate then swings between 0 and one per bucket instead of showing the pace.
+  const narrowest = Math.max(100, 4 * (report.meanEvaluateMs ?? 0));
+  const count = Math.max(1, Math.min(buckets, Math.ceil((end - start) / narrowest)));
   const width = (end - start) / count;
   const completions = new Array<number>(count).fill(0);
   const evaluationBusy = new Array<number>(count).fill(0);
