@@ -82,6 +82,14 @@ describe('a missing path is one line that names it', () => {
     expect(pairs.stderr).toBe(`error: --export-pairs folder not found: ${join(cwd, 'out')}\n`);
   });
 
+  it('learn names the configured safety-probe file that is not there', async () => {
+    writeFileSync(join(cwd, 'tasks.jsonl'), '{"id": "t1", "prompt": "Say hi."}\n');
+    writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ learn: { gate: { probes: 'probes.jsonl' } } }));
+    const result = await lamarck(cwd, 'learn', 'tasks.jsonl', '--model', 'openai:gpt-5-mini');
+    expect(result.stderr).toBe(`error: learn.gate.probes file not found: ${join(cwd, 'probes.jsonl')}\n`);
+    expect(result.code).toBe(1);
+  });
+
   it('a file where a folder is expected, and a folder where a file is, are named as such', async () => {
     writeFileSync(join(cwd, 'tasks.jsonl'), '{"id": "t1", "prompt": "Say hi."}\n');
     mkdirSync(join(cwd, 'folder'));

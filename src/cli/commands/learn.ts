@@ -93,7 +93,7 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
   const learnConfig = settings.learn;
   const tasks = settings.limit === undefined ? allTasks : limitTraining(allTasks, settings.limit);
   if (!tasks.some((task) => task.split !== 'holdout')) throw new ConfigError('tasks', `${settings.tasksPath} has no training tasks (every task is in the holdout split, or the file is empty)`);
-  const probes = learnConfig.gate.probes === undefined ? [] : await readTaskStream(resolve(context.cwd, learnConfig.gate.probes));
+  const probes = learnConfig.gate.probes === undefined ? [] : await readProbes(resolve(context.cwd, learnConfig.gate.probes));
 
   const models = modelConfig(config);
   const modelOptions = modelOptionsFromConfig(models);
@@ -270,6 +270,12 @@ function report(output: Output, event: LearnEvent): void {
     default:
       break;
   }
+}
+
+/** The safety probes named in lamarck.config.json; a missing file names the setting that points at it. */
+async function readProbes(path: string): Promise<Task[]> {
+  await requirePath(path, 'file', 'learn.gate.probes file');
+  return readTaskStream(path);
 }
 
 /** The first `limit` training tasks, with every held-out task kept for the gate. */
