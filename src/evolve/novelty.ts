@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BudgetExceededError } from '../core/errors.ts';
+import type { JsonValue } from '../core/json.ts';
 import type { EmbeddingClient, LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { ProgramDatabase } from './database/program-database.ts';
 import { normalizeCode } from './database/normalize-code.ts';
@@ -88,6 +89,20 @@ export class NoveltyFilter {
     this.embeddings = options.embeddings;
     this.judge = options.judge;
     this.meter = options.meter;
+  }
+
+  /** Per island: [island, best program id, checks since it changed] (kept in the checkpoint). */
+  saveState(): JsonValue {
+    return [...this.islandProgress.entries()].map(([island, progress]) => [island, progress.bestId ?? null, progress.checksSince]);
+  }
+
+  restoreState(state: JsonValue): void {
+    if (!Array.isArray(state)) return;
+    this.islandProgress.clear();
+    for (const entry of state) {
+      if (!Array.isArray(entry) || typeof entry[0] !== 'number' || typeof entry[2] !== 'number') continue;
+      this.islandProgress.set(entry[0], { bestId: typeof entry[1] === 'string' ? entry[1] : undefined, checksSince: entry[2] });
+    }
   }
 
   /** Remembers a failed program so an identical child is not evaluated again. */

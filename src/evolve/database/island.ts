@@ -85,6 +85,12 @@ export class Island {
     if (this.failures.length > this.failureCapacity) this.failures.shift();
   }
 
+  /** Gives back the failures a checkpoint kept (oldest first). */
+  restoreFailures(failures: readonly FailedProgramInfo[]): void {
+    this.failures.length = 0;
+    this.failures.push(...failures.slice(-this.failureCapacity));
+  }
+
   /** Recent failures, newest last. */
   recentFailures(): readonly FailedProgramInfo[] {
     return this.failures;

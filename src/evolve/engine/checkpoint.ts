@@ -1,7 +1,14 @@
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.ts';
 import { Random } from '../../core/random.ts';
-import type { Store } from '../../store/types.ts';
+import type { ProgramRecord, Store } from '../../store/types.ts';
 import type { ProgramDatabase } from '../database/program-database.ts';
+import type { FailedProgramInfo } from '../database/program-entry.ts';
+import type { NoveltyFilter } from '../novelty.ts';
+import type { AttemptBase } from './attempt-record.ts';
+import type { RejectedCandidate } from './engine-options.ts';
+import type { PendingRepair, RepairQueue, RepairQueueState } from './repair-queue.ts';
+import type { CandidateProposal } from '../types.ts';
+import type { UnusableModelWatch } from './unusable-model-watch.ts';
 import type { Operator } from '../types.ts';
 import type { ModelChooser } from './collaborators.ts';
 import type { TuningBursts } from './tuning-bursts.ts';
@@ -12,6 +19,12 @@ import type { ModelBandit } from '../model-bandit.ts';
  * operator and model-chooser states, insights, and per-island migration counters. Programs are
  * not part of it: they are rebuilt from the store's program records, which are the source of
  * truth, so a checkpoint that lags behind the records loses nothing evaluated.
+ *
+ * A seeded run writes one with every result it applies, before that result's record (which it
+ * carries as `pendingRecord`), and with the candidates already proposed and not yet applied
+ * (`window`). It is then the exact state after that result: a resumed run writes the pending record
+ * if the store lacks it, reads exactly `recorded` records, evaluates the window's candidates again
+ * and goes on, so it makes the same candidates as a run that was never stopped.
  */
 export const checkpointVersion = 1;
 
@@ -32,7 +45,33 @@ export interface EngineCheckpoint {
   bursts?: { programId: string; island: number; remaining: number }[];
   /** The operator-mix bandit's state (settings.operatorMix adaptive); absent in older checkpoints. */
   operatorMix?: JsonObject;
+  /** The novelty filter's per-island stagnation counts; absent in older checkpoints. */
+  novelty?: JsonValue;
+  /** Children waiting for their repair, and which of them no proposal has taken yet; absent in older checkpoints. */
+  repairs?: RepairQueueState;
+  /** Each island's recent failures (fix mode draws from them); absent in older checkpoints. */
+  islandFailures?: FailedProgramInfo[][];
+  /** Unusable-model calls in a row; absent in older checkpoints. */
+  modelStreak?: number;
+  /** Seeded runs: the candidates proposed and not yet applied, in attempt order. Absent: not an exact resume point. */
+  window?: SavedCandidate[];
+  /** Seeded runs: the attempt number the next proposal takes. */
+  nextIteration?: number;
+  /** Seeded runs: the record of the result this checkpoint applied, written to the store after the checkpoint. */
+  pendingRecord?: JsonObject;
   savedAt: number;
+}
+
+/** A candidate of a seeded run's window as the checkpoint keeps it (resume-window.ts saves and restores it). */
+export interface SavedCandidate {
+  iteration: number;
+  base: AttemptBase;
+  operator: string;
+  repairOf: PendingRepair | null;
+  /** The child to evaluate. */
+  proposal?: CandidateProposal;
+  /** Or the reason it is recorded without evaluation. */
+  rejected?: Pick<RejectedCandidate, 'outcome' | 'failure' | 'applyFailure'>;
 }
 
 export function checkpointScope(runId: string): string {
@@ -60,10 +99,20 @@ export interface CheckpointedParts {
   notices: Set<string>;
   bursts: TuningBursts;
   operatorMix: ModelBandit | undefined;
+  novelty: NoveltyFilter;
+  repairs: RepairQueue;
+  modelWatch: UnusableModelWatch;
+}
+
+/** A seeded run's resume point, beyond the parts: what it had proposed and the record it was writing. */
+export interface ResumePoint {
+  window: SavedCandidate[];
+  nextIteration: number;
+  pendingRecord: ProgramRecord | null;
 }
 
 /** The checkpoint of a running engine; `random` and `insights` are the engine's own, replaced on restore. */
-export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: number; random: Random; insights: string[]; savedAt: number }): EngineCheckpoint {
+export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: number; random: Random; insights: string[]; savedAt: number }, resumePoint?: ResumePoint): EngineCheckpoint {
   const operators: Record<string, JsonObject> = {};
   for (const operator of parts.operators) {
     const saved = operator.saveState?.();
@@ -81,6 +130,18 @@ export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: n
     notices: [...parts.notices],
     bursts: parts.bursts.saveState(),
     ...(parts.operatorMix === undefined ? {} : { operatorMix: parts.operatorMix.saveState() }),
+    // Kept only at an exact resume point: a periodic checkpoint lags the records, which are fresher on these.
+    ...(resumePoint === undefined
+      ? {}
+      : {
+          novelty: parts.novelty.saveState(),
+          repairs: parts.repairs.saveState(),
+          islandFailures: parts.database.islands.map((island) => [...island.recentFailures()]),
+          modelStreak: parts.modelWatch.saveState(),
+          window: resumePoint.window,
+          nextIteration: resumePoint.nextIteration,
+          ...(resumePoint.pendingRecord === null ? {} : { pendingRecord: resumePoint.pendingRecord as unknown as JsonObject }),
+        }),
     savedAt: state.savedAt,
   };
 }
@@ -99,5 +160,9 @@ export function restoreCheckpoint(checkpoint: EngineCheckpoint, parts: Checkpoin
   for (const notice of checkpoint.notices ?? []) parts.notices.add(notice);
   parts.bursts.restoreState(checkpoint.bursts);
   if (checkpoint.operatorMix !== undefined) parts.operatorMix?.restoreState(checkpoint.operatorMix);
+  if (checkpoint.novelty !== undefined) parts.novelty.restoreState(checkpoint.novelty);
+  if (checkpoint.repairs !== undefined) parts.repairs.restoreState(checkpoint.repairs);
+  checkpoint.islandFailures?.forEach((failures, index) => parts.database.islands[index]?.restoreFailures(failures));
+  if (checkpoint.modelStreak !== undefined) parts.modelWatch.restoreState(checkpoint.modelStreak);
   return { random: Random.fromState(checkpoint.random), insights: [...checkpoint.insights] };
 }

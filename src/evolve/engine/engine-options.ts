@@ -30,13 +30,33 @@ export interface EngineOptions {
   resume: boolean;
 }
 
-export interface Candidate {
+/** What every attempt carries from its proposal to the application of its result. */
+interface AttemptCandidate {
   base: AttemptBase;
   parent: ProgramSnapshot;
   operator: Operator;
-  proposal: CandidateProposal;
-  fingerprint: TextFingerprint;
   iteration: number;
   /** The pending child this candidate repairs, if it is such a repair. */
   repairOf: PendingRepair | null;
 }
+
+/** A novel child: evaluated, then applied. */
+export interface EvaluationCandidate extends AttemptCandidate {
+  kind: 'evaluate';
+  proposal: CandidateProposal;
+  fingerprint: TextFingerprint;
+}
+
+/**
+ * A proposal that ended before evaluation (not novel, did not apply, the model failed): nothing to
+ * evaluate, but a seeded run still records it in its turn, so the store holds attempts in attempt order.
+ */
+export interface RejectedCandidate extends AttemptCandidate {
+  kind: 'rejected';
+  outcome: { status: 'rejected' | 'failed'; files: Record<string, string>; proposal: CandidateProposal | null };
+  failure: { kind: string; message: string };
+  /** Why the proposal did not apply, remembered for the parent's next prompt once recorded. */
+  applyFailure: string | null;
+}
+
+export type Candidate = EvaluationCandidate | RejectedCandidate;

@@ -36,7 +36,7 @@ export interface EngineSettings {
      */
     window: number;
   };
-  /** Checkpoint the engine state every this many recorded programs. */
+  /** Unseeded runs: checkpoint the engine state every this many recorded programs (a seeded run checkpoints every one, for an exact resume). */
   checkpointEvery: number;
   /** Refresh insights every this many recorded programs (0: never). */
   insightsEvery: number;

@@ -13,6 +13,8 @@ export interface OrderedPipelineOptions<Candidate, Outcome> {
   window: number;
   /** Attempt numbers already used (a resumed run continues after them). */
   startAfter: number;
+  /** Candidates a resumed run had proposed and not applied, in attempt order: evaluated and applied first. */
+  resumeWith?: readonly Candidate[];
   mayStart(iteration: number, idle: boolean): boolean;
   /** Makes a candidate, or records why none was made and returns undefined. */
   propose(iteration: number): Promise<Candidate | undefined>;
@@ -48,15 +50,13 @@ export class OrderedScheduler<Candidate, Outcome> {
     const waiting: Array<Waiting<Candidate, Outcome>> = [];
     let next = options.startAfter + 1;
     try {
+      for (const candidate of options.resumeWith ?? []) waiting.push(this.started(candidate));
       for (;;) {
         while (!options.aborted() && waiting.length < options.window && options.mayStart(next, waiting.length === 0)) {
           const candidate = await options.propose(next);
           next += 1;
           if (candidate === undefined) continue;
-          const outcome = this.inSlot(candidate);
-          // Awaited in turn below; marked handled now so a failure that comes early is not an unhandled rejection.
-          outcome.catch(() => undefined);
-          waiting.push({ candidate, outcome });
+          waiting.push(this.started(candidate));
         }
         const head = waiting.shift();
         if (head === undefined || options.aborted()) break;
@@ -70,6 +70,13 @@ export class OrderedScheduler<Candidate, Outcome> {
     }
     // Abandoned candidates are not applied (a resumed run proposes them afresh); their evaluations still end first.
     await Promise.allSettled(waiting.map((entry) => entry.outcome.finally(() => options.settled?.(entry.candidate))));
+  }
+
+  private started(candidate: Candidate): Waiting<Candidate, Outcome> {
+    const outcome = this.inSlot(candidate);
+    // Awaited in turn; marked handled now so a failure that comes early is not an unhandled rejection.
+    outcome.catch(() => undefined);
+    return { candidate, outcome };
   }
 
   /** Starts the evaluation as soon as a slot is free; slots are handed out in attempt order. */

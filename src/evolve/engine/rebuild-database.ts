@@ -1,16 +1,17 @@
 import { preEvaluationFailures } from './failure-kinds.ts';
 import { OperatorYieldTally } from './operator-yield.ts';
-import { isJsonObject } from '../../core/json.ts';
 import type { ProgramRecord, ProgramSummary, Store } from '../../store/types.ts';
-import type { MigrationMove, ProgramDatabase } from '../database/program-database.ts';
+import type { ProgramDatabase } from '../database/program-database.ts';
 import { decodeFingerprint, fingerprintText, type TextFingerprint } from '../database/text-fingerprint.ts';
+import type { ProgramOutcome } from './collaborators.ts';
+import { outcomeOf } from './insights-schedule.ts';
 import type { ProgramLoader } from './program-loader.ts';
 import { repairOperatorName, type PendingRepair } from './repair-queue.ts';
 
 /**
  * Rebuilds the in-memory database of a run from its stored program summaries (in insertion
- * order) and replays its recorded migrations, so a resumed run sees what the killed one saw and
- * never evaluates a stored program again. Reads summaries in pages, never the code: each record
+ * order), migrating islands at the same points the live run did (after each record, by the same
+ * rule), so a resumed run sees what the killed one saw and never evaluates a stored program again. Reads summaries in pages, never the code: each record
  * carries the fingerprint computed when it was written. Only records written without one (by an
  * older release) have their code read, a page at a time. A child marked pending repair (a
  * `repair-queued` event) counts as a failure only once its repair failed: it is resolved by a
@@ -36,6 +37,8 @@ export interface RebuiltRun {
   best: { id: string; score: number } | null;
   /** Recent records, newest last, for insights. */
   recent: ProgramRecord[];
+  /** The outcomes the live run kept for insights: the recent records with their parents' scores. */
+  recentOutcomes: ProgramOutcome[];
   /** Per-operator yield of the stored attempts. */
   operatorYield: OperatorYieldTally;
 }
@@ -52,6 +55,10 @@ export async function rebuildDatabase(options: {
   recentCount?: number;
   /** Told of every program that failed evaluation (the novelty filter remembers them). */
   onFailedEvaluation?: (programId: string, contentHash: number) => void;
+  /** Read only the run's first `records` records (a seeded run's checkpoint says how many it applied). */
+  records?: number | undefined;
+  /** Children the checkpoint holds pending repair: a later `repair-finished` event does not resolve them. */
+  openRepairs?: ReadonlySet<string> | undefined;
 }): Promise<RebuiltRun> {
   const { store, runId, database, loader } = options;
   const pageSize = options.pageSize ?? 2000;
@@ -68,9 +75,9 @@ export async function rebuildDatabase(options: {
     initial: null,
     best: null,
     recent: [],
+    recentOutcomes: [],
     operatorYield: new OperatorYieldTally(),
   };
-  const moves: MigrationMove[] = [];
   const repairs: RepairMarks = { queued: new Set(), finished: new Map(), open: new Map() };
   let eventsAfter = -1;
   for (;;) {
@@ -80,14 +87,8 @@ export async function rebuildDatabase(options: {
       eventsAfter = Math.max(eventsAfter, event.sequence);
       const programId = event.data['programId'];
       if (event.type === 'repair-queued' && typeof programId === 'string') repairs.queued.add(programId);
-      if (event.type === 'repair-finished' && typeof programId === 'string') repairs.finished.set(programId, event.data['repaired'] === true);
-      if (event.type !== 'islands-migrated') continue;
-      const recorded = event.data['moves'];
-      if (!Array.isArray(recorded)) continue;
-      for (const move of recorded) {
-        if (isJsonObject(move) && typeof move['programId'] === 'string' && typeof move['to'] === 'number' && typeof move['from'] === 'number') {
-          moves.push({ programId: move['programId'], from: move['from'], to: move['to'] });
-        }
+      if (event.type === 'repair-finished' && typeof programId === 'string' && options.openRepairs?.has(programId) !== true) {
+        repairs.finished.set(programId, event.data['repaired'] === true);
       }
     }
     if (events.length < pageSize) break;
@@ -95,21 +96,36 @@ export async function rebuildDatabase(options: {
   let after = 0;
   // Scores by id, so each attempt's yield can tell whether it beat its parent; dropped afterwards.
   const scores = new Map<string, number>();
-  for (;;) {
-    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: pageSize });
+  // The last few records (store sequence, parent score as the live run saw it), for insights.
+  const recent: Array<{ sequence: number; parentScore: number | null }> = [];
+  const limit = options.records ?? Number.POSITIVE_INFINITY;
+  while (result.records < limit) {
+    const page = await store.listProgramSummaries(runId, { afterSequence: after, limit: Math.min(pageSize, limit - result.records) });
     if (page.length === 0) break;
     const fingerprints = await pageFingerprints(store, runId, after, page, loader);
     for (const summary of page) {
       after = Math.max(after, summary.sequence ?? after + 1);
       addSummary(summary, fingerprints.get(summary.id), result, database, repairs, options.onFailedEvaluation, scores);
+      // The live run checks every island for migration after each record it stores.
+      for (const island of database.islandsDueForMigration()) database.migrateFrom(island);
+      recent.push({ sequence: after, parentScore: liveParentScore(summary, scores) });
+      if (recent.length > recentCount) recent.shift();
     }
     if (page.length < pageSize) break;
   }
   result.pendingRepairs = [...repairs.open.values()];
   // Insights read the diffs of the last few attempts: only those are read in full.
-  if (result.records > 0) result.recent = await store.listPrograms(runId, { afterSequence: Math.max(0, after - recentCount), limit: recentCount });
-  database.applyMigration(moves);
+  if (recent.length > 0) {
+    result.recent = await store.listPrograms(runId, { afterSequence: recent[0]!.sequence - 1, limit: recent.length });
+    result.recentOutcomes = result.recent.map((record, index) => outcomeOf(record, recent[index]?.parentScore ?? null));
+  }
   return result;
+}
+
+/** The parent score the live run kept with an outcome: its parent's, for an attempt that was evaluated. */
+function liveParentScore(summary: ProgramSummary, scores: ReadonlyMap<string, number>): number | null {
+  if (summary.parentId === null || (summary.failure !== null && preEvaluationFailures.has(summary.failure.kind))) return null;
+  return scores.get(summary.parentId) ?? null;
 }
 
 /** Fingerprints of a page's programs that need one: decoded from the summary, or (for old records) hashed from the code. */
@@ -200,7 +216,8 @@ function addSummary(
     const complete = database.space.dimensions.every((dimension) => typeof summary.features[dimension.name] === 'number');
     database.add({
       id: summary.id,
-      sequence: summary.sequence ?? result.records,
+      // The run's own ordinal, as the live run gives it (the store's sequence is not known before the write).
+      sequence: result.records,
       parentId: summary.parentId,
       operator: summary.operator,
       generation: summary.generation,

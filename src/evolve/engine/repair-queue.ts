@@ -14,6 +14,12 @@ export const repairableFailures: ReadonlySet<string> = new Set(['crash', 'exit-c
 
 export type PendingRepair = FailedProgramInfo;
 
+/** What a checkpoint keeps of the queue: every pending child, oldest first, and the ids still waiting. */
+export interface RepairQueueState {
+  open: PendingRepair[];
+  waiting: string[];
+}
+
 export class RepairQueue {
   /** Pending children not yet handed to a proposal, oldest first. */
   private readonly waiting: PendingRepair[] = [];
@@ -52,6 +58,20 @@ export class RepairQueue {
     const index = this.waiting.findIndex((item) => item.id === id);
     if (index >= 0) this.waiting.splice(index, 1);
     return pending;
+  }
+
+  saveState(): RepairQueueState {
+    return { open: [...this.open.values()], waiting: this.waiting.map((pending) => pending.id) };
+  }
+
+  restoreState(state: RepairQueueState): void {
+    this.open.clear();
+    this.waiting.length = 0;
+    for (const pending of state.open) this.open.set(pending.id, { ...pending });
+    for (const id of state.waiting) {
+      const pending = this.open.get(id);
+      if (pending !== undefined) this.waiting.push(pending);
+    }
   }
 
   /** Children still pending (the run ended first); the store keeps them pending for a resume. */

@@ -18,6 +18,15 @@ export class UnusableModelWatch {
     this.limit = limit;
   }
 
+  /** The calls in a row that failed so far (kept in the checkpoint). */
+  saveState(): number {
+    return this.streak;
+  }
+
+  restoreState(streak: number): void {
+    this.streak = Number.isFinite(streak) && streak >= 0 ? streak : 0;
+  }
+
   /** Notes one model call's end (`null`: it replied); returns the stop message once the limit is reached. */
   note(error: unknown): string | undefined {
     if (error === null || error instanceof ProposalRejectedError) {

@@ -1,0 +1,88 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { evolve } from '../../../src/evolve/evolve.ts';
+import type { Evaluator } from '../../../src/evolve/types.ts';
+import { openStore } from '../../../src/store/open-store.ts';
+import type { Store } from '../../../src/store/types.ts';
+import { fakeEvaluator, programPath } from './fakes.ts';
+import { seededIterations, seededRunOptions } from './fixtures/seeded-run.ts';
+import { closeAfterEach } from './test-resources.ts';
+
+/**
+ * A seeded run killed with SIGKILL and resumed gives the same candidates and scores, in the same
+ * order, as the run that was never interrupted, with one evaluation slot or three. The kill point
+ * comes from what the killed process reports, never from a timer: either once an evaluation hangs
+ * (by then it has proposed candidates, and evaluated some, that it never applied, and its random
+ * stream and the tuner's state have moved past what the store holds), or as soon as it reports its
+ * sixth applied attempt, while it is still writing (the hang later on only keeps it from finishing),
+ * or once the write of a record hangs, after the checkpoint that holds it.
+ */
+const { keep, keepDirectory } = closeAfterEach();
+const killedRun = new URL('./fixtures/seeded-killed-run.ts', import.meta.url).pathname;
+
+type Step = [code: string, status: string, score: number | null];
+
+async function stepsOf(store: Store, runId: string): Promise<Step[]> {
+  return (await store.listPrograms(runId)).map((program) => [program.files[programPath]!, program.status, program.score]);
+}
+
+async function storeIn(directory: string): Promise<Store> {
+  return keep(await openStore({ cwd: directory }));
+}
+
+async function finish(store: Store, evaluations: number, evaluator: Evaluator, resume?: string): Promise<string> {
+  const handle = evolve({ ...seededRunOptions(evaluations), store, evaluator, ...(resume === undefined ? {} : { resume }) });
+  const summary = await handle.result;
+  expect(summary.status).toBe('finished');
+  return handle.runId;
+}
+
+/** Runs the child until it prints `signal`, then kills it; returns its run id. */
+async function killOn(signal: string, directory: string, evaluations: number, stallOn: string): Promise<string> {
+  const child = spawn(process.execPath, [killedRun, directory, String(evaluations), '13', stallOn], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes(`${signal}\n`)) resolve();
+    });
+    void exited.then(() => reject(new Error(`the run ended before it stalled: ${stdout} ${stderr}`)));
+  });
+  child.kill('SIGKILL');
+  expect(await exited).toBe('SIGKILL');
+  return /run (\S+)/.exec(stdout)![1]!;
+}
+
+describe('a seeded run killed with SIGKILL and resumed', () => {
+  it.each([
+    [1, 'stalled', 'evaluation'],
+    [3, 'stalled', 'evaluation'],
+    [1, 'applied 6', 'evaluation'],
+    [3, 'applied 6', 'evaluation'],
+    // Killed after the checkpoint of an applied result was written and before its record: the resumed run writes it.
+    [3, 'stalled', 'record'],
+  ])('gives the uninterrupted run\'s sequence of candidates and scores (%i evaluation slots, killed on "%s", stalling at: %s)', async (evaluations, signal, stallOn) => {
+    const reference = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-reference-'))));
+    const expected = await stepsOf(reference, await finish(reference, evaluations, fakeEvaluator()));
+    expect(expected).toHaveLength(seededIterations + 1);
+    expect(new Set(expected.map(([code]) => code)).size).toBeGreaterThan(seededIterations / 2);
+
+    const directory = keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-killed-')));
+    const runId = await killOn(signal, directory, evaluations, stallOn);
+    const store = await storeIn(directory);
+    const beforeResume = await stepsOf(store, runId);
+    // Killed mid-run: part of the sequence is stored, and what is stored is the sequence's start.
+    expect(beforeResume.length).toBeGreaterThan(3);
+    expect(beforeResume.length).toBeLessThan(seededIterations);
+    expect(beforeResume).toEqual(expected.slice(0, beforeResume.length));
+
+    await finish(store, evaluations, fakeEvaluator(), runId);
+    expect(await stepsOf(store, runId)).toEqual(expected);
+  });
+});
