@@ -74,6 +74,8 @@ describe('LearnedTriggers', () => {
     const adjustments = triggers.adjustments(new Map([['download', 1]]), () => 2);
     expect(adjustments.get('sign')).toBeCloseTo(2 * (0.5 / 1.5), 9);
     expect(LearnedTriggers.fromJson(triggers.toJson()).triggersOf('sign')).toEqual(triggers.triggersOf('sign'));
+    triggers.learn({ terms: new Map([['stamp', 3], ['signatur', 3]]), used: ['sign'], passed: true, known: (_id, term) => term === 'signatur' });
+    expect(triggers.triggersOf('sign').map((trigger) => trigger.term)).toEqual(['stamp', 'download']);
     expect(() => LearnedTriggers.fromJson({ format: 1, items: { sign: { stamp: 'x' } } })).toThrow(/items\.sign\.stamp must be a finite number/);
   });
 });
@@ -112,6 +114,20 @@ describe('learned triggers in the library index', () => {
     ]);
     await index.sync(library);
     expect(await top()).toBe('verify-signature');
+  });
+
+  it('learns only the words an item\'s own text lacks, so a word the text already ranks is not counted twice', async () => {
+    const store = createMemoryStore();
+    const library = new Library({ store });
+    await library.add('skill', 'sign-file', skill('Create a digital signature for a release. Use when a release must be signed.'));
+    const index = new LibraryIndex();
+    await index.sync(library);
+    const sign = (await library.require('skill', 'sign-file')).artifact.id;
+    await index.learnFromOutcome(library, { task: 'stamp the release tarball', used: [sign], passed: true });
+    const learned = index.learnedTriggersOf(sign).map((trigger) => trigger.term);
+    expect(learned).toEqual(expect.arrayContaining(['stamp', 'tarbal']));
+    expect(learned).not.toContain('releas');
+    await library.store.close();
   });
 
   it('loses no update when two writers commit at once', async () => {

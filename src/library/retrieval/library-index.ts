@@ -142,7 +142,9 @@ export class LibraryIndex {
     const terms = this.#lexical.outcomeTerms(outcome.task);
     const history = new TriggerHistory(library.store);
     const message = `${outcome.passed ? 'passed' : 'failed'}: ${outcome.task.slice(0, 120)}`;
-    const version = await history.commit(message, (triggers) => triggers.learn({ terms, used: outcome.used, passed: outcome.passed }));
+    const itemTerms = new Map(outcome.used.map((id) => [id, this.#lexical.termsOf(id) ?? new Map<string, number>()]));
+    const known = (id: string, term: string): boolean => itemTerms.get(id)?.has(term) ?? false;
+    const version = await history.commit(message, (triggers) => triggers.learn({ terms, used: outcome.used, passed: outcome.passed, known }));
     this.#lexical.setLearnedTriggers(version.triggers);
     this.#triggerVersion = version.number;
     return version;
