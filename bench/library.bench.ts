@@ -14,7 +14,7 @@ import { Bm25Index } from '../src/library/retrieval/bm25-index.ts';
 import { LibraryIndex } from '../src/library/retrieval/library-index.ts';
 import { exportSkills, importSkills } from '../src/library/skill-folders.ts';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
-import { median, percentile, round, timeRuns } from './stats.ts';
+import { median, percentile, round, timeInterleaved } from './stats.ts';
 
 export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
   const artifactCount = quick ? 20_000 : 100_000;
@@ -65,12 +65,19 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
   for (const entry of entries) plainIndex.add(entry.artifact.id, searchableText(entry.kind, entry.name, entry.content));
 
   const queries = Array.from({ length: queryCount }, () => sentence(4 + random.integer(6)));
-  let next = 0;
-  const searchSamples = await timeRuns(queryCount, () => index.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
-  next = 0;
-  const plainSamples = await timeRuns(queryCount, () => plainIndex.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
-  next = 0;
-  const exactSamples = await timeRuns(queryCount, () => exactIndex.search(queries[next++ % queries.length]!, { limit: 20 }), 20);
+  // Each query is asked of every variant in turn, so a burst of load on the shared machine slows
+  // them alike and the ratios between them hold.
+  const samples = await timeInterleaved(
+    queryCount,
+    {
+      search: (step) => index.search(queries[step % queries.length]!, { limit: 20 }),
+      plain: (step) => plainIndex.search(queries[step % queries.length]!, { limit: 20 }),
+      exact: (step) => exactIndex.search(queries[step % queries.length]!, { limit: 20 }),
+      select: (step) => index.select(queries[step % queries.length]!, { tokenBudget: 800 }),
+    },
+    20,
+  );
+  const { search: searchSamples, plain: plainSamples, exact: exactSamples, select: selectSamples } = samples;
   // How far the cut-off moves results: mean share of the exact top 10 that it also returns.
   let overlap = 0;
   const compared = queries.slice(0, 200);
@@ -79,8 +86,6 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
     const fast = await index.search(query, { limit: 10 });
     overlap += exact.size === 0 ? 1 : fast.filter((hit) => exact.has(hit.id)).length / exact.size;
   }
-  next = 0;
-  const selectSamples = await timeRuns(queryCount, () => index.select(queries[next++ % queries.length]!, { tokenBudget: 800 }), 20);
   // Incremental updates: replace 1,000 entries in place.
   const updateStarted = performance.now();
   for (let position = 0; position < 1_000; position += 1) {
@@ -96,6 +101,7 @@ async function retrieval(artifactCount: number, queryCount: number): Promise<Rec
     searchP95Ms: round(percentile(searchSamples, 0.95), 3),
     plainBm25SearchMedianMs: round(median(plainSamples), 3),
     searchToPlainBm25Ratio: round(median(searchSamples) / median(plainSamples), 2),
+    selectToPlainBm25Ratio: round(median(selectSamples) / median(plainSamples), 2),
     exactSearchMedianMs: round(median(exactSamples), 3),
     exactSearchP95Ms: round(percentile(exactSamples, 0.95), 3),
     top10AgreementWithExact: round(overlap / compared.length, 3),

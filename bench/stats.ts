@@ -28,3 +28,26 @@ export async function timeRuns(count: number, body: () => unknown, warmup = 3): 
   }
   return samples;
 }
+
+/**
+ * Times several variants of one operation in turns (step `i` runs every variant once, on input
+ * `i`), the first `warmup` steps untimed, and returns each variant's milliseconds per timed run.
+ * On a shared machine load comes and goes; taking turns exposes every variant to the same load,
+ * so their ratios hold even when the absolute times drift.
+ */
+export async function timeInterleaved<Name extends string>(
+  count: number,
+  variants: Record<Name, (step: number) => unknown>,
+  warmup = 3,
+): Promise<Record<Name, number[]>> {
+  const names = Object.keys(variants) as Name[];
+  const samples = Object.fromEntries(names.map((name) => [name, [] as number[]])) as Record<Name, number[]>;
+  for (let step = 0; step < warmup + count; step += 1) {
+    for (const name of names) {
+      const started = performance.now();
+      await variants[name](step);
+      if (step >= warmup) samples[name].push(performance.now() - started);
+    }
+  }
+  return samples;
+}
