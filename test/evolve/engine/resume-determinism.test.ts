@@ -8,7 +8,7 @@ import type { Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { Store } from '../../../src/store/types.ts';
 import { fakeEvaluator, programPath } from './fakes.ts';
-import { seededIterations, seededRunOptions } from './fixtures/seeded-run.ts';
+import { seededIterations, seededRunOptions, type SeededRunKind } from './fixtures/seeded-run.ts';
 import { closeAfterEach } from './test-resources.ts';
 
 /**
@@ -33,16 +33,16 @@ async function storeIn(directory: string): Promise<Store> {
   return keep(await openStore({ cwd: directory }));
 }
 
-async function finish(store: Store, evaluations: number, evaluator: Evaluator, resume?: string): Promise<string> {
-  const handle = evolve({ ...seededRunOptions(evaluations), store, evaluator, ...(resume === undefined ? {} : { resume }) });
+async function finish(store: Store, evaluations: number, kind: SeededRunKind, evaluator: Evaluator, resume?: string): Promise<string> {
+  const handle = evolve({ ...seededRunOptions(evaluations, kind), store, evaluator, ...(resume === undefined ? {} : { resume }) });
   const summary = await handle.result;
   expect(summary.status).toBe('finished');
   return handle.runId;
 }
 
 /** Runs the child until it prints `signal`, then kills it; returns its run id. */
-async function killOn(signal: string, directory: string, evaluations: number, stallOn: string): Promise<string> {
-  const child = spawn(process.execPath, [killedRun, directory, String(evaluations), '13', stallOn], { stdio: ['ignore', 'pipe', 'pipe'] });
+async function killOn(signal: string, directory: string, evaluations: number, stallOn: string, kind: SeededRunKind): Promise<string> {
+  const child = spawn(process.execPath, [killedRun, directory, String(evaluations), '13', stallOn, kind], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -60,21 +60,30 @@ async function killOn(signal: string, directory: string, evaluations: number, st
 }
 
 describe('a seeded run killed with SIGKILL and resumed', () => {
-  it.each([
-    [1, 'stalled', 'evaluation'],
-    [3, 'stalled', 'evaluation'],
-    [1, 'applied 6', 'evaluation'],
-    [3, 'applied 6', 'evaluation'],
+  it.each<SeededRunKind>(['tuner', 'model'])('is compared with a reference that is the same with 1 and 3 evaluation slots (%s)', async (kind) => {
+    const one = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-one-'))));
+    const three = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-three-'))));
+    expect(await stepsOf(three, await finish(three, 3, kind, fakeEvaluator()))).toEqual(await stepsOf(one, await finish(one, 1, kind, fakeEvaluator())));
+  });
+
+  it.each<[number, string, string, SeededRunKind]>([
+    [1, 'stalled', 'evaluation', 'tuner'],
+    [3, 'stalled', 'evaluation', 'tuner'],
+    [1, 'applied 6', 'evaluation', 'tuner'],
+    [3, 'applied 6', 'evaluation', 'tuner'],
     // Killed after the checkpoint of an applied result was written and before its record: the resumed run writes it.
-    [3, 'stalled', 'record'],
-  ])('gives the uninterrupted run\'s sequence of candidates and scores (%i evaluation slots, killed on "%s", stalling at: %s)', async (evaluations, signal, stallOn) => {
+    [3, 'stalled', 'record', 'tuner'],
+    // A deterministic scripted model beside the tuner: the model bandit, hybrid bursts and insights are resumed too.
+    [1, 'stalled', 'evaluation', 'model'],
+    [3, 'applied 6', 'evaluation', 'model'],
+  ])('gives the uninterrupted run\'s sequence of candidates and scores (%i evaluation slots, killed on "%s", stalling at: %s, %s)', async (evaluations, signal, stallOn, kind) => {
     const reference = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-reference-'))));
-    const expected = await stepsOf(reference, await finish(reference, evaluations, fakeEvaluator()));
+    const expected = await stepsOf(reference, await finish(reference, evaluations, kind, fakeEvaluator()));
     expect(expected).toHaveLength(seededIterations + 1);
     expect(new Set(expected.map(([code]) => code)).size).toBeGreaterThan(seededIterations / 2);
 
     const directory = keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-killed-')));
-    const runId = await killOn(signal, directory, evaluations, stallOn);
+    const runId = await killOn(signal, directory, evaluations, stallOn, kind);
     const store = await storeIn(directory);
     const beforeResume = await stepsOf(store, runId);
     // Killed mid-run: part of the sequence is stored, and what is stored is the sequence's start.
@@ -82,7 +91,7 @@ describe('a seeded run killed with SIGKILL and resumed', () => {
     expect(beforeResume.length).toBeLessThan(seededIterations);
     expect(beforeResume).toEqual(expected.slice(0, beforeResume.length));
 
-    await finish(store, evaluations, fakeEvaluator(), runId);
+    await finish(store, evaluations, kind, fakeEvaluator(), runId);
     expect(await stepsOf(store, runId)).toEqual(expected);
   });
 });
