@@ -33,8 +33,7 @@ export function createLamarckMcpServer(shared: McpSharedOptions, access: McpSess
   registerLibraryResources(server, shared);
   registerReadTools(server, shared);
   registerRunTool(server, shared);
-  const builtIn = ['search_library', 'get_item', 'knowledge_for_task', 'run_tool', 'report_outcome', 'propose', 'rollback'];
-  const exposedTools = shared.exposeTools === true ? new ExposedTools(server, shared, builtIn) : undefined;
+  const exposedTools = shared.exposeTools === true ? new ExposedTools(server, shared) : undefined;
   registerWriteTools(server, shared, access, async () => {
     await shared.view.sync();
     exposedTools?.sync();
@@ -42,6 +41,7 @@ export function createLamarckMcpServer(shared: McpSharedOptions, access: McpSess
   registerPlaybookPrompt(server, shared);
   shared.skills.extension.attach(server);
   registerResourceNotifications(server, shared.changes, shared.log);
+  // Last: a synthesized tool may not take the name of any tool registered above.
   exposedTools?.attach(shared.changes);
   return { server, ...(exposedTools === undefined ? {} : { exposedTools }) };
 }

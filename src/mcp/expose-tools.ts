@@ -24,14 +24,12 @@ import { guarded } from './tool-results.ts';
 export class ExposedTools {
   readonly #server: McpServer;
   readonly #shared: McpSharedOptions;
-  readonly #reserved: ReadonlySet<string>;
   readonly #offered = new Map<string, { versionId: string; handle: RegisteredTool }>();
   readonly #told = new Set<string>();
 
-  constructor(server: McpServer, shared: McpSharedOptions, reserved: Iterable<string>) {
+  constructor(server: McpServer, shared: McpSharedOptions) {
     this.#server = server;
     this.#shared = shared;
-    this.#reserved = new Set(reserved);
   }
 
   /**
@@ -61,11 +59,9 @@ export class ExposedTools {
     const entries = (this.#shared.view.index.active('tool') as LibraryEntry<'tool'>[]).sort((left, right) => left.name.localeCompare(right.name));
     for (const entry of entries) {
       const name = (entry.content as ToolContent).manifest.name;
-      const problem = this.#reserved.has(name)
-        ? `it is the name of one of lamarck's own tools`
-        : wanted.has(name)
-          ? `${itemId({ kind: 'tool', name: wanted.get(name)!.name })} already offers it`
-          : objectSchemaProblem((entry.content as ToolContent).manifest.inputSchema);
+      const problem = wanted.has(name)
+        ? `${itemId({ kind: 'tool', name: wanted.get(name)!.name })} already offers it`
+        : objectSchemaProblem((entry.content as ToolContent).manifest.inputSchema);
       if (problem !== undefined) {
         this.#tell(`${entry.version.id}:${name}`, `--expose-tools: not offering ${itemId({ kind: 'tool', name: entry.name })} as "${name}": ${problem} (run_tool still runs it)`);
         continue;
@@ -79,7 +75,13 @@ export class ExposedTools {
     }
     for (const [name, entry] of wanted) {
       if (this.#offered.has(name)) continue;
-      this.#offered.set(name, { versionId: entry.version.id, handle: this.#register(name, entry) });
+      try {
+        this.#offered.set(name, { versionId: entry.version.id, handle: this.#register(name, entry) });
+      } catch (error) {
+        // The SDK refuses a second tool of one name: this one is Lamarck's own (search_library...).
+        if (!(error instanceof Error && /already registered/.test(error.message))) throw error;
+        this.#tell(`${entry.version.id}:${name}`, `--expose-tools: not offering ${itemId({ kind: 'tool', name: entry.name })} as "${name}": it is the name of one of lamarck's own tools (run_tool still runs it)`);
+      }
     }
   }
 
