@@ -18,7 +18,10 @@ import { unifiedDiffOfFiles } from './unified-diff.ts';
  *
  * Log-scale coordinates are kept within sane bounds (three decades either way for a real, two for
  * an integer), so a tolerance such as `1e-8` or a count such as `1000` is searched across orders
- * of magnitude without reaching values that hang the program. A literal vector already proposed is
+ * of magnitude without reaching values that hang the program. A literal written with an exponent
+ * (`1e-5`, `2.5E3`) names an order of magnitude, not a value: its coordinate is stretched so that
+ * the initial step moves it by half a decade instead of 25%, or a learning rate of 1e-5 that wants
+ * 1e-3 would take dozens of generations to get there. A literal vector already proposed is
  * never proposed again. When a distribution converges or stops improving, it restarts from the
  * best values it found, BIPOP-CMA-ES style: alternately with a doubled population (the IPOP
  * regime, for multi-modal landscapes) and with a small population and a random smaller step
@@ -47,6 +50,8 @@ interface Distribution {
   cma: SepCmaEs;
   /** Per-coordinate scale (|initial value|, or 1 for zero) and the literal's kind. */
   scales: number[];
+  /** Log units per coordinate unit: 1, or more for a literal written with an exponent (see magnitudeStretch). */
+  stretches: number[];
   integers: boolean[];
   /** +1 / -1 keeps the sign of the initial value; 0 leaves it free. */
   signs: number[];
@@ -81,6 +86,9 @@ const realBound = Math.log(1000);
 const integerBound = Math.log(100);
 /** Linear bound for literals that start at zero (in units of 1). */
 const zeroBound = 1000;
+/** Log units per coordinate unit for an exponent-notation literal: the initial step (0.25 by default) then moves it by half a decade at least. */
+const magnitudeStretch = (initialStep: number): number => Math.max(1, Math.log(10) / 2 / initialStep);
+const exponentNotation = /\d[eE][+-]?\d/;
 /** A distribution whose largest step is below this (in log units: 0.01%) has converged. */
 const convergedDeviation = 1e-4;
 
@@ -109,6 +117,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         key,
         cma: new SepCmaEs(mean, initialStep, options.populationSize),
         scales,
+        stretches: literals.map((literal) => (literal.value !== 0 && exponentNotation.test(literal.text) ? magnitudeStretch(initialStep) : 1)),
         integers: literals.map((literal) => literal.integer),
         signs: literals.map((literal) => Math.sign(literal.value)),
         buffer: [],
@@ -137,8 +146,9 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
     x.map((rawCoordinate, index) => {
       const scale = distribution.scales[index]!;
       const sign = distribution.signs[index]!;
-      const coordinate = reflect(rawCoordinate, sign === 0 ? zeroBound : distribution.integers[index] ? integerBound : realBound);
-      let value = sign === 0 ? coordinate * scale : sign * scale * Math.exp(coordinate);
+      const stretch = distribution.stretches[index] ?? 1;
+      const coordinate = reflect(rawCoordinate, sign === 0 ? zeroBound : (distribution.integers[index] ? integerBound : realBound) / stretch);
+      let value = sign === 0 ? coordinate * scale : sign * scale * Math.exp(coordinate * stretch);
       if (distribution.integers[index]) {
         value = Math.round(value);
         // 0 and 1 are not tuned (they read as structure), so a tuned integer stays at 2 or beyond.
@@ -154,7 +164,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
       const scale = distribution.scales[index]!;
       const sign = distribution.signs[index]!;
       if (sign === 0) return value / scale;
-      return Math.sign(value) === sign ? Math.log(Math.abs(value) / scale) : 0;
+      return Math.sign(value) === sign ? Math.log(Math.abs(value) / scale) / (distribution.stretches[index] ?? 1) : 0;
     });
 
   const pendingKey = (key: string, literals: readonly NumericLiteral[], files: Readonly<Record<string, string>>): string =>
@@ -222,6 +232,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
           key: distribution.key,
           cma: distribution.cma.saveState(),
           scales: distribution.scales,
+          stretches: distribution.stretches,
           integers: distribution.integers,
           signs: distribution.signs,
           buffer: distribution.buffer.map((sample) => ({ x: sample.x, score: sample.score, ...(sample.active === undefined ? {} : { active: sample.active }) })),
@@ -247,6 +258,8 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
           key: String(entry.key),
           cma: SepCmaEs.fromState(entry.cma),
           scales: (entry.scales as number[]).map(Number),
+          // Saved before stretches existed: every coordinate was plain log scale.
+          stretches: Array.isArray(entry.stretches) ? entry.stretches.map(Number) : (entry.scales as number[]).map(() => 1),
           integers: (entry.integers as boolean[]).map(Boolean),
           signs: (entry.signs as number[]).map(Number),
           buffer: (Array.isArray(entry.buffer) ? entry.buffer : []).filter(isJsonObject).map((sample) => ({

@@ -204,6 +204,26 @@ describe('numeric-tune operator', () => {
     expect(counts.every(Number.isInteger)).toBe(true);
   });
 
+  it('spreads the first children of a literal written with an exponent over a decade, of a plain one over percents', async () => {
+    /** The spread (largest / smallest) of the first eight children's values of `rate`. */
+    async function firstSpread(text: string): Promise<number> {
+      const file = `# EVOLVE-BLOCK-START\nrate = ${text}\n# EVOLVE-BLOCK-END\n`;
+      const operator = createNumericTuneOperator();
+      const random = new Random(5);
+      const values: number[] = [];
+      for (let child = 0; child < 8; child += 1) {
+        const proposal = await operator.propose({ problem: problemOf({ 'r.py': file }, ['r.py']), parent: snapshot({ 'r.py': file }, 0), inspirations: [], insights: [], random });
+        values.push(scanNumericLiterals(proposal.files, ['r.py']).literals[0]!.value);
+      }
+      return Math.max(...values) / Math.min(...values);
+    }
+    // The same value and the same draws: `1e-5` names an order of magnitude, `0.00001` a value to adjust.
+    const exponent = await firstSpread('1e-5');
+    const plain = await firstSpread('0.00001');
+    expect(exponent).toBeGreaterThan(5);
+    expect(plain).toBeLessThan(3);
+  });
+
   it('never proposes the same literals twice, and restarts a converged distribution with a larger population', async () => {
     const small = '# EVOLVE-BLOCK-START\nwidth = 4\nheight = 6\n# EVOLVE-BLOCK-END\n';
     const smallProblem = problemOf({ 's.py': small }, ['s.py']);
