@@ -13,3 +13,6 @@ export { LibraryChanges, defaultPollMs, type LibraryChangeListener, type Library
 export { itemId, itemUri, parseItemAddress, uriScheme, uriTemplates, type ItemAddress } from './item-addresses.ts';
 export { readItem, type ItemView } from './item-content.ts';
 export { serverVersion } from './server-version.ts';
+export { ProposalGate, type ProposalGateOptions, type ProposalVerdict } from './proposal-gate.ts';
+export { createConfiguredProposalGate, type ConfiguredGateOptions } from './configured-gate.ts';
+export { ExposedTools } from './expose-tools.ts';
