@@ -65,7 +65,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
   }
 }
 
-function benchProblem(directory: string, settings: Problem['settings']): Problem {
+export function benchProblem(directory: string, settings: Problem['settings']): Problem {
   mkdirSync(directory, { recursive: true });
   return {
     directory,
@@ -105,7 +105,7 @@ function valueOf(files: Record<string, string>): number {
 }
 
 /** Scores -(v - 3)^2 in process, after an optional delay; keeps busy time for utilisation. */
-function benchEvaluator(delayMs = 0): Evaluator & { busyMs: number; firstStart: number; lastEnd: number; calls: number } {
+export function benchEvaluator(delayMs = 0): Evaluator & { busyMs: number; firstStart: number; lastEnd: number; calls: number } {
   const evaluator = {
     busyMs: 0,
     firstStart: Number.POSITIVE_INFINITY,
@@ -128,7 +128,7 @@ function benchEvaluator(delayMs = 0): Evaluator & { busyMs: number; firstStart: 
 }
 
 /** A scripted model whose reply edits the parent's target_value (the first one in the prompt) to a fresh value. */
-function diffModel(calls: number, delayMs: number) {
+export function diffModel(calls: number, delayMs: number) {
   let counter = 0;
   const reply = async (request: ScriptedRequest): Promise<string> => {
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
@@ -219,9 +219,14 @@ async function prefill(store: Store, problem: Problem, size: number): Promise<st
 }
 
 /** Also used by `npm run bench -- scale`, with `url` naming a PostgreSQL store. */
+/** The engine settings of the overhead runs: a population that holds every prefilled program. */
+export function overheadSettings(size: number): Problem['settings'] {
+  return { islands: 4, populationSize: size * 2, archiveSize: 100, checkpointEvery: 50, insightsEvery: 0 };
+}
+
 export async function measureOverhead(root: string, size: number, iterations: number, options: { url?: string } = {}) {
   const directory = join(root, `overhead-${size}`);
-  const problem = benchProblem(directory, { islands: 4, populationSize: size * 2, archiveSize: 100, checkpointEvery: 50, insightsEvery: 0 });
+  const problem = benchProblem(directory, overheadSettings(size));
   const store = await openStore({ cwd: directory, ...(options.url === undefined ? {} : { url: options.url }) });
   try {
     const fillStarted = performance.now();
@@ -260,6 +265,8 @@ export async function measureOverhead(root: string, size: number, iterations: nu
     const steady = gaps.slice(Math.min(10, Math.floor(gaps.length / 5)));
     const medianMs = median(steady);
     return {
+      runId,
+      directory,
       medianMs,
       memory,
       rebuild,

@@ -4,9 +4,11 @@
  * - engineOverhead10k: the evolve engine's wall time per iteration (instant scripted model,
  *   in-process evaluator) on a run already holding 10,000 programs, SQLite and PostgreSQL.
  * - coordinator100k: the same at 100,000 programs on PostgreSQL, with the resident size once the
- *   run's in-memory database is rebuilt (goals: <= 2 ms per iteration, <= 300 MB).
+ *   run's in-memory database is rebuilt (goals: <= 2 ms per iteration, <= 300 MB), and again in a
+ *   fresh process that only resumes the run (`freshProcess`: what a coordinator really holds).
  * - storeCopy: `lamarck store copy` of the 10,000-program SQLite store into PostgreSQL, records per second.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
         store: 'postgres',
         ...postgres100k.report,
         ...postgres100k.memory,
+        // The figures above come from the process that filled the store and read every full record once.
+        freshProcess: await resumeInFreshProcess(url('overhead_100k'), postgres100k.runId, postgres100k.directory, 100_000, 100_000 - 1 + 2 * iterations),
         goals: 'median <= 2 ms per iteration and <= 300 MB RSS at 100,000 programs on PostgreSQL',
       };
     }
@@ -48,6 +52,22 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     stopTestPostgres(server.directory);
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+/** Resumes the run in a child process that holds only what a resumed coordinator holds (bench/resume-coordinator.ts). */
+function resumeInFreshProcess(url: string, runId: string, directory: string, programs: number, iterations: number): Promise<Record<string, unknown>> {
+  const script = new URL('./resume-coordinator.ts', import.meta.url).pathname;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, url, runId, directory, String(programs), String(iterations)], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`the fresh coordinator exited with ${code}: ${stderr}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>);
+    });
+  });
 }
 
 async function measureCopy(sqliteDirectory: string, destination: string): Promise<Record<string, unknown>> {
