@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
 import { Library } from '../../src/library/library.ts';
+import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
 import { temporaryDirectory } from './support.ts';
 
@@ -143,6 +144,47 @@ describe('lamarck skills and lamarck library', () => {
     const mismatched = await lamarck(cwd, 'library', 'lessons', 'diff', 'units@1', 'other@2');
     expect(mismatched.code).toBe(1);
     expect(mismatched.stderr).toContain('diff compares two versions of one lesson');
+  });
+
+  it('shows the learned triggers, their versions, and rolls them back', async () => {
+    const cwd = directory.path;
+    mkdirSync(join(cwd, '.lamarck'), { recursive: true });
+    const library = new Library({ store: SqliteStore.open({ path: join(cwd, '.lamarck', 'lamarck.db') }) });
+    await library.add('skill', 'sign-file', { description: 'Create a digital signature for a release. Use when a release must be signed.', body: '# Steps\n', files: {} });
+    await library.add('skill', 'verify-signature', { description: 'Verify the signature of a download.', body: '# Steps\n', files: {} });
+    const index = new LibraryIndex();
+    await index.sync(library);
+    const sign = (await library.require('skill', 'sign-file')).artifact.id;
+    const verify = (await library.require('skill', 'verify-signature')).artifact.id;
+    await index.learnFromOutcome(library, { task: 'stamp our tarballs so people trust them', used: [sign], passed: true });
+    await index.learnFromOutcome(library, { task: 'stamp our tarballs so people trust them', used: [verify], passed: false });
+    await library.store.close();
+
+    const history = await lamarck(cwd, 'library', 'triggers', 'history');
+    expect(history.stdout).toMatch(/^v1 .* passed: stamp our tarballs/m);
+    expect(history.stdout).toMatch(/^v2 \(head\) .* failed: stamp our tarballs/m);
+
+    const shown = await lamarck(cwd, 'library', 'triggers', 'show');
+    expect(shown.stdout).toMatch(/^skill sign-file: .*stamp \+1\.00/m);
+    expect(shown.stdout).toMatch(/^skill verify-signature: .*stamp -0\.50/m);
+    const one = JSON.parse((await lamarck(cwd, '--json', 'library', 'triggers', 'show', 'sign-file')).stdout) as { version: number; items: { name: string; triggers: { term: string }[] }[] };
+    expect(one.version).toBe(2);
+    expect(one.items.map((item) => item.name)).toEqual(['sign-file']);
+    expect(one.items[0]!.triggers.map((trigger) => trigger.term)).toContain('tarbal');
+
+    const rollback = await lamarck(cwd, 'library', 'triggers', 'rollback', '1');
+    expect(rollback.stdout).toContain('learned triggers: head moved from v2 to v3 (the table of v1)');
+    const afterRollback = await lamarck(cwd, 'library', 'triggers', 'show');
+    expect(afterRollback.stdout).toContain('skill sign-file:');
+    expect(afterRollback.stdout).not.toContain('verify-signature');
+    expect((await lamarck(cwd, 'library', 'triggers', 'show', '--at', '0')).stdout).toContain('no learned triggers in version 0');
+
+    const missing = await lamarck(cwd, 'library', 'triggers', 'rollback', '9');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('learned triggers have no version 9 (the head is v3)');
+    const malformed = await lamarck(cwd, 'library', 'triggers', 'show', '--at', 'latest');
+    expect(malformed.code).toBe(1);
+    expect(malformed.stderr).toContain('expected a learned-triggers version number, got "latest"');
   });
 
   it('follows learn.mirror in the configuration, and names a bad value', async () => {

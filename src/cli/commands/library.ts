@@ -12,10 +12,11 @@ import type { LexicalMatch } from '../../library/retrieval/lexical-retriever.ts'
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import type { ArtifactStatus, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { registerTriggerCommands } from './library-triggers.ts';
 
 /**
- * `lamarck library <kind> ls | show | search | history | diff | rollback`, and `lamarck library
- * mirror`. `lamarck skills` reuses the same subcommands for skills.
+ * `lamarck library <kind> ls | show | search | history | diff | rollback`, `lamarck library
+ * mirror`, and `lamarck library triggers` (library-triggers.ts). `lamarck skills` reuses the same subcommands for skills.
  */
 export function registerLibraryCommand(program: Command, context: CliContext): void {
   const library = program.command('library').description('inspect and roll back the learned library (skills, lessons, guardrails, tools, prompts)');
@@ -23,6 +24,7 @@ export function registerLibraryCommand(program: Command, context: CliContext): v
     const command = library.command(kindFolder(kind)).description(`the library's ${kindFolder(kind)}`);
     addArtifactSubcommands(command, kind, context);
   }
+  registerTriggerCommands(library, context);
   library
     .command('mirror')
     .description('rewrite the plain-file mirror of the library from the store')
