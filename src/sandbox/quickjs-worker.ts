@@ -2,7 +2,7 @@ import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCall, type SandboxCall } from './quickjs-call.ts';
-import { acquireInstance, compileQuickJs, releaseInstance, useCompiledQuickJs } from './quickjs-instance-pool.ts';
+import { acquireInstance, compileQuickJs, releaseInstance, useCompiledQuickJs, type QuickJsInstance } from './quickjs-instance-pool.ts';
 import {
   CONTROL_ABORT,
   CONTROL_STATE,
@@ -68,7 +68,20 @@ port.on('message', (message: HostToWorker) => {
 async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<void> {
   const { callId } = message;
   current = { callId, call: undefined };
-  // The limit counts from now: time spent queued or starting this thread is not the tool's.
+  let instance: QuickJsInstance;
+  try {
+    // The sandbox's own start-up is not the tool's time: a QuickJS instance, and on this thread's
+    // first call V8 compiling the parts of QuickJS a tool reaches (the warm-up tool). On a busy
+    // machine that took over a second, so a tool with a short limit timed out on every fresh
+    // worker, and its worker, terminated, left the next call a fresh one again.
+    if (!codeWarmedUp) await warmUpCode(message.limits.memoryLimitBytes);
+    instance = await acquireInstance(message.limits.memoryLimitBytes);
+  } catch (error) {
+    post({ type: 'started', callId, at: epochNow() });
+    finish(callId, { ok: false, error: { code: 'sandbox-fault', message: `could not start the sandbox: ${error instanceof Error ? error.message : String(error)}` } }, 0);
+    return;
+  }
+  // The limit counts from now: time spent queued or starting this thread is not the tool's either.
   const startedAt = epochNow();
   const limits = { ...message.limits, deadlineAt: startedAt + message.limits.timeoutMs };
   post({ type: 'started', callId, at: startedAt });
@@ -76,7 +89,6 @@ async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<voi
   let dropped = 0;
   let result: WorkerResult;
   try {
-    const instance = await acquireInstance(message.limits.memoryLimitBytes);
     const outcome = await runCall(
       instance,
       { source: message.source, inputJson: message.inputJson, filename: message.filename, limits, capabilities: message.capabilities },
@@ -109,28 +121,34 @@ async function warmUp(callId: number, memoryLimitBytes: number): Promise<void> {
   let result: WorkerResult = { ok: true, outputJson: null };
   try {
     await compileQuickJs();
-    const instance = await acquireInstance(memoryLimitBytes);
-    if (!codeWarmedUp) {
-      const outcome = await runCall(
-        instance,
-        {
-          source: WARM_UP_TOOL,
-          inputJson: JSON.stringify({ name: 'warm-up', values: [1, 2, 3] }),
-          filename: 'warm-up.js',
-          limits: { deadlineAt: epochNow() + 5000, timeoutMs: 5000, memoryLimitBytes, stackLimitBytes: undefined, maxOutputBytes: 65536 },
-          capabilities: { network: [], files: [] },
-        },
-        { requestHostCall: () => undefined, log: () => undefined, abortRequested: () => Atomics.load(control, CONTROL_ABORT) === 1 },
-      );
-      // A failed warm-up is tried again by the next one; real calls report their own failures.
-      codeWarmedUp = outcome.ok;
-      result = outcome;
-    }
-    releaseInstance(instance);
+    if (codeWarmedUp) releaseInstance(await acquireInstance(memoryLimitBytes));
+    else result = await warmUpCode(memoryLimitBytes);
   } catch (error) {
     result = { ok: false, error: { code: 'sandbox-fault', message: `could not start the sandbox: ${error instanceof Error ? error.message : String(error)}` } };
   }
   finish(callId, result, 0);
+}
+
+/**
+ * Runs the warm-up tool once in this thread (on an instance of the call's size, kept for it). A
+ * failed warm-up is tried again by the next call; real calls report their own failures.
+ */
+async function warmUpCode(memoryLimitBytes: number): Promise<WorkerResult> {
+  const instance = await acquireInstance(memoryLimitBytes);
+  const outcome = await runCall(
+    instance,
+    {
+      source: WARM_UP_TOOL,
+      inputJson: JSON.stringify({ name: 'warm-up', values: [1, 2, 3] }),
+      filename: 'warm-up.js',
+      limits: { deadlineAt: epochNow() + 5000, timeoutMs: 5000, memoryLimitBytes, stackLimitBytes: undefined, maxOutputBytes: 65536 },
+      capabilities: { network: [], files: [] },
+    },
+    { requestHostCall: () => undefined, log: () => undefined, abortRequested: () => Atomics.load(control, CONTROL_ABORT) === 1 },
+  );
+  codeWarmedUp = outcome.ok;
+  releaseInstance(instance);
+  return outcome;
 }
 
 function finish(callId: number, result: WorkerResult, droppedLogLines: number): void {
