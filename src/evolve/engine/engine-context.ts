@@ -16,6 +16,7 @@ import { createOperatorMix, operatorWeight } from './operator-choice.ts';
 import { ProgramLoader } from './program-loader.ts';
 import { assertInitialProgramFits } from './program-size.ts';
 import { RepairQueue, repairOperatorName } from './repair-queue.ts';
+import { NoiseGuard } from './noise-guard.ts';
 import { RunProgress } from './run-progress.ts';
 import { TuningBursts } from './tuning-bursts.ts';
 import { UnusableModelWatch } from './unusable-model-watch.ts';
@@ -53,6 +54,8 @@ export class EngineContext {
   readonly recentOutcomes: ProgramOutcome[] = [];
   /** Keys of once-per-run notices already given, kept in the checkpoint. */
   readonly noticesGiven = new Set<string>();
+  /** Finds out whether the evaluator is noisy, and then re-evaluates would-be incumbents. */
+  readonly noise: NoiseGuard;
   insights: string[] = [];
   stopReason: EvolveStopReason | null = null;
   stopMessage: string | null = null;
@@ -66,6 +69,7 @@ export class EngineContext {
     this.clock = options.clock ?? systemClock;
     this.random = new Random(options.seed ?? Date.now());
     this.database = new ProgramDatabase(options.settings.database);
+    this.noise = new NoiseGuard(options.settings.noise);
     this.loader = new ProgramLoader({ store: options.store, evolvableFiles: options.problem.evolvableFiles });
     this.novelty = new NoveltyFilter({
       database: this.database,

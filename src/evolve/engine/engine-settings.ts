@@ -7,6 +7,7 @@ import { defaultNovelty, type NoveltySettings } from '../novelty.ts';
 import { defaultInspirations, type InspirationSettings } from '../select-inspirations.ts';
 import { defaultParentSelection, type ParentSelectionSettings } from '../select-parent.ts';
 import type { FeatureDimension } from '../types.ts';
+import { defaultNoiseSettings, type NoiseSettings } from './noise-guard.ts';
 
 /**
  * The engine's part of `lamarck.json` (`settings`): database shape, selection ratios, novelty,
@@ -46,6 +47,8 @@ export interface EngineSettings {
   unusableModelCalls: number;
   /** A child whose files hold more characters than this is a recorded failure (`program-too-large`), never evaluated. */
   maxProgramChars: number;
+  /** Noisy evaluators: repeat evaluations of would-be incumbents (noise-guard.ts). */
+  noise: NoiseSettings;
 }
 
 export const defaultOperatorWeights: Record<string, number> = {
@@ -94,6 +97,7 @@ const settingsSchema = z.strictObject({
   repair: z.boolean().optional(),
   unusableModelCalls: positiveInteger.optional(),
   maxProgramChars: positiveInteger.optional(),
+  noise: z.strictObject({ repeats: z.number().int().min(0).max(16).optional() }).optional(),
 });
 
 export type EngineSettingsInput = z.input<typeof settingsSchema>;
@@ -144,5 +148,6 @@ export function parseEngineSettings(
     repair: input.repair ?? true,
     unusableModelCalls: input.unusableModelCalls ?? 3,
     maxProgramChars: input.maxProgramChars ?? 200_000,
+    noise: { repeats: input.noise?.repeats ?? defaultNoiseSettings.repeats },
   };
 }

@@ -150,6 +150,9 @@ export class EvolutionEngine {
     });
     context.progress.restore(rebuilt);
     context.recentOutcomes.push(...rebuilt.recentOutcomes);
+    // Whether the evaluator was found noisy is recorded with the initial program's evaluations.
+    const [initial] = await store.listPrograms(runId, { limit: 1 });
+    if (initial?.operator === initialOperator) context.noise.restoreFromInitial(initial.metrics);
     if (checkpoint !== undefined) ({ random: context.random, insights: context.insights } = restoreCheckpoint(checkpoint, context.checkpointedParts()));
     const usage = { ...rebuilt.usage };
     if (exact !== undefined) {
@@ -204,8 +207,15 @@ export class EvolutionEngine {
       proposeMs: 0,
       createdAt: context.clock.now(),
     };
-    const result = await this.runEvaluator(problem.files, base.id);
+    const first = await this.runEvaluator(problem.files, base.id);
+    // Evaluated twice, to find out from evidence whether the evaluator gives one program one score.
+    const results = context.noise.checksInitial && first.ok && !context.abort.signal.aborted ? [first, await this.runEvaluator(problem.files, base.id)] : [first];
     if (context.abort.signal.aborted) return;
+    const result = context.noise.judgeInitial(results);
+    if (context.noise.noisy) {
+      const scores = results.map((evaluated) => evaluated.score).join(' and ');
+      context.emit({ type: 'notice', runId, level: 'info', message: `the evaluator is noisy (the initial program scored ${scores}): a child that would become the best is evaluated ${context.noise.repeats} more times and scored by the mean` });
+    }
     const fingerprint = fingerprintText(context.loader.textOf(problem.files));
     const record = await recordEvaluation(context, { base, candidate: null, files: problem.files, fingerprint, result, evaluateMs: 0, queuedMs: 0 });
     await this.afterRecord(record);
@@ -264,7 +274,14 @@ export class EvolutionEngine {
   private async runCandidate(candidate: EvaluationCandidate): Promise<Evaluated> {
     const began = this.context.clock.now();
     const proposed = candidate.base.createdAt + candidate.base.proposeMs;
-    const result = await this.runEvaluator(candidate.proposal.files, candidate.base.id);
+    let result = await this.runEvaluator(candidate.proposal.files, candidate.base.id);
+    const { noise, database, abort } = this.context;
+    if (noise.shouldRepeat(result, database.best()?.score ?? null)) {
+      // A noisy evaluator's lucky draw must not become the incumbent: the mean of repeats decides.
+      const results = [result];
+      for (let repeat = 0; repeat < noise.repeats && !abort.signal.aborted; repeat += 1) results.push(await this.runEvaluator(candidate.proposal.files, candidate.base.id));
+      result = noise.combine(results);
+    }
     // Kept apart from the evaluation, so the time a candidate waited for a slot never counts as a busy slot.
     return { result, queuedMs: Math.max(0, began - proposed), evaluateMs: this.context.clock.now() - began };
   }
