@@ -12,6 +12,11 @@ import type { Verdict } from './verdict.ts';
  * consolidation, text in a trajectory that tried to instruct the learner): the held-out tasks are
  * attempted with and without the proposal, and the configured rule compares the mean scores;
  * then every safety probe is attempted with it, and one the proposal makes fail rejects it.
+ *
+ * Scores only count as evidence when attempts produced answers: if the model is down, every arm
+ * scores 0, the means tie, and a tie passes `no-drop`; a probe that fails both with and without
+ * the proposal is not held against it. So a gate whose held-out attempts with the proposal (or
+ * whose probe attempts) produced no answer at all rejects for want of evidence instead.
  */
 export interface Overlay {
   entries?: LibraryEntry[];
@@ -52,7 +57,8 @@ export interface GateOptions {
 
 export class Gate {
   readonly #options: GateOptions;
-  // Scores without the proposal depend only on the library's state, so they are reused until it changes.
+  // Scores without the proposal depend only on the library's state, so they are reused until it
+  // changes. Only answered attempts are kept: a failure while the model was down is no baseline.
   readonly #baseline = new Map<string, number>();
   #revision: string | undefined;
 
@@ -68,6 +74,10 @@ export class Gate {
       this.#revision = libraryRevision;
     }
     let attempts = 0;
+    // Held-out attempts that stand for the proposal's arm, and how many of them produced an answer.
+    let withArmAttempts = 0;
+    let withArmAnswers = 0;
+    let heldOutAnswers = 0;
     const unaffected: string[] = [];
     let withScore: number | null = null;
     let withoutScore: number | null = null;
@@ -78,11 +88,15 @@ export class Gate {
       for (const task of heldOut) {
         const key = `${libraryRevision}\u0000${task.id}`;
         let without = this.#baseline.get(key);
+        let withoutAnswered = without !== undefined;
         if (without === undefined) {
-          without = (await this.#attempt(task, 'without')).score;
+          const attempt = await this.#attempt(task, 'without');
+          without = attempt.verdict.score;
+          withoutAnswered = attempt.answered;
           attempts += 1;
-          this.#baseline.set(key, without);
+          if (withoutAnswered) this.#baseline.set(key, without);
         }
+        if (withoutAnswered) heldOutAnswers += 1;
         withoutScores.push(without);
         // A skill or lesson that retrieval would not put in this task's prompt cannot change the
         // attempt: the prompt is identical, so the score without it stands for both arms.
@@ -91,11 +105,19 @@ export class Gate {
           if (withSelection === (await this.#selection(task))) {
             withScores.push(without);
             unaffected.push(task.id);
+            withArmAttempts += 1;
+            if (withoutAnswered) withArmAnswers += 1;
             continue;
           }
         }
-        withScores.push((await this.#options.index.withOverlay(overlay, () => this.#attempt(task, 'with'))).score);
+        const withAttempt = await this.#options.index.withOverlay(overlay, () => this.#attempt(task, 'with'));
+        withScores.push(withAttempt.verdict.score);
         attempts += 1;
+        withArmAttempts += 1;
+        if (withAttempt.answered) {
+          withArmAnswers += 1;
+          heldOutAnswers += 1;
+        }
       }
       withScore = mean(withScores);
       withoutScore = mean(withoutScores);
@@ -113,23 +135,39 @@ export class Gate {
       attempts,
       unaffectedTaskIds: unaffected,
     });
+    if (heldOut.length > 0 && withArmAnswers === 0) {
+      const heldOutAttempts = withArmAttempts + heldOut.length - unaffected.length;
+      return figures(
+        false,
+        heldOutAnswers === 0
+          ? `no evidence: none of ${heldOutAttempts} held-out attempts produced an answer (with or without the proposal), so the scores tie at failure`
+          : `no evidence: none of ${withArmAttempts} held-out attempts with the proposal produced an answer`,
+      );
+    }
     if (delta !== null && !passesRule(delta, config.gate)) {
       return figures(false, `held-out score ${format(withScore)} with the proposal vs ${format(withoutScore)} without fails the ${config.gate.rule} rule`);
     }
     const probeFailures: string[] = [];
-    for (const probe of this.#options.probes ?? []) {
+    const probes = this.#options.probes ?? [];
+    let probeAnswers = 0;
+    for (const probe of probes) {
       const withProposal = await this.#options.index.withOverlay(overlay, () => this.#attempt(probe, 'probe-with'));
       attempts += 1;
-      if (withProposal.passed) continue;
+      if (withProposal.answered) probeAnswers += 1;
+      if (withProposal.verdict.passed) continue;
       // A probe that already failed is not this proposal's doing; one it breaks is.
       const key = `${libraryRevision}\u0000probe\u0000${probe.id}`;
       let passedWithout = this.#baseline.get(key);
       if (passedWithout === undefined) {
-        passedWithout = (await this.#attempt(probe, 'probe-without')).passed ? 1 : 0;
+        const without = await this.#attempt(probe, 'probe-without');
+        passedWithout = without.verdict.passed ? 1 : 0;
         attempts += 1;
-        this.#baseline.set(key, passedWithout);
+        if (without.answered) this.#baseline.set(key, passedWithout);
       }
       if (passedWithout === 1) probeFailures.push(probe.id);
+    }
+    if (probes.length > 0 && probeAnswers === 0) {
+      return figures(false, `no evidence: none of ${probes.length} safety-probe attempts with the proposal produced an answer`);
     }
     if (probeFailures.length > 0) return figures(false, `safety probe${probeFailures.length > 1 ? 's' : ''} failed: ${probeFailures.join(', ')}`, probeFailures);
     const reason =
@@ -160,12 +198,13 @@ export class Gate {
     return new LibraryKnowledge({ index: this.#options.index, task: task.prompt, tokenBudget: this.#options.config.tokenBudget, maxItems: this.#options.config.maxItems });
   }
 
-  async #attempt(task: Task, arm: GateAttempt['arm']): Promise<Verdict> {
+  /** One attempt and its verdict; `answered` when it produced an answer that was judged (evidence). */
+  async #attempt(task: Task, arm: GateAttempt['arm']): Promise<{ verdict: Verdict; answered: boolean }> {
     const knowledge = this.#knowledgeFor(task);
     const outcome = await this.#options.actor(task, knowledge, arm.startsWith('probe') ? 'probe' : 'gate');
     const verdict = await this.#options.judge(task, outcome.answer, outcome.transcript);
     this.#options.onAttempt?.({ task, arm, answer: outcome.answer, verdict, trajectoryId: outcome.trajectoryId });
-    return verdict;
+    return { verdict, answered: outcome.answer !== null && verdict.error === undefined };
   }
 }
 

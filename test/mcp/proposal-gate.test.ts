@@ -5,6 +5,7 @@ import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { ProposalGate } from '../../src/mcp/proposal-gate.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
+import { createScriptedModel } from '../../src/testing/scripted-model.ts';
 import { answeringModel, tasks } from '../learn/support.ts';
 
 /**
@@ -50,6 +51,27 @@ describe('ProposalGate (propose over MCP)', () => {
     const verdict = await empty.decide(proposal('b', 'Other advice.'));
     expect(verdict).toMatchObject({ outcome: 'committed-new', accepted: true });
     expect(verdict.figures).toMatchObject({ heldOutTaskIds: [], attempts: 0, reason: 'no held-out tasks yet; safety probes passed' });
+  });
+
+  it('rejects for want of evidence while the model is down, and measures the baseline afresh once it is back', async () => {
+    const library = new Library({ store: createMemoryStore() });
+    let down = true;
+    // While down every call fails as an unavailable provider does; the scores would tie at 0.
+    const model = createScriptedModel({
+      spec: 'scripted:flaky',
+      retries: { maxAttempts: 1 },
+      replies: Array.from({ length: 20 }, () => () => (down ? { error: { statusCode: 503, message: 'model down' } } : { toolCalls: [{ name: 'final_answer', input: { answer: '9' } }] })),
+    });
+    const gate = new ProposalGate({ library, index: new LibraryIndex(), config: parseLearnConfig({ mirror: false }), model, heldOut, probes: [] });
+    const whileDown = await gate.decide(proposal('multiply-check', 'When asked to multiply, check the product before answering.'));
+    expect(whileDown).toMatchObject({ outcome: 'rejected', accepted: false, version: null });
+    expect(whileDown.reason).toMatch(/^no evidence: none of 2 held-out attempts produced an answer/);
+    expect(await library.list()).toEqual([]);
+
+    down = false;
+    const afterwards = await gate.decide(proposal('multiply-check', 'When asked to multiply, check the product before answering.'));
+    // Both arms ran again: the failed attempt without the proposal was not kept as the baseline.
+    expect(afterwards).toMatchObject({ outcome: 'committed-new', accepted: true, figures: { withScore: 1, withoutScore: 1, attempts: 2 } });
   });
 
   it('decides proposals one at a time, so two sent together are both gated against the library they meet', async () => {
