@@ -1,5 +1,6 @@
 import { systemClock, type Clock } from '../../core/clock.ts';
 import { ConfigError, toLamarckError } from '../../core/errors.ts';
+import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { Random } from '../../core/random.ts';
 import { ProgramDatabase } from '../database/program-database.ts';
@@ -44,6 +45,12 @@ export class EngineContext {
   random: Random;
   /** Seeded: proposals one at a time and results applied in attempt order (OrderedScheduler). */
   readonly ordered: boolean;
+  /**
+   * Program ids named by the run and the attempt number (seeded runs), so a resumed run names its
+   * programs as the uninterrupted one would, and prompts that quote ids read the same. Off for a
+   * seeded run resumed without an exact checkpoint, whose attempt numbers may repeat stored ones.
+   */
+  attemptIds: boolean;
   readonly canRepair: boolean;
   readonly eligibleOperators: Operator[];
   /** Content hashes of candidates proposed and not yet recorded, so no identical child slips through meanwhile. */
@@ -84,6 +91,7 @@ export class EngineContext {
     this.log = new EngineEventLog({ channel: options.channel, store: options.store, runId: options.runId, onError: (error) => this.fail(error) });
     this.modelWatch = new UnusableModelWatch(options.settings.unusableModelCalls);
     this.ordered = options.seed !== null;
+    this.attemptIds = this.ordered;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
     this.operatorMix = options.settings.operatorMix === 'adaptive' ? createOperatorMix(this.eligibleOperators, options.settings.operatorWeights) : undefined;
@@ -94,6 +102,14 @@ export class EngineContext {
     if (this.eligibleOperators.every((operator) => operator.name === repairOperatorName || this.weightOf(operator) <= 0)) {
       throw new ConfigError('settings.operators', 'no operator can run: configure a model or give a model-free operator (numeric-tune) a weight');
     }
+  }
+
+  /** The id of attempt `iteration`'s program (0: the initial program). */
+  programId(iteration: number): string {
+    if (!this.attemptIds) return createId('prg');
+    const run = this.options.runId.slice(this.options.runId.indexOf('_') + 1);
+    // Zero-padded, so a run's ids sort in attempt order as created ids sort in time.
+    return `prg_${run}_${String(iteration).padStart(6, '0')}`;
   }
 
   weightOf(operator: Operator): number {

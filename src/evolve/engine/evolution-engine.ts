@@ -1,5 +1,4 @@
 import { toLamarckError } from '../../core/errors.ts';
-import { createId } from '../../core/ids.ts';
 import type { ProgramRecord } from '../../store/types.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
 import type { EvaluationResult } from '../types.ts';
@@ -163,6 +162,7 @@ export class EvolutionEngine {
         usage.costUsd += spent?.costUsd ?? 0;
       }
     } else {
+      context.attemptIds = false;
       this.resumedRepairs = rebuilt.pendingRepairs;
       this.nextIteration = context.progress.attempts + 1;
     }
@@ -196,7 +196,7 @@ export class EvolutionEngine {
     const context = this.context;
     const { problem, runId } = context.options;
     const base: AttemptBase = {
-      id: createId('prg'),
+      id: context.programId(0),
       runId,
       parentId: null,
       inspirationIds: [],

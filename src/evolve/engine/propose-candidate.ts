@@ -1,4 +1,3 @@
-import { createId } from '../../core/ids.ts';
 import { Random } from '../../core/random.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
 import { selectInspirations } from '../select-inspirations.ts';
@@ -63,7 +62,7 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   const otherRecord = otherParentId === undefined ? undefined : await loader.get(otherParentId);
   const began = context.clock.now();
   const base: AttemptBase = {
-    id: createId('prg'),
+    id: context.programId(iteration),
     runId,
     parentId: parent.id,
     inspirationIds,

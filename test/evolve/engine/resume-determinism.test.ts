@@ -12,8 +12,9 @@ import { seededIterations, seededRunOptions, type SeededRunKind } from './fixtur
 import { closeAfterEach } from './test-resources.ts';
 
 /**
- * A seeded run killed with SIGKILL and resumed gives the same candidates and scores, in the same
- * order, as the run that was never interrupted, with one evaluation slot or three. The kill point
+ * A seeded run killed with SIGKILL and resumed gives the same candidates (their attempt numbers,
+ * parents and code) and scores, in the same order, as the run that was never interrupted, with one
+ * evaluation slot or three. The kill point
  * comes from what the killed process reports, never from a timer: either once an evaluation hangs
  * (by then it has proposed candidates, and evaluated some, that it never applied, and its random
  * stream and the tuner's state have moved past what the store holds), or as soon as it reports its
@@ -23,10 +24,21 @@ import { closeAfterEach } from './test-resources.ts';
 const { keep, keepDirectory } = closeAfterEach();
 const killedRun = new URL('./fixtures/seeded-killed-run.ts', import.meta.url).pathname;
 
-type Step = [code: string, status: string, score: number | null];
+type Step = [id: string, parentId: string | null, code: string, status: string, score: number | null];
+
+/** A seeded run names a program by its run and attempt number: the attempt number is what two runs share. */
+function attemptOf(programId: string): string {
+  return /^prg_\w+_(\d{6})$/.exec(programId)?.[1] ?? programId;
+}
 
 async function stepsOf(store: Store, runId: string): Promise<Step[]> {
-  return (await store.listPrograms(runId)).map((program) => [program.files[programPath]!, program.status, program.score]);
+  return (await store.listPrograms(runId)).map((program) => [
+    attemptOf(program.id),
+    program.parentId === null ? null : attemptOf(program.parentId),
+    program.files[programPath]!,
+    program.status,
+    program.score,
+  ]);
 }
 
 async function storeIn(directory: string): Promise<Store> {
@@ -80,7 +92,7 @@ describe('a seeded run killed with SIGKILL and resumed', () => {
     const reference = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-reference-'))));
     const expected = await stepsOf(reference, await finish(reference, evaluations, kind, fakeEvaluator()));
     expect(expected).toHaveLength(seededIterations + 1);
-    expect(new Set(expected.map(([code]) => code)).size).toBeGreaterThan(seededIterations / 2);
+    expect(new Set(expected.map(([, , code]) => code)).size).toBeGreaterThan(seededIterations / 2);
 
     const directory = keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-killed-')));
     const runId = await killOn(signal, directory, evaluations, stallOn, kind);
