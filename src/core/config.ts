@@ -39,7 +39,7 @@ export interface LamarckConfig {
   store: StoreConfig;
   budget: BudgetConfig;
   /**
-   * The model keys of the file (`models`, `model`, `embeddingModel`, `prices`, `retries`,
+   * The model keys of the file (`models`, `model`, `escalate`, `embeddingModel`, `prices`, `retries`,
    * `timeoutMs`, `limits`, `providers`), unread: `modelConfig` in src/model/model-config.ts
    * validates them.
    */
@@ -67,7 +67,7 @@ const nonEmptyString = () => z.string({ error: 'expected a string' }).min(1, { e
 const opaqueSection = z.record(z.string(), z.unknown(), { error: 'expected an object' });
 
 /** The top-level keys of the model section; core knows their names (so they are not unknown keys), not their meaning. */
-const modelSectionKeys = ['models', 'model', 'embeddingModel', 'prices', 'retries', 'timeoutMs', 'limits', 'providers'] as const;
+const modelSectionKeys = ['models', 'model', 'escalate', 'embeddingModel', 'prices', 'retries', 'timeoutMs', 'limits', 'providers'] as const;
 
 const fileSchema = z.strictObject({
   $schema: z.string().optional(),

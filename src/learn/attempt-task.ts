@@ -5,6 +5,7 @@ import type { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { Store } from '../store/types.ts';
 import type { Actor } from './actor.ts';
+import { attemptWithCascade, type Escalation } from './cascade-attempt.ts';
 import { consolidateGroup, consolidationTranscriptChars, groupSimilarAttempts, type AttemptSummary } from './consolidate.ts';
 import type { LearnConfig } from './learn-config.ts';
 import type { LearnEvent } from './learn-events.ts';
@@ -28,6 +29,8 @@ export interface AttemptContext {
   library: Library;
   index: LibraryIndex;
   actor: Actor;
+  /** The strong model of a cascade, when the actor is its cheap one. */
+  escalation?: Escalation | undefined;
   learner: LanguageModelClient;
   config: LearnConfig;
   judge: (task: Task, answer: string | null, transcript: string) => Promise<Verdict>;
@@ -56,11 +59,10 @@ export async function attemptTask(
 
   await index.sync(library);
   const knowledge = new LibraryKnowledge({ index, task: task.prompt, tokenBudget: config.tokenBudget, maxItems: config.maxItems });
-  const outcome = await context.actor(task, knowledge, 'learn');
+  const { outcome, verdict, cascade } = await attemptWithCascade(context, task, knowledge);
   if (outcome.error !== undefined && outcome.errorCode !== 'budget-exceeded') {
     await fail({ step: 'act', code: outcome.errorCode ?? 'agent-failed', message: outcome.error }, outcome.trajectoryId);
   }
-  const verdict = await context.judge(task, outcome.answer, outcome.transcript);
   if (verdict.error !== undefined) await fail({ step: 'judge', ...verdict.error }, outcome.trajectoryId);
   emit({ type: 'task-judged', taskId: task.id, verdict, answer: outcome.answer });
   await saveVerdict(library, outcome.trajectoryId, verdict);
@@ -171,6 +173,7 @@ export async function attemptTask(
     failures,
     attempts: [{ taskId: task.id, prompt: task.prompt, answer: outcome.answer, passed: verdict.passed, score: verdict.score, trajectoryId: outcome.trajectoryId }],
     recent: window,
+    ...(cascade === undefined ? {} : { cascade }),
   };
 }
 

@@ -37,6 +37,16 @@ export const learnConfigSchema = z
       })
       .strict()
       .default({ mergePercentile: 0.9, mergeFallback: 0.8, retireAfterUses: 5, retireBelowUtility: 0.3, maxLivePerKind: 200 }),
+    /** The model cascade (`--escalate` or `escalate` in the model section names the strong model). */
+    escalation: z
+      .object({
+        /** A critic's passing score under this sends the attempt to the strong model (low confidence). */
+        minConfidence: z.number().min(0).max(1).default(0.7),
+        /** Cheap failures on one kind of task (its first tag) before that kind goes straight to the strong model. */
+        routeAfterFailures: z.number().int().positive().default(2),
+      })
+      .strict()
+      .default({ minConfidence: 0.7, routeAfterFailures: 2 }),
     /** Agent steps per attempt. */
     maxSteps: z.number().int().positive().max(200).default(12),
     /** Seed for sampling held-out tasks. */

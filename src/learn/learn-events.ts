@@ -1,3 +1,4 @@
+import type { CascadeRecord } from './cascade-attempt.ts';
 import type { GateFigures } from './gate.ts';
 import type { StepFailure } from './step-failure.ts';
 import type { Verdict } from './verdict.ts';
@@ -26,6 +27,8 @@ export interface CurvePoint {
   failures: StepFailure[];
   /** Model cost of reflection, judging and gating for this task. */
   learningCostUsd: number;
+  /** Which model of the cascade answered, and why it escalated (runs with a cascade only). */
+  cascade?: CascadeRecord;
 }
 
 export interface ProposalSummary {

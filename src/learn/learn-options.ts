@@ -3,6 +3,8 @@ import type { Library } from '../library/library.ts';
 import type { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import type { Actor } from './actor.ts';
+import type { Escalation } from './cascade-attempt.ts';
+import type { CascadeSummary } from './cascade-summary.ts';
 import type { LearnConfig } from './learn-config.ts';
 import type { CurvePoint, LearnEvent } from './learn-events.ts';
 import type { LearnProgress } from './learn-progress.ts';
@@ -19,7 +21,10 @@ import type { RecordedAttempt } from './training-data.ts';
 export interface LearnOptions {
   tasks: readonly Task[];
   library: Library;
+  /** The agent; with `escalation`, the cheap model of a cascade. */
   actor: Actor;
+  /** The strong model of a cascade and when to use it; absent: the actor alone. */
+  escalation?: Escalation | undefined;
   /** The model that judges (when a task has no verifier), reflects and consolidates. */
   learner: LanguageModelClient;
   config: LearnConfig;
@@ -50,6 +55,8 @@ export interface LearnResult {
   resumedTasks: number;
   /** `stopped`: by `stop()`, the signal, the budget or a lost lease (why is in `stoppedBy`); what was done is recorded, and the same progress resumes it. */
   status: 'finished' | 'stopped';
+  /** What the model cascade did and saved, when the run had one. */
+  cascade?: CascadeSummary;
   stoppedBy?: string;
 }
 

@@ -2,6 +2,7 @@ import { StoreError } from '../core/errors.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../core/json.ts';
 import type { UsageTotals } from '../model/types.ts';
 import type { Store } from '../store/types.ts';
+import type { CascadeRecord } from './cascade-attempt.ts';
 import type { AttemptSummary } from './consolidate.ts';
 import type { CurvePoint } from './learn-events.ts';
 import type { LibraryProposal } from './proposals.ts';
@@ -70,6 +71,8 @@ export interface PendingTask {
   failures: StepFailure[];
   attempts: RecordedAttempt[];
   recent: AttemptSummary[];
+  /** How the model cascade handled the attempt, when the run has one (an optional field, so version 1 records still read). */
+  cascade?: CascadeRecord;
 }
 
 export type DecisionOutcome = 'committed-new' | 'committed' | 'rejected' | 'unchanged';

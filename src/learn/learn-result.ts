@@ -1,5 +1,6 @@
 import type { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { UsageMeter } from '../model/types.ts';
+import { summarizeCascade } from './cascade-summary.ts';
 import type { AttemptSummary } from './consolidate.ts';
 import type { CurvePoint } from './learn-events.ts';
 import type { LearnResult } from './learn-options.ts';
@@ -27,6 +28,7 @@ export class LearnTally {
 
   result(stoppedBy?: string): LearnResult {
     const sum = (value: (point: CurvePoint) => number): number => this.curves.reduce((total, point) => total + value(point), 0);
+    const cascade = summarizeCascade(this.curves);
     return {
       curves: this.curves,
       attempts: this.attempts,
@@ -37,6 +39,7 @@ export class LearnTally {
       resumedTasks: this.resumedTasks,
       status: stoppedBy === undefined ? 'finished' : 'stopped',
       ...(stoppedBy === undefined ? {} : { stoppedBy }),
+      ...(cascade === undefined ? {} : { cascade }),
     };
   }
 }
@@ -69,5 +72,6 @@ export function curvePoint(
     unchanged: count('unchanged'),
     failures: [...pending.failures, ...gateFailures],
     learningCostUsd: Math.max(0, (meter?.totals().costUsd ?? 0) - pending.costBefore - pending.costUsd),
+    ...(pending.cascade === undefined ? {} : { cascade: pending.cascade }),
   };
 }

@@ -42,7 +42,7 @@ async function attemptOrResume(run: LearnRunContext, task: Task, position: numbe
     run.emit({ type: 'task-resumed', taskId: task.id, decided: decided.filter((decision) => decision !== undefined).length, proposals: recorded.proposals.length });
     return recorded;
   }
-  const context = { library: options.library, index: run.index, actor: options.actor, learner: options.learner, config: options.config, judge: run.judge, emit: run.emit, runId: progress.runId, meter: options.meter };
+  const context = { library: options.library, index: run.index, actor: options.actor, escalation: options.escalation, learner: options.learner, config: options.config, judge: run.judge, emit: run.emit, runId: progress.runId, meter: options.meter };
   const pending = await attemptTask(context, task, position, recent);
   await progress.savePending(task.id, pending);
   await run.saveUsage();

@@ -62,6 +62,8 @@ const modelSectionSchema = z.strictObject({
     })
     .optional(),
   model: modelEntrySchema.optional(),
+  /** The strong model of a cascade: the configured model acts first, this one when that fails. */
+  escalate: modelEntrySchema.optional(),
   embeddingModel: modelEntrySchema.optional(),
   prices: z.record(z.string(), priceSchema, { error: 'expected an object of prices' }).optional(),
   retries: z
@@ -101,6 +103,7 @@ export function modelConfig(config: LamarckConfig): ModelConfig {
       ollama: { baseURL: section.providers?.ollama?.baseURL ?? defaultOllamaBaseURL },
     },
   };
+  if (section.escalate !== undefined) parsed.escalate = entryToModel(section.escalate, 'escalate', source);
   if (section.embeddingModel !== undefined) parsed.embeddingModel = entryToModel(section.embeddingModel, 'embeddingModel', source);
   applyModelEnvironment(parsed, config.environment ?? {});
   return parsed;
@@ -121,6 +124,7 @@ export function configuredApiKeys(config: ModelConfig): string[] {
     config.providers.openai.apiKey,
     config.providers.anthropic.apiKey,
     ...config.models.map((model) => model.apiKey),
+    config.escalate?.apiKey,
     config.embeddingModel?.apiKey,
   ];
   return keys.filter((key): key is string => key !== undefined);
@@ -135,5 +139,6 @@ export function redactModelConfig(config: ModelConfig): ModelConfig {
     providers: { openai: mask(config.providers.openai), anthropic: mask(config.providers.anthropic), ollama: config.providers.ollama },
   };
   if (config.embeddingModel !== undefined) redacted.embeddingModel = mask(config.embeddingModel);
+  if (config.escalate !== undefined) redacted.escalate = mask(config.escalate);
   return redacted;
 }

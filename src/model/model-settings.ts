@@ -20,6 +20,8 @@ export interface ProviderCredentials {
 export interface ModelConfig {
   models: ModelSpec[];
   embeddingModel?: ModelSpec;
+  /** The strong model of a cascade (`escalate`), used when the first model fails. */
+  escalate?: ModelSpec;
   /** USD per million tokens, keyed by spec (`openai:gpt-5-mini`) or bare model id. */
   prices: Record<string, ModelPricing>;
   retries: RetryPolicy;

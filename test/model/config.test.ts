@@ -89,6 +89,14 @@ describe('loadConfig', () => {
     expect(error.message).toMatch(/lamarck\.config\.json: models\.1: expected a provider of openai, anthropic, ollama, openai-compatible, local before ":", got "gemini:pro"$/);
   });
 
+  it('reads the strong model of a cascade from escalate, and names it when it is invalid', async () => {
+    const loaded = await loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': JSON.stringify({ model: 'openai:gpt-5-mini', escalate: 'anthropic:claude-opus-4' }) }), env: {} });
+    expect(loaded.models).toMatchObject([{ provider: 'openai', modelId: 'gpt-5-mini' }]);
+    expect(loaded.escalate).toMatchObject({ provider: 'anthropic', modelId: 'claude-opus-4' });
+    const error = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': JSON.stringify({ escalate: 'gemini:pro' }) }), env: {} }));
+    expect(error.field).toBe('escalate');
+  });
+
   it('names nested fields inside model objects and unknown keys', async () => {
     const weight = await configError(loadWithModels({ cwd: directoryWith({ 'lamarck.config.json': '{"models":[{"spec":"openai:gpt-5","weight":-1}]}' }), env: {} }));
     expect(weight.message).toMatch(/lamarck\.config\.json: models\.0\.weight: expected a positive number, got -1$/);

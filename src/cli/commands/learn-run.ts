@@ -21,6 +21,8 @@ export interface LearnRunSettings {
   limit: number | undefined;
   model: string | undefined;
   learner: string | undefined;
+  /** The strong model of a cascade, when the run has one. */
+  escalate?: string | undefined;
   learn: LearnConfig;
 }
 
@@ -36,6 +38,7 @@ export function settingsToJson(settings: LearnRunSettings): JsonObject {
       ...(settings.limit === undefined ? {} : { limit: settings.limit }),
       model: settings.model ?? null,
       learner: settings.learner ?? null,
+      ...(settings.escalate === undefined ? {} : { escalate: settings.escalate }),
       learn: settings.learn,
     }),
   ) as JsonObject;
@@ -55,7 +58,7 @@ export async function readLearnRun(store: Store, runId: string): Promise<{ run: 
   const limit = typeof config['limit'] === 'number' ? config['limit'] : undefined;
   return {
     run,
-    settings: { tasksPath, tasksDigest: digest, limit, model: text('model'), learner: text('learner'), learn: parseLearnConfig(config['learn'], `run ${runId}`) },
+    settings: { tasksPath, tasksDigest: digest, limit, model: text('model'), learner: text('learner'), escalate: text('escalate'), learn: parseLearnConfig(config['learn'], `run ${runId}`) },
   };
 }
 

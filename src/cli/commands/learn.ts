@@ -7,6 +7,7 @@ import { createId } from '../../core/ids.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { createAgentActor } from '../../learn/actor.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
+import type { CascadeSummary } from '../../learn/cascade-summary.ts';
 import type { LearnEvent } from '../../learn/learn-events.ts';
 import { runLearn, type LearnResult } from '../../learn/learn-loop.ts';
 import { storeLearnProgress } from '../../learn/learn-progress.ts';
@@ -35,6 +36,7 @@ export function registerLearnCommand(program: Command, context: CliContext): voi
     .command('learn [tasks]')
     .description('learn skills, lessons, guardrails and tools from a JSONL task stream, gating every change')
     .option('--model <spec>', 'the agent model (default: the first configured model; with --resume, the run\'s)')
+    .option('--escalate <spec>', 'the strong model of a cascade: --model acts first, this one when it fails (a failed verifier, a low critic score, a refusal); kinds of task the first keeps failing go straight to it (default: escalate in the model config)')
     .option('--learner <spec>', 'the model that judges, reflects and consolidates (default: the agent model)')
     .option('--limit <n>', 'stop after this many training tasks')
     .option('--resume <run>', 'continue a learn run after a crash, kill -9 or budget stop: finished tasks are skipped and no change is committed twice')
@@ -55,6 +57,7 @@ export function registerLearnCommand(program: Command, context: CliContext): voi
 interface LearnFlags {
   model?: string;
   learner?: string;
+  escalate?: string;
   limit?: string;
   resume?: string;
   exportSft?: string;
@@ -84,11 +87,12 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       limit: limitFlag ?? previous.settings.limit,
       model: flags.model ?? previous.settings.model,
       learner: flags.learner ?? (flags.model === undefined ? previous.settings.learner : undefined),
+      escalate: flags.escalate ?? previous.settings.escalate,
     };
   } else {
     const path = resolve(context.cwd, tasksPath!);
     allTasks = await readTaskStream(path);
-    settings = { tasksPath: path, tasksDigest: tasksDigest(allTasks), limit: limitFlag, model: flags.model, learner: flags.learner, learn: parseLearnConfig(config.learn, config.source) };
+    settings = { tasksPath: path, tasksDigest: tasksDigest(allTasks), limit: limitFlag, model: flags.model, learner: flags.learner, escalate: flags.escalate, learn: parseLearnConfig(config.learn, config.source) };
   }
   const learnConfig = settings.learn;
   const tasks = settings.limit === undefined ? allTasks : limitTraining(allTasks, settings.limit);
@@ -106,12 +110,18 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       ? resolveParsedModel(configured!, { ...modelOptions, field: 'models.0' })
       : resolveModel(settings.model, { ...modelOptions, field: flags.model === undefined ? 'run model' : '--model' });
   const learner = settings.learner === undefined ? model : resolveModel(settings.learner, { ...modelOptions, field: flags.learner === undefined ? 'run learner' : '--learner' });
+  const strong =
+    settings.escalate !== undefined
+      ? resolveModel(settings.escalate, { ...modelOptions, field: flags.escalate === undefined ? 'run escalate' : '--escalate' })
+      : models.escalate === undefined
+        ? undefined
+        : resolveParsedModel(models.escalate, { ...modelOptions, field: 'escalate' });
   const embedding = resolveConfiguredEmbeddingModel(models);
   const meter = createUsageMeter(config.budget);
   const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
 
   // The run and its events go to the store, so `lamarck runs` lists learn runs beside evolve runs.
-  const runConfig = settingsToJson({ ...settings, model: model.spec, learner: learner.spec });
+  const runConfig = settingsToJson({ ...settings, model: model.spec, learner: learner.spec, escalate: strong?.spec });
   const runId = resumed?.id ?? createId('run');
   const stop = new AbortController();
   const lease = await claimLearnRun(library.store, runId, (message) => stop.abort(new Error(message)));
@@ -144,6 +154,9 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       library,
       index,
       actor: createAgentActor({ model, store: library.store, meter, limits: { maxSteps: learnConfig.maxSteps } }),
+      ...(strong === undefined
+        ? {}
+        : { escalation: { strong: createAgentActor({ model: strong, store: library.store, meter, limits: { maxSteps: learnConfig.maxSteps } }), ...learnConfig.escalation } }),
       learner,
       config: learnConfig,
       meter,
@@ -202,6 +215,7 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
     outputTokens: totals.outputTokens,
     ...(resumed === undefined ? {} : { resumedTasks: result.resumedTasks }),
     ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
+    ...(result.cascade === undefined ? {} : { cascade: result.cascade }),
     exports,
   };
   // A process that lost the run to another leaves its status to that one.
@@ -227,10 +241,20 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
     `\n${summary.passed}/${summary.tasks} passed; ${summary.committed} changes committed, ${summary.rejected} rejected, ${summary.unchanged} unchanged; ` +
       `${failed.length === 0 ? 'no failed steps' : `failed steps: ${failed.join(', ')}`}; library ${summary.librarySize} artifacts; ${summary.modelCalls} model calls; $${summary.costUsd.toFixed(4)} (run ${run.id})`,
   );
+  if (result.cascade !== undefined) output.info(cascadeLine(result.cascade));
   for (const [step, line] of Object.entries(summary.failedSteps)) output.warn(`latest ${step} failure: ${line.latest}`);
   if (result.stoppedBy !== undefined) output.warn(`stopped early: ${result.stoppedBy}; continue with lamarck learn --resume ${run.id}`);
   for (const [kind, count] of Object.entries(exports)) output.info(`exported ${count} ${kind === 'sft' ? 'supervised examples' : 'preference pairs'}`);
   return 0;
+}
+
+function cascadeLine(cascade: CascadeSummary): string {
+  const saved =
+    cascade.savedEstimateUsd === undefined
+      ? 'the strong model never ran, so there is no always-strong estimate'
+      : `always-strong would have cost about $${cascade.alwaysStrongEstimateUsd!.toFixed(4)}, saved about $${cascade.savedEstimateUsd.toFixed(4)} (estimated from the strong model's mean cost per task)`;
+  const kinds = cascade.strongKinds.length === 0 ? '' : `; routed to the strong model: ${cascade.strongKinds.join(', ')}`;
+  return `cascade: ${cascade.cheap} tasks settled by the first model, ${cascade.escalated} escalated, ${cascade.routedStrong} sent straight to the strong one; acting cost $${cascade.costUsd.toFixed(4)}; ${saved}${kinds}`;
 }
 
 function report(output: Output, event: LearnEvent): void {
