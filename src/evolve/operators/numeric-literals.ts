@@ -203,6 +203,10 @@ export function formatLiteral(literal: NumericLiteral, value: number): string {
   let text: string;
   if (literal.integer) {
     text = String(Math.round(value));
+  } else if (/\d[eE][+-]?\d/.test(literal.text)) {
+    // Written as an order of magnitude, it stays one: `2.39e-6`, not `0.00000239`, so the tuner
+    // (which searches such literals in larger steps) still reads it as one in the child.
+    text = Number(value.toPrecision(12)).toExponential();
   } else {
     text = String(Number(value.toPrecision(12)));
     if (/^-?\d+$/.test(text)) text += '.0';

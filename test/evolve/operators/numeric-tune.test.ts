@@ -63,16 +63,16 @@ describe('numeric literals', () => {
     expect(scanNumericLiterals({ 'a.js': js }, ['a.js']).literals.map((literal) => literal.value)).toEqual([2.5, 4, 5]);
   });
 
-  it('writes values back keeping integers integral, floats floating and binary minus binary', () => {
+  it('writes values back keeping integers integral, floats floating, exponents exponents and binary minus binary', () => {
     const files = { 'main.py': python };
     const { literals } = scanNumericLiterals(files, ['main.py']);
     const written = writeNumericLiterals(files, literals, [2, 41.6, 0.125, -4, 7, 1000])['main.py']!;
     expect(written).toContain('rate = 2.0  # start at 0.25');
     expect(written).toContain('steps = 42');
-    expect(written).toContain('offset = 0.125');
+    expect(written).toContain('offset = 1.25e-1');
     expect(written).toContain('delta = x1 - (-4)');
     expect(written).toContain('f(x, 7)');
-    expect(written).toContain('+ 1000.0');
+    expect(written).toContain('+ 1e+3');
     expect(written).toContain('LIMIT = 500');
     // With signs kept, the structure is unchanged, so the rewritten program maps onto the same distribution.
     const sameSigns = writeNumericLiterals(files, literals, [2, 41.6, -0.125, 4, -7, 1000]);
