@@ -3,6 +3,8 @@
  * - overhead: wall time per iteration (select, prompt, model call, apply, novelty, evaluate,
  *   record) with an instant scripted model and an in-process evaluator, on a real SQLite store
  *   pre-filled with 1,000 / 10,000 / 100,000 programs that the in-memory database holds in full.
+ *   The runs are seeded, so each applied result is checkpointed before its record (exact resume);
+ *   `unseededAtFirstSize` is the same run unseeded (a checkpoint every few records), for the ratio.
  * - pipeline: with a 200 ms model and a 500 ms evaluator, how busy the evaluation slots are.
  * - memory: resident size with the largest database loaded.
  * - resumeRebuild: the time to rebuild the in-memory database of a stored run, from record
@@ -47,6 +49,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       medians.push(figures.medianMs);
       memory = { programs: size, ...figures.memory };
     }
+    const unseeded = await measureOverhead(root, sizes[0]!, quick ? 120 : 400, { seed: null, directory: `overhead-unseeded-${sizes[0]!}` });
+    overhead['unseededAtFirstSize'] = { ...unseeded.report, seededOverUnseeded: round(medians[0]! / unseeded.medianMs, 2) };
     const pipeline = await measurePipeline(root, quick);
     const modelFree = await measureModelFree(quick);
     return {
@@ -224,8 +228,9 @@ export function overheadSettings(size: number): Problem['settings'] {
   return { islands: 4, populationSize: size * 2, archiveSize: 100, checkpointEvery: 50, insightsEvery: 0 };
 }
 
-export async function measureOverhead(root: string, size: number, iterations: number, options: { url?: string } = {}) {
-  const directory = join(root, `overhead-${size}`);
+export async function measureOverhead(root: string, size: number, iterations: number, options: { url?: string; seed?: number | null; directory?: string } = {}) {
+  const directory = join(root, options.directory ?? `overhead-${size}`);
+  const seed = options.seed === undefined ? 1 : options.seed;
   const problem = benchProblem(directory, overheadSettings(size));
   const store = await openStore({ cwd: directory, ...(options.url === undefined ? {} : { url: options.url }) });
   try {
@@ -246,7 +251,7 @@ export async function measureOverhead(root: string, size: number, iterations: nu
       operators: [operator],
       evaluator,
       iterations: size - 1 + iterations,
-      seed: 1,
+      ...(seed === null ? {} : { seed }),
       concurrency: { evaluations: 1, proposals: 1 },
     });
     const ends: number[] = [];
