@@ -7,6 +7,7 @@ import { selectAdaptively, type AdaptiveSelectionOptions, type Selection } from 
 import type { ScoredId } from './fielded-bm25-index.ts';
 import { normalizedScoreFusion, reciprocalRankFusion, type FusionMethod } from './fusion.ts';
 import { LexicalRetriever, type LexicalMatch } from './lexical-retriever.ts';
+import { rerankWithModel, type ModelRerankOptions } from './model-rerank.ts';
 import { retrievalSettings, type RetrievalSettingsOverrides } from './retrieval-settings.ts';
 import { estimateTokens } from './tokenize.ts';
 import { TriggerHistory, type TriggerVersion } from './trigger-history.ts';
@@ -30,6 +31,11 @@ export interface LibraryIndexOptions {
   commonTermFraction?: number;
   /** Lexical ranking knobs; the defaults were fitted on the development split of the evaluation set. */
   retrieval?: RetrievalSettingsOverrides;
+  /**
+   * A language model that may reorder the top few hits of a search that asks for it
+   * (`rerank: true`); see model-rerank.ts. `onKeptLexicalOrder` hears why a re-rank was not applied.
+   */
+  rerank?: ModelRerankOptions & { onKeptLexicalOrder?: (reason: string) => void };
 }
 
 export interface SearchOptions {
@@ -39,6 +45,11 @@ export interface SearchOptions {
   limit?: number;
   /** Attach to each hit the query terms that matched it, and where. */
   explain?: boolean;
+  /**
+   * Let the index's re-rank model reorder the top hits (only when one is configured; curation's
+   * own searches never ask, so they spend no model calls).
+   */
+  rerank?: boolean;
 }
 
 export interface RetrievedItem {
@@ -63,6 +74,7 @@ export class LibraryIndex {
   readonly #embedding: EmbeddingClient | undefined;
   readonly #fusion: FusionMethod;
   readonly #countTokens: (text: string) => number;
+  readonly #rerank: LibraryIndexOptions['rerank'];
   #triggerVersion = 0;
 
   constructor(options: LibraryIndexOptions = {}) {
@@ -71,6 +83,7 @@ export class LibraryIndex {
     this.#embedding = options.embedding;
     this.#fusion = options.fusion ?? 'reciprocal-rank';
     this.#countTokens = options.countTokens ?? estimateTokens;
+    this.#rerank = options.rerank;
   }
 
   get size(): number {
@@ -182,7 +195,12 @@ export class LibraryIndex {
         ranked = this.#fusion === 'reciprocal-rank' ? reciprocalRankFusion([lexical, semantic]) : normalizedScoreFusion([lexical, semantic]);
       }
     }
-    const hits = ranked.slice(0, limit).map((item) => this.#retrieved(item));
+    let hits = ranked.slice(0, limit).map((item) => this.#retrieved(item));
+    if (options.rerank === true && this.#rerank !== undefined) {
+      const reranked = await rerankWithModel(query, hits, this.#rerank);
+      if (reranked.keptLexicalOrder !== undefined) this.#rerank.onKeptLexicalOrder?.(reranked.keptLexicalOrder);
+      hits = reranked.items;
+    }
     if (options.explain === true) for (const hit of hits) hit.explanation = this.#lexical.explain(hit.id, query);
     return hits;
   }
