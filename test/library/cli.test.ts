@@ -64,6 +64,10 @@ describe('lamarck skills and lamarck library', () => {
     const explained = await lamarck(cwd, 'skills', 'search', '--explain', 'how do I fix csv quotes');
     expect(explained.code).toBe(0);
     expect(explained.stdout).toMatch(/csv-clean[^\n]*\n\s+matched: csv \((?:[a-z]+, )*name(?:, [a-z]+)*\) [\d.]+; quot \(description\) [\d.]+/);
+    // With a neighbour in the list, each hit also names the query terms the neighbour lacks.
+    const contrasted = await lamarck(cwd, 'skills', 'search', '--explain', 'fix csv quotes in files');
+    expect(contrasted.stdout).toMatch(/csv-clean[^\n]*\n[^\n]*\n\s+unlike pdf: (?:csv, quot|quot, csv)\n/);
+    expect(contrasted.stdout).toMatch(/pdf[^\n]*\n[^\n]*\n\s+unlike csv-clean: no query term of its own/);
 
     // The mirror holds the skills as plain files.
     expect(readFileSync(join(cwd, '.lamarck', 'library', 'skills', 'pdf', 'SKILL.md'), 'utf8')).toContain('name: pdf');

@@ -85,6 +85,22 @@ describe('LibraryIndex explanations', () => {
   });
 });
 
+describe('near neighbours', () => {
+  it('names the query terms that tell a hit from its nearest neighbour in the list', async () => {
+    const library = new Library({ store: createMemoryStore() });
+    await library.add('skill', 'parse-dates', skill('Parse date strings into date values. Use when dates arrive as text.'));
+    await library.add('skill', 'format-dates', skill('Format date values for display. Use when a date must be shown to people.'));
+    const index = new LibraryIndex();
+    await index.sync(library);
+    const [first, second] = await index.search('parse the dates users typed', { kinds: ['skill'], explain: true });
+    expect(first?.entry.name).toBe('parse-dates');
+    expect(first!.distinguishing).toEqual({ from: 'format-dates', terms: expect.arrayContaining(['pars']) as unknown });
+    expect(first!.distinguishing!.terms).not.toContain('date');
+    expect(second!.distinguishing).toEqual({ from: 'parse-dates', terms: [] });
+    expect((await index.search('parse the dates users typed', { kinds: ['skill'] }))[0]!.distinguishing).toBeUndefined();
+  });
+});
+
 function bruteForce(
   documents: Map<string, string[][]>,
   query: Map<string, number>,

@@ -114,7 +114,9 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
               ...summary(hit.entry),
               score: round(hit.score),
               text: hit.text,
-              ...(explain ? { explanation: (hit.explanation ?? []).map((match) => ({ ...match, score: round(match.score) })) } : {}),
+              ...(explain
+                ? { explanation: (hit.explanation ?? []).map((match) => ({ ...match, score: round(match.score) })), distinguishing: hit.distinguishing ?? null }
+                : {}),
             })),
           );
           return;
@@ -122,7 +124,10 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
         if (hits.length === 0) output.info(`no ${plural} match`);
         for (const hit of hits) {
           output.info(`${hit.score.toFixed(3)}  ${hit.entry.name}  ${hit.text}`);
-          if (explain) output.info(`       ${explainLine(hit.explanation ?? [])}`);
+          if (explain) {
+            output.info(`       ${explainLine(hit.explanation ?? [])}`);
+            if (hit.distinguishing !== undefined) output.info(`       ${distinguishingLine(hit.distinguishing)}`);
+          }
         }
       }),
     );
@@ -244,4 +249,9 @@ function explainLine(matches: readonly LexicalMatch[]): string {
   if (matches.length === 0) return 'matched: no query term (ranked by another signal)';
   const route = (match: LexicalMatch): string => (match.source === 'typed' ? '' : ` <- ${match.from} [${match.source.replace('-', ' ')}]`);
   return `matched: ${matches.map((match) => `${match.term}${route(match)} (${match.fields.join(', ')}) ${match.score.toFixed(2)}`).join('; ')}`;
+}
+
+/** "unlike format-dates: pars, string" — what tells a hit from its nearest neighbour in the list. */
+function distinguishingLine(distinguishing: { from: string; terms: readonly string[] }): string {
+  return `unlike ${distinguishing.from}: ${distinguishing.terms.length === 0 ? 'no query term of its own' : distinguishing.terms.join(', ')}`;
 }

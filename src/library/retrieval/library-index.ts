@@ -61,6 +61,12 @@ export interface RetrievedItem {
   tokens: number;
   /** Why it matched (with `explain`): query terms, the fields they were found in, their share of the score. */
   explanation?: LexicalMatch[];
+  /**
+   * With `explain`: the query terms that matched this hit but not its nearest neighbour in the
+   * list (the hit after it, or for the others the hit before), and that neighbour's name: what
+   * tells two close items apart ("parse" for parse-dates against format-dates).
+   */
+  distinguishing?: { from: string; terms: string[] };
 }
 
 export type SelectOptions = SearchOptions & AdaptiveSelectionOptions;
@@ -201,7 +207,13 @@ export class LibraryIndex {
       if (reranked.keptLexicalOrder !== undefined) this.#rerank.onKeptLexicalOrder?.(reranked.keptLexicalOrder);
       hits = reranked.items;
     }
-    if (options.explain === true) for (const hit of hits) hit.explanation = this.#lexical.explain(hit.id, query);
+    if (options.explain === true) {
+      for (const hit of hits) hit.explanation = this.#lexical.explain(hit.id, query);
+      hits.forEach((hit, position) => {
+        const neighbour = hits[position === 0 ? 1 : position - 1];
+        if (neighbour !== undefined) hit.distinguishing = distinguishingTerms(hit, neighbour);
+      });
+    }
     return hits;
   }
 
@@ -298,4 +310,11 @@ export class LibraryIndex {
     const text = summaryText(entry.kind, entry.name, entry.content);
     return { id: item.id, score: item.score, entry, text, tokens: this.#countTokens(text) };
   }
+}
+
+/** Terms that matched `hit` (positively) and not `neighbour`. */
+function distinguishingTerms(hit: RetrievedItem, neighbour: RetrievedItem): { from: string; terms: string[] } {
+  const matched = (item: RetrievedItem): Set<string> => new Set((item.explanation ?? []).filter((match) => match.score > 0).map((match) => match.term));
+  const theirs = matched(neighbour);
+  return { from: neighbour.entry.name, terms: [...matched(hit)].filter((term) => !theirs.has(term)) };
 }
