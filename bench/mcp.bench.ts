@@ -9,6 +9,9 @@
  * - concurrentClients: 1, 4 and 16 SDK clients, each with its own HTTP session on one server,
  *   searching at once: throughput and per-request latency.
  * - startup: from spawning `lamarck mcp` (stdio) to its first answer (reads and indexes the store).
+ *   `headReads` is the part of it that reads each item's head version: one store read per item
+ *   (as the index did before) against one bulk read (`getVersions`), taking turns three times in
+ *   one process, and a whole fresh index sync.
  * - inProcessSearch.watchTickMedianMs: one look at the store by the change watcher (what each
  *   --poll-ms tick costs; the watcher spaces its ticks to at least 20 times this).
  */
@@ -18,6 +21,7 @@ import { join } from 'node:path';
 import type { Client } from '@modelcontextprotocol/client';
 import { Random } from '../src/core/random.ts';
 import { Library } from '../src/library/library.ts';
+import { LibraryIndex } from '../src/library/retrieval/library-index.ts';
 import { openMcpLibrary } from '../src/mcp/open-mcp-library.ts';
 import { SqliteStore } from '../src/store/sqlite-store.ts';
 import { connectHttp, connectStdio, startHttpCli } from '../test/mcp/support.ts';
@@ -38,6 +42,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       items: itemCount,
       fillSeconds: round(fillSeconds, 1),
       inProcessSearch: await inProcessSearch(storePath, queries, samples),
+      headReads: await headReads(storePath),
       ...(await overTransports(directory, storePath, queries, samples)),
     };
   } finally {
@@ -123,6 +128,32 @@ async function inProcessSearch(storePath: string, queries: readonly string[], sa
     return { medianMs: round(median(times), 2), p95Ms: round(percentile(times, 0.95), 2), watchTickMedianMs: round(median(ticks), 2) };
   } finally {
     await served.close();
+    await store.close();
+  }
+}
+
+async function headReads(storePath: string): Promise<Record<string, unknown>> {
+  const store = SqliteStore.open({ path: storePath });
+  try {
+    const library = new Library({ store });
+    const artifacts = (await store.listArtifacts()).filter((artifact) => artifact.kind === 'skill' || artifact.kind === 'lesson');
+    const oneByOne: number[] = [];
+    const bulk: number[] = [];
+    const sync: number[] = [];
+    // Turns alternate, so load on the shared machine reaches both ways of reading alike.
+    for (let turn = 0; turn < 3; turn += 1) {
+      let started = performance.now();
+      for (const artifact of artifacts) await library.entryFor(artifact);
+      oneByOne.push(performance.now() - started);
+      started = performance.now();
+      await library.entriesFor(artifacts);
+      bulk.push(performance.now() - started);
+      started = performance.now();
+      await new LibraryIndex().sync(library);
+      sync.push(performance.now() - started);
+    }
+    return { items: artifacts.length, oneByOneMedianMs: round(median(oneByOne), 0), bulkMedianMs: round(median(bulk), 0), freshIndexSyncMedianMs: round(median(sync), 0) };
+  } finally {
     await store.close();
   }
 }

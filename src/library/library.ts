@@ -75,12 +75,7 @@ export class Library {
   /** Entries ordered by kind then name; `program` artifacts (evolve's) are not part of the library. */
   async list(filter: { kind?: LibraryKind; status?: ArtifactStatus } = {}): Promise<LibraryEntry[]> {
     const artifacts = await this.store.listArtifacts(filter);
-    const entries: LibraryEntry[] = [];
-    for (const artifact of artifacts) {
-      if (!isLibraryKind(artifact.kind)) continue;
-      entries.push(await this.entryFor(artifact));
-    }
-    return entries;
+    return this.entriesFor(artifacts.filter((artifact) => isLibraryKind(artifact.kind)));
   }
 
   async add<K extends LibraryKind>(kind: K, name: string, content: unknown, options: AddOptions = {}): Promise<LibraryEntry<K>> {
@@ -251,6 +246,20 @@ export class Library {
     if (version === undefined) throw new StoreError(`the head version ${artifact.headVersionId} of ${artifact.kind} ${artifact.name} is missing`);
     const kind = artifact.kind as K;
     return toEntry(kind, artifact, version, this.#stored(kind, artifact.name, version));
+  }
+
+  /**
+   * The entries for many artifact records, in their order, with every head version read in one
+   * bulk store call: one read per artifact made a 10k-item library take seconds to index.
+   */
+  async entriesFor(artifacts: readonly ArtifactRecord[]): Promise<LibraryEntry[]> {
+    const versions = new Map((await this.store.getVersions(artifacts.map((artifact) => artifact.headVersionId))).map((version) => [version.id, version]));
+    return artifacts.map((artifact) => {
+      const version = versions.get(artifact.headVersionId);
+      if (version === undefined) throw new StoreError(`the head version ${artifact.headVersionId} of ${artifact.kind} ${artifact.name} is missing`);
+      const kind = artifact.kind as LibraryKind;
+      return toEntry(kind, artifact, version, this.#stored(kind, artifact.name, version));
+    });
   }
 
   async #requireArtifact(id: string): Promise<ArtifactRecord> {

@@ -191,6 +191,10 @@ export class PostgresStore implements Store {
     return this.#guard('read a version', () => this.#artifacts.getVersion(id));
   }
 
+  async getVersions(ids: readonly string[]): Promise<VersionRecord[]> {
+    return this.#guard('read versions', () => this.#artifacts.getVersions(ids));
+  }
+
   async listVersions(artifactId: string): Promise<VersionRecord[]> {
     return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
   }

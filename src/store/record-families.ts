@@ -70,6 +70,11 @@ export interface ArtifactStore {
   /** Atomic counter increments; safe from several processes at once. */
   recordArtifactUse(artifactId: string, outcome: records.ArtifactUseOutcome): Promise<records.ArtifactRecord>;
   getVersion(id: string): Promise<records.VersionRecord | undefined>;
+  /**
+   * Many versions in one read (a library's head versions when an index is built), in the order of
+   * `ids`; an id no version has is left out, and one asked twice is given once.
+   */
+  getVersions(ids: readonly string[]): Promise<records.VersionRecord[]>;
   /** Oldest first (by number). */
   listVersions(artifactId: string): Promise<records.VersionRecord[]>;
 }

@@ -179,6 +179,10 @@ export class SqliteStore implements Store {
     return this.#guard('read a version', () => this.#artifacts.getVersion(id));
   }
 
+  async getVersions(ids: readonly string[]): Promise<records.VersionRecord[]> {
+    return this.#guard('read versions', () => this.#artifacts.getVersions(ids));
+  }
+
   async listVersions(artifactId: string): Promise<records.VersionRecord[]> {
     return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
   }

@@ -265,6 +265,14 @@ class MemoryStore implements Store {
     return version === undefined ? undefined : copy(version);
   }
 
+  async getVersions(ids: readonly string[]): Promise<records.VersionRecord[]> {
+    this.#checkOpen('read versions');
+    return [...new Set(ids)].flatMap((id) => {
+      const version = this.#versions.get(id);
+      return version === undefined ? [] : [copy(version)];
+    });
+  }
+
   async listVersions(artifactId: string): Promise<records.VersionRecord[]> {
     this.#checkOpen('list versions');
     return (this.#versionsByArtifact.get(artifactId) ?? []).map(copy);

@@ -1,5 +1,5 @@
 import type { EmbeddingClient } from '../../model/types.ts';
-import type { ArtifactStatus } from '../../store/types.ts';
+import type { ArtifactRecord, ArtifactStatus } from '../../store/types.ts';
 import { isLibraryKind, searchableText, summaryText, type LibraryKind } from '../artifact-content.ts';
 import type { Library } from '../library.ts';
 import type { LibraryEntry } from '../library-types.ts';
@@ -122,6 +122,7 @@ export class LibraryIndex {
     await this.#syncTriggers(new TriggerHistory(library.store));
     const artifacts = (await library.store.listArtifacts()).filter((artifact) => isLibraryKind(artifact.kind));
     const seen = new Set<string>();
+    const moved: ArtifactRecord[] = [];
     let changed = 0;
     for (const artifact of artifacts) {
       seen.add(artifact.id);
@@ -140,7 +141,11 @@ export class LibraryIndex {
         }
         continue;
       }
-      this.upsert(await library.entryFor(artifact));
+      moved.push(artifact);
+    }
+    // Every new head is read in one bulk store call: one read per artifact took seconds at 10k items.
+    for (const entry of await library.entriesFor(moved)) {
+      this.upsert(entry);
       changed += 1;
     }
     for (const id of [...this.#entries.keys()]) {

@@ -121,6 +121,21 @@ export class PostgresArtifacts {
     return rows[0] === undefined ? undefined : toVersion(rows[0]);
   }
 
+  /** In the order of `ids`, each once; unknown ids are left out. One query (the ids as one array parameter). */
+  async getVersions(ids: readonly string[]): Promise<VersionRecord[]> {
+    const unique = [...new Set(ids)];
+    if (unique.length === 0) return [];
+    const { rows } = await this.#connection.query('SELECT * FROM versions WHERE id = ANY($1::text[])', [unique]);
+    const found = new Map(rows.map((row) => {
+      const version = toVersion(row);
+      return [version.id, version] as const;
+    }));
+    return unique.flatMap((id) => {
+      const version = found.get(id);
+      return version === undefined ? [] : [version];
+    });
+  }
+
   /** Oldest first (by number). */
   async listVersions(artifactId: string): Promise<VersionRecord[]> {
     const { rows } = await this.#connection.query('SELECT * FROM versions WHERE artifact_id = $1 ORDER BY number', [artifactId]);

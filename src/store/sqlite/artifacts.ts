@@ -112,6 +112,27 @@ export class SqliteArtifacts {
     return row === undefined ? undefined : toVersion(row);
   }
 
+  /** In the order of `ids`, each once; unknown ids are left out. One statement per thousand ids. */
+  getVersions(ids: readonly string[]): VersionRecord[] {
+    const unique = [...new Set(ids)];
+    const found = new Map<string, VersionRecord>();
+    // The ids travel as one JSON array parameter, so the statement text (and its cache entry) is
+    // the same whatever their number; chunks keep each result set modest.
+    for (let start = 0; start < unique.length; start += versionChunk) {
+      const rows = this.#connection
+        .statement('SELECT * FROM versions WHERE id IN (SELECT value FROM json_each(?))')
+        .all(JSON.stringify(unique.slice(start, start + versionChunk)));
+      for (const row of rows) {
+        const version = toVersion(row);
+        found.set(version.id, version);
+      }
+    }
+    return unique.flatMap((id) => {
+      const version = found.get(id);
+      return version === undefined ? [] : [version];
+    });
+  }
+
   /** Oldest first (by number). */
   listVersions(artifactId: string): VersionRecord[] {
     return this.#connection
@@ -155,6 +176,8 @@ export class SqliteArtifacts {
     return record;
   }
 }
+
+const versionChunk = 1000;
 
 function toArtifact(row: SqliteRow): ArtifactRecord {
   return {

@@ -44,6 +44,19 @@ export function describeArtifactsConformance(context: ConformanceContext): void 
       expect(await store.getVersion('ver_missing')).toBeUndefined();
     });
 
+    it('reads many versions at once, in the order asked, each once, leaving out unknown ids', async () => {
+      expect(await store.getVersions([])).toEqual([]);
+      const first = await store.createArtifact({ kind: 'lesson', name: 'first' }, { content: { text: 'one' }, message: 'm' });
+      const second = await store.createArtifact({ kind: 'skill', name: 'second' }, { content: { body: 'two' }, message: 'm' });
+      const update = await store.commitVersion(first.artifact.id, { content: { text: 'one, again' }, message: 'm2' }, first.version.id);
+      const asked = [update.id, 'ver_missing', second.version.id, first.version.id, update.id];
+      expect(await store.getVersions(asked)).toEqual([update, second.version, first.version]);
+      // More ids than one statement's chunk: the bulk read must not drop or reorder any.
+      const many = [];
+      for (let index = 0; index < 1203; index += 1) many.push(`ver_absent_${index}`);
+      expect(await store.getVersions([...many, second.version.id])).toEqual([second.version]);
+    });
+
     it('keeps (kind, name) unique', async () => {
       await store.createArtifact({ kind: 'lesson', name: 'check-units', status: 'active' }, { content: { text: 'a' }, message: 'm' });
       await expect(
