@@ -3,18 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Library } from '../../src/library/library.ts';
-import type { ArtifactRow, ProgramPage, RunDetail, RunList, TrajectoryRow } from '../../src/serve/api-types.ts';
+import type { ArtifactRow, LiveUpdate, ProgramPage, RunDetail, RunList, TrajectoryRow } from '../../src/serve/api-types.ts';
 import { startDashboard, type RunningDashboard } from '../../src/serve/dashboard-server.ts';
 import { openStore } from '../../src/store/open-store.ts';
 import type { Store } from '../../src/store/types.ts';
 import { createTestDatabase, type TestDatabase } from '../support/postgres/test-database.ts';
-import { getJson, serveStore } from './support/dashboard.ts';
+import { getJson, serveStore, waitForLiveEvent } from './support/dashboard.ts';
 import { buildDemoStore, lamarck, type DemoStore } from './support/demo-store.ts';
+import { programRecord } from './support/program-records.ts';
 
 /**
  * The dashboard on PostgreSQL: the demo store, copied with `lamarck store copy` into the tests'
  * throwaway PostgreSQL, is served beside the SQLite original, and every view answers the same
- * JSON from both (the same records, so any difference is the store's doing).
+ * JSON from both (the same records, so any difference is the store's doing); and a page open on
+ * the PostgreSQL dashboard hears about programs another connection writes.
  */
 let root: string;
 let demo: DemoStore;
@@ -22,12 +24,13 @@ let database: TestDatabase;
 let sqlite: Awaited<ReturnType<typeof serveStore>>;
 let postgresStore: Store;
 let postgres: RunningDashboard;
+let url: string;
 
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'lamarck-serve-postgres-'));
   database = await createTestDatabase();
   demo = await buildDemoStore(root, { iterations: 8 });
-  const url = `${database.url}?schema=served`;
+  url = `${database.url}?schema=served`;
   const copied = await lamarck(root, 'store', 'copy', `sqlite:${demo.storePath}`, url);
   expect(copied.code, copied.stderr).toBe(0);
   sqlite = await serveStore(demo.storePath);
@@ -77,5 +80,26 @@ describe('the dashboard on a PostgreSQL store', () => {
       `/api/compare?runs=${demo.evolveRunId},${demo.secondEvolveRunId}`,
     ];
     for (const path of paths) expect(withoutServingTime(await fromPostgres(path)), path).toEqual(withoutServingTime(await fromSqlite(path)));
+  });
+
+  it('tells an open page over SSE about programs another connection writes', async () => {
+    const writer = await openStore({ cwd: root, url });
+    try {
+      const run = await writer.createRun({ kind: 'evolve', name: 'written elsewhere', config: {} });
+      await writer.putProgram(programRecord(run.id, 0));
+      const update = await waitForLiveEvent(
+        postgres.url,
+        ({ event, data }) => event === 'update' && (JSON.parse(data) as LiveUpdate).runId === run.id && (JSON.parse(data) as LiveUpdate).programs === 3,
+        {
+          onOpen: async () => {
+            await writer.putProgram(programRecord(run.id, 1));
+            await writer.putProgram(programRecord(run.id, 2));
+          },
+        },
+      );
+      expect(JSON.parse(update.data)).toMatchObject({ type: 'run', runId: run.id, programs: 3 });
+    } finally {
+      await writer.close();
+    }
   });
 });
