@@ -291,12 +291,15 @@ describe('crashing the host', () => {
   });
 
   it('caps an oversized result', async () => {
-    const result = await runInline(`export default () => 'x'.repeat(3 * 1024 * 1024);`, null, { timeoutMs: 2000, memoryLimitBytes: 64 * 1024 * 1024 });
+    // Decided by the output cap, so the clock gets the limit no busy machine reaches (2 s ran out under two hogs).
+    const result = await runInline(`export default () => 'x'.repeat(3 * 1024 * 1024);`, null, { ...ordinaryLimits, memoryLimitBytes: 64 * 1024 * 1024 });
     expect(result).toMatchObject({ ok: false, error: { code: 'output-too-large' } });
   });
 
   it('caps a flood of console output', async () => {
-    const result = await runInline(`export default () => { for (let i = 0; i < 20000; i++) console.log('line', i, 'x'.repeat(100)); return 'done'; };`, null, {
+    // Twice the 200 lines kept is enough to be cut; 20,000 lines took over 10 s of a worker (nice +10)
+    // starved of CPU under two hogs, past the 5 s limit, and 2,000 took 3-6 s at load 21.
+    const result = await runInline(`export default () => { for (let i = 0; i < 400; i++) console.log('line', i, 'x'.repeat(100)); return 'done'; };`, null, {
       timeoutMs: 5000,
       memoryLimitBytes: 32 * 1024 * 1024,
     });
