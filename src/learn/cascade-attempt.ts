@@ -1,6 +1,6 @@
 import type { Library } from '../library/library.ts';
 import type { Actor, TaskAttemptOutcome } from './actor.ts';
-import { escalationReason, isRefusal, type EscalationReason } from './escalation-reason.ts';
+import { escalationReason, isRefusedAttempt, type EscalationReason } from './escalation-reason.ts';
 import type { LibraryKnowledge } from './library-knowledge.ts';
 import { readModelRoute, recordCheapAttempt, taskKindOf } from './model-routes.ts';
 import type { Task } from './task-stream.ts';
@@ -57,7 +57,7 @@ export async function attemptWithCascade(context: CascadeContext, task: Task, kn
   }
   const cheapOutcome = await context.actor(task, knowledge, 'learn');
   // A refusal is escalated without being judged: there is no answer to judge, and a critic call saved.
-  const refused = isRefusal(cheapOutcome);
+  const refused = isRefusedAttempt(cheapOutcome);
   const cheap = { outcome: cheapOutcome, verdict: refused ? undefined : await context.judge(task, cheapOutcome.answer, cheapOutcome.transcript) };
   const reason = escalationReason(cheap.outcome, cheap.verdict, escalation.minConfidence);
   const cheapTrajectories = cheap.outcome.trajectoryId === null ? [] : [cheap.outcome.trajectoryId];

@@ -1,3 +1,4 @@
+import { isRefusal } from '../agent/refusal.ts';
 import type { TaskAttemptOutcome } from './actor.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -9,16 +10,13 @@ import type { Verdict } from './verdict.ts';
  */
 export type EscalationReason = 'verifier-failed' | 'judge-failed' | 'low-confidence' | 'refused';
 
-// The openings of a refusal; a refusal is not an answer to verify, so it escalates even without a judge.
-const refusalPattern = /^\s*(?:i\s+(?:can(?:not|'t|’t)|am\s+unable|'m\s+unable|won't|will\s+not)\b|(?:sorry|unfortunately)\b[^.]*\b(?:can(?:not|'t|’t)|unable)\b)/i;
-
-export function isRefusal(outcome: Pick<TaskAttemptOutcome, 'answer' | 'error' | 'errorCode'>): boolean {
-  if (outcome.error !== undefined && outcome.errorCode !== 'budget-exceeded') return true;
-  return outcome.answer === null || outcome.answer.trim() === '' || refusalPattern.test(outcome.answer);
+/** A learn attempt as the agent's refusal rule sees it (an agent error without a code counts as one). */
+export function isRefusedAttempt(outcome: TaskAttemptOutcome): boolean {
+  return isRefusal({ answer: outcome.answer, errorCode: outcome.error === undefined ? undefined : (outcome.errorCode ?? 'agent-failed') });
 }
 
 export function escalationReason(outcome: TaskAttemptOutcome, verdict: Verdict | undefined, minConfidence: number): EscalationReason | undefined {
-  if (isRefusal(outcome)) return 'refused';
+  if (isRefusedAttempt(outcome)) return 'refused';
   if (verdict === undefined) return undefined;
   if (verdict.source === 'verifier') return verdict.passed ? undefined : 'verifier-failed';
   if (verdict.source === 'critic') {

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseAgentConfig } from '../../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../../agent/mcp-tools.ts';
-import { runAgent } from '../../agent/run-agent.ts';
+import { runAgentWithEscalation, type EscalatedAgentResult } from '../../agent/run-with-escalation.ts';
 import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts';
 import type { LamarckConfig } from '../../core/config.ts';
 import { definedOnly } from '../../core/defined-only.ts';
@@ -30,6 +30,7 @@ import { collect, positiveInteger, positiveNumber } from '../option-parsers.ts';
  */
 interface RunOptions {
   model?: string;
+  escalate?: string;
   workspace?: string;
   plan?: boolean;
   maxSteps?: number;
@@ -48,6 +49,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .description('run the agent on one task and print its answer')
     .argument('[task]', 'the task, in words (omit with --resume)')
     .option('-m, --model <spec>', 'model spec, e.g. openai:gpt-5-mini (default: the first configured model)')
+    .option('--escalate <spec>', 'the strong model of a cascade: it runs the task afresh when the first model refuses or fails (default: escalate in the model config)')
     .option('-w, --workspace <dir>', 'directory the file tools may read and write')
     .option('--plan', 'write a short plan before acting')
     .option('--max-steps <n>', 'stop after this many model calls', positiveInteger)
@@ -76,6 +78,8 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const budget = { ...config.budget, ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }) };
         const meter = createUsageMeter(budget);
         const model = resolveParsedModel(spec, { ...modelOptionsFromConfig(models, { meter }), cwd: context.cwd, field });
+        const strongSpec = options.escalate === undefined ? models.escalate : parseModelSpec(options.escalate, '--escalate');
+        const strong = strongSpec === undefined ? undefined : resolveParsedModel(strongSpec, { ...modelOptionsFromConfig(models, { meter }), cwd: context.cwd, field: options.escalate === undefined ? 'escalate' : '--escalate' });
         // An unpriced model counts as free, so a USD budget would silently never stop it.
         if (budget.maxUsd !== undefined && findPricing(spec, formatModelSpec(spec), models.prices) === undefined) {
           output.warn(`the price of ${model.spec} is unknown, so the USD budget cannot stop this run; add it to "prices" in lamarck.config.json`);
@@ -85,7 +89,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const maxTimeSeconds = options.timeLimit ?? agentConfig.maxTimeSeconds;
         const limits: AgentLimits = definedOnly({ maxSteps, maxUsd: options.maxUsd, maxTimeMs: maxTimeSeconds === undefined ? undefined : maxTimeSeconds * 1000 });
         const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '');
-        const run = runAgent({
+        const run = runAgentWithEscalation({
           task: task ?? '',
           ...(knowledge === undefined ? {} : { knowledge }),
           model,
@@ -100,13 +104,13 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           ...(workspace === undefined ? {} : { workspace }),
           ...(options.resume === undefined ? {} : { resume: options.resume }),
           onEvent: (event) => reportProgress(output, event),
-        });
+        }, strong);
         // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it
         // can be resumed; a second Ctrl-C, with the handler gone, ends the process as usual.
         const interrupt = (): void => run.stop('interrupted');
         process.once('SIGINT', interrupt);
         process.once('SIGTERM', interrupt);
-        let result: AgentResult;
+        let result: EscalatedAgentResult;
         try {
           result = await run.result;
         } finally {
@@ -114,6 +118,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           process.removeListener('SIGTERM', interrupt);
         }
         output.endProgress();
+        if (!output.json && result.escalation !== undefined) output.info(`${result.escalation.from} refused (run ${result.escalation.firstRunId}, $${result.escalation.firstCostUsd.toFixed(4)}); ${result.escalation.to} ran the task`);
         if (output.json) output.printJson(result);
         else if (result.answer !== null) output.info(result.answer);
         else output.warn(`no answer: ${describeStop(result)}; resume with --resume ${result.runId}`);
