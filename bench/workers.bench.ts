@@ -2,7 +2,7 @@
  * `npm run bench -- workers`: evaluation by external `lamarck worker` processes, over the SQLite
  * job table and over pg-boss on a throwaway PostgreSQL (initdb in a temporary directory, as the
  * tests do), measured in one run.
- * - throughput: evaluations per second with 1, 2 and 3 worker processes (one slot each) on an
+ * - throughput: evaluations per second with 1, 2, 3 and 4 worker processes (one slot each) on an
  *   evaluator that sleeps 500 ms, and the ratio to one worker (goal: >= 0.9 x N).
  * - claimToStartMs: median time from a worker's claim to its evaluator starting (goal: <= 5 ms).
  * - claimToCompleteOverheadMs: median time from the claim until the queue recorded the result,
@@ -39,7 +39,7 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
       ['pg-boss', (workers: number) => `${server.adminUrl}?schema=workers_${workers}`],
     ] as const) {
       const byWorkers: Record<string, Figures> = {};
-      for (const workers of [1, 2, 3]) byWorkers[String(workers)] = await measure(problem, url(workers), workers, jobsPerWorker * workers);
+      for (const workers of [1, 2, 3, 4]) byWorkers[String(workers)] = await measure(problem, url(workers), workers, jobsPerWorker * workers);
       const single = byWorkers['1']!.evaluationsPerSecond;
       backends[name] = {
         ...Object.fromEntries(
