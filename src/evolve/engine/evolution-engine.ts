@@ -273,7 +273,8 @@ export class EvolutionEngine {
   /** Runs a candidate's evaluation; records nothing (a seeded run applies results in attempt order). */
   private async runCandidate(candidate: EvaluationCandidate): Promise<Evaluated> {
     const began = this.context.clock.now();
-    const proposed = candidate.base.createdAt + candidate.base.proposeMs;
+    // A candidate a resumed run took back from its window waited only since this process started.
+    const proposed = Math.max(candidate.base.createdAt + candidate.base.proposeMs, this.context.startedAt);
     let result = await this.runEvaluator(candidate.proposal.files, candidate.base.id);
     const { noise, database, abort } = this.context;
     if (noise.shouldRepeat(result, database.best()?.score ?? null)) {

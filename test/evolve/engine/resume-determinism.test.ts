@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { systemClock, type Clock } from '../../../src/core/clock.ts';
 import { evolve } from '../../../src/evolve/evolve.ts';
 import type { Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
@@ -45,8 +46,8 @@ async function storeIn(directory: string): Promise<Store> {
   return keep(await openStore({ cwd: directory }));
 }
 
-async function finish(store: Store, evaluations: number, kind: SeededRunKind, evaluator: Evaluator, resume?: string): Promise<string> {
-  const handle = evolve({ ...seededRunOptions(evaluations, kind), store, evaluator, ...(resume === undefined ? {} : { resume }) });
+async function finish(store: Store, evaluations: number, kind: SeededRunKind, evaluator: Evaluator, resume?: string, clock?: Clock): Promise<string> {
+  const handle = evolve({ ...seededRunOptions(evaluations, kind), store, evaluator, ...(resume === undefined ? {} : { resume }), ...(clock === undefined ? {} : { clock }) });
   const summary = await handle.result;
   expect(summary.status).toBe('finished');
   return handle.runId;
@@ -103,7 +104,10 @@ describe('a seeded run killed with SIGKILL and resumed', () => {
     expect(beforeResume.length).toBeLessThan(seededIterations);
     expect(beforeResume).toEqual(expected.slice(0, beforeResume.length));
 
-    await finish(store, evaluations, kind, fakeEvaluator(), runId);
+    // Resumed an hour later: the candidates it took back from the window waited for a slot only since it started.
+    const hourLater: Clock = { now: () => Date.now() + 3_600_000, sleep: systemClock.sleep };
+    await finish(store, evaluations, kind, fakeEvaluator(), runId, hourLater);
     expect(await stepsOf(store, runId)).toEqual(expected);
+    for (const program of await store.listPrograms(runId)) expect(program.timing.queuedMs).toBeLessThan(600_000);
   });
 });
