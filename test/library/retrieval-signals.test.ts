@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import type { JsonValue } from '../../src/core/json.ts';
 import { Library } from '../../src/library/library.ts';
 import { Random } from '../../src/core/random.ts';
 import { CharacterNgramIndex, trigrams } from '../../src/library/retrieval/character-ngrams.ts';
@@ -128,6 +130,28 @@ describe('learned triggers in the library index', () => {
     expect(learned).toEqual(expect.arrayContaining(['stamp', 'tarbal']));
     expect(learned).not.toContain('releas');
     await library.store.close();
+  });
+
+  it('reads the frozen version-1 trigger history (format 1), so later releases keep what was learned', async () => {
+    const frozen = JSON.parse(readFileSync(new URL('./fixtures/learned-triggers-v1.json', import.meta.url), 'utf8')) as {
+      head: JsonValue;
+      versions: Record<string, JsonValue>;
+    };
+    const store = createMemoryStore();
+    await store.putState('retrieval.learned-triggers', 'head', frozen.head);
+    for (const [key, document] of Object.entries(frozen.versions)) await store.putState('retrieval.learned-triggers', key, document);
+    const history = new TriggerHistory(store);
+    expect((await history.history()).map((version) => [version.number, version.parent, version.message])).toEqual([
+      [1, 0, 'passed: our downloads need a stamp that proves they are ours'],
+      [2, 1, 'failed: our downloads need a stamp that proves they are ours'],
+    ]);
+    const head = await history.head();
+    expect(head.triggers.triggersOf('art_verify')).toEqual([
+      { term: 'ours', weight: -0.5 },
+      { term: 'stamp', weight: -0.5 },
+    ]);
+    expect((await history.version(1)).triggers.itemCount).toBe(1);
+    await store.close();
   });
 
   it('loses no update when two writers commit at once', async () => {
