@@ -43,6 +43,13 @@ const testingZones = layers.map((layer) => ({
   message: 'production code must not import lamarck/testing.',
 }));
 
+// A spread whose value is a ternary on `=== undefined` or `!== undefined`, one branch an empty object.
+const testsForUndefined = "[test.operator=/^[!=]==?$/][test.right.type='Identifier'][test.right.name='undefined']";
+const emptyBranch = ":matches([consequent.type='ObjectExpression'][consequent.properties.length=0], [alternate.type='ObjectExpression'][alternate.properties.length=0])";
+const conditionalSpreadSelector = `SpreadElement > ConditionalExpression${testsForUndefined}${emptyBranch}`;
+// The evolution engine's files belong to the engine's determinism work, which removes their spreads with its split.
+const conditionalSpreadOwners = ['src/evolve/engine/evolution-engine.ts', 'src/evolve/engine/ordered-scheduler.ts', 'src/evolve/engine/checkpoint*.ts'];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.lamarck/**', 'examples/**/*.py'] },
   js.configs.recommended,
@@ -67,6 +74,22 @@ export default tseslint.config(
     },
   },
   ...selfNameZones,
+  {
+    // `...(x === undefined ? {} : { x })` spelled out once per optional field buried what an object
+    // holds under ternaries (there were ~200). An option type accepts `undefined` (`x?: T |
+    // undefined`), or, for a type we do not own, `definedOnly({ x, y })` leaves the unset ones out.
+    files: ['src/**/*.ts'],
+    ignores: conditionalSpreadOwners,
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: conditionalSpreadSelector,
+          message: 'No conditional spread of an optional field: let the option type accept undefined (x?: T | undefined) and pass x, or use definedOnly({ x }) for a type Lamarck does not own.',
+        },
+      ],
+    },
+  },
   {
     // Scripts and tests may print; library code reports through events and the CLI's Output.
     files: ['test/**', 'bench/**', 'examples/**', 'scripts/**'],

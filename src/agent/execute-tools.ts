@@ -10,6 +10,7 @@ import { answerFromInput, finalAnswerToolName } from './tools/control-tools.ts';
 import type { ToolRegistry } from './tool-registry.ts';
 import type { TrajectoryRecorder } from './trajectory-recorder.ts';
 import type { AgentEvent, ToolOutput } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Runs the tool calls of one model reply, in order: the input checked against the tool's schema,
@@ -102,7 +103,7 @@ function finishCall(call: ToolCall, step: number, environment: ToolExecutionEnvi
     latencyMs: Math.round(latencyMs * 1000) / 1000,
     ...(referenceId === undefined ? { content } : { referenceId, preview: content.slice(0, 600) }),
   });
-  environment.emit({ type: 'tool-finished', step, toolCallId: call.id, name: call.name, isError, chars: content.length, ...(referenceId === undefined ? {} : { referenceId }) });
+  environment.emit({ type: 'tool-finished', step, toolCallId: call.id, name: call.name, isError, chars: content.length, ...definedOnly({ referenceId }) });
   return toolMessage(call, shown, isError);
 }
 

@@ -2,6 +2,7 @@ import { BudgetExceededError, toLamarckError } from '../core/errors.ts';
 import type { TrajectoryStatus } from '../store/types.ts';
 import type { AgentRunContext } from './run-context.ts';
 import type { AgentResult, AgentRunStatus, AgentStopReason } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The finish phase: the run's status from why it stopped, the last save, the MCP servers closed,
@@ -39,7 +40,7 @@ export async function finishRun(run: AgentRunContext, ending: RunEnding): Promis
     answer: state.answer,
     steps: state.step,
     usage: { ...state.usage },
-    ...(failure === undefined ? {} : { error: failure }),
+    ...definedOnly({ error: failure }),
   };
   if (store !== undefined) {
     await store.updateRun(state.runId, {
@@ -50,7 +51,7 @@ export async function finishRun(run: AgentRunContext, ending: RunEnding): Promis
         steps: result.steps,
         ...result.usage,
         trajectoryId: result.trajectoryId,
-        ...(failure === undefined ? {} : { error: failure }),
+        ...definedOnly({ error: failure }),
       }),
     });
   }

@@ -4,6 +4,7 @@ import { ConfigError } from '../core/errors.ts';
 import type { JsonValue } from '../core/json.ts';
 import { mcpSchemaValidator } from './tool-schema-checks.ts';
 import type { AgentTool, ToolOutput } from './types.ts';
+import { definedOnly, mapDefined } from '../core/defined-only.ts';
 
 /**
  * MCP servers as tool sources, through the MCP SDK v2 client. Each server's tools appear as
@@ -90,13 +91,13 @@ export async function connectMcpServer(config: McpServerConfig, hooks: McpHooks)
     config.command !== undefined
       ? new TrackedStdioTransport({
           command: config.command,
-          ...(config.args === undefined ? {} : { args: config.args }),
+          ...definedOnly({ args: config.args }),
           env: { ...getDefaultEnvironment(), ...(config.env ?? {}) },
-          ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
+          ...definedOnly({ cwd: config.cwd }),
           stderr: 'ignore',
         })
       : new StreamableHTTPClientTransport(new URL(config.url!), {
-          ...(config.headers === undefined ? {} : { requestInit: { headers: config.headers } }),
+          ...definedOnly({ requestInit: mapDefined(config.headers, (headers) => ({ headers })) }),
         });
 
   try {

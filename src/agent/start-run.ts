@@ -5,6 +5,7 @@ import { loadRunState, runStateVersion, type RunState } from './run-state.ts';
 import { TrajectoryRecorder } from './trajectory-recorder.ts';
 import type { RunAgentOptions } from './run-agent-options.ts';
 import type { AgentCapabilities, AgentEvent, AgentLimits } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Opening a run: a fresh state or the saved one to resume, the run record in the store (created,
@@ -43,7 +44,7 @@ export async function startRun(context: {
           workspace: options.workspace ?? null,
           networkHosts: [...capabilities.networkHosts],
           plan: options.plan === true,
-          ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
+          ...definedOnly({ metadata: options.metadata }),
         }),
       });
     } else {

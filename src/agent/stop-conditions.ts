@@ -1,4 +1,5 @@
 import type { AgentUsage, AgentStopReason } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Stop conditions are plain functions of the run's progress, checked before every model call and
@@ -55,7 +56,7 @@ export function stopConditionFor(
     answerGiven(),
     stepLimit(limits.maxSteps),
     ...(limits.maxTimeMs === undefined ? [] : [timeLimit(limits.maxTimeMs)]),
-    budgetLimit({ ...(limits.maxUsd === undefined ? {} : { maxUsd: limits.maxUsd }), ...(limits.maxTokens === undefined ? {} : { maxTokens: limits.maxTokens }) }),
+    budgetLimit({ ...definedOnly({ maxUsd: limits.maxUsd }), ...definedOnly({ maxTokens: limits.maxTokens }) }),
     ...extra,
   );
 }

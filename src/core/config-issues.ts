@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { definedOnly } from './defined-only.ts';
 
 /**
  * The one translation from a schema's complaint to words for people, shared by every file Lamarck
@@ -53,7 +54,7 @@ export function describeIssue(issues: readonly z.core.$ZodIssue[], options: Desc
 /** A ConfigError for the first complaint of a failed parse. */
 export function configErrorFromIssues(error: z.ZodError, options: DescribeOptions & { source?: string | undefined } = {}): ConfigError {
   const { field, message } = describeIssue(error.issues, options);
-  return new ConfigError(field, message, { ...(options.source === undefined ? {} : { source: options.source }), cause: error });
+  return new ConfigError(field, message, { ...definedOnly({ source: options.source }), cause: error });
 }
 
 /** Parses `input` with `schema`, or throws the ConfigError describing why it does not fit. */

@@ -8,3 +8,8 @@ export function definedOnly<T extends object>(value: T | undefined): { [K in key
   for (const [key, item] of Object.entries(value ?? {})) if (item !== undefined) result[key] = item;
   return result as { [K in keyof T]?: Exclude<T[K], undefined> };
 }
+
+/** `convert(value)` for a value that is there; `undefined` stays `undefined` (for `definedOnly` to leave out). */
+export function mapDefined<T, R>(value: T | undefined, convert: (present: T) => R): R | undefined {
+  return value === undefined ? undefined : convert(value);
+}

@@ -1,3 +1,4 @@
+import { definedOnly } from './defined-only.ts';
 /**
  * One error hierarchy, split by who is at fault. Every error Lamarck raises on purpose is a
  * LamarckError with a stable string `code`; `isRetryable` is decided where the error is made,
@@ -52,7 +53,7 @@ export class ConfigError extends LamarckError {
       message: `${where}: ${message}`,
       fault: 'user',
       cause: options.cause,
-      details: { field, ...(options.source === undefined ? {} : { source: options.source }) },
+      details: { field, ...definedOnly({ source: options.source }) },
     });
     this.field = field;
   }
@@ -112,8 +113,7 @@ export class ModelCallError extends LamarckError {
       isRetryable: options.isRetryable,
       cause: options.cause,
       details: {
-        ...(options.statusCode === undefined ? {} : { statusCode: options.statusCode }),
-        ...(options.retryAfterMs === undefined ? {} : { retryAfterMs: options.retryAfterMs }),
+        ...definedOnly({ statusCode: options.statusCode, retryAfterMs: options.retryAfterMs }),
       },
     });
     this.statusCode = options.statusCode;

@@ -59,8 +59,7 @@ export function evolveRunOptions(config: LamarckConfig, flags: EvolveRunFlags = 
   const budget = definedOnly({ usd, tokens, calls, wallTimeMs: wallTimeSeconds === undefined ? undefined : wallTimeSeconds * 1000 });
   const concurrency = definedOnly({ evaluations, proposals });
   return {
-    ...(iterations === undefined ? {} : { iterations }),
-    ...(seed === undefined ? {} : { seed }),
+    ...definedOnly({ iterations, seed }),
     ...(Object.keys(budget).length === 0 ? {} : { budget }),
     ...(Object.keys(concurrency).length === 0 ? {} : { concurrency }),
   };

@@ -17,6 +17,7 @@ import { EvolutionEngine } from './engine/evolution-engine.ts';
 import type { EvolveEvent, EvolveSummary } from './engine/events.ts';
 import { loadProblem } from './problem/index.ts';
 import type { Evaluator, Operator, Problem } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The library entry point: `evolve(options)` starts a run (or resumes one) and returns at once
@@ -146,9 +147,7 @@ async function prepareClaimedRun(
   const settings = parseEngineSettings(problem.settings, problem.features, concurrency ? { concurrency } : {});
   const models = (options.models ?? []).map((item) => ('model' in item ? item : { model: item, weight: 1 }));
   const meter = createUsageMeter({
-    ...(budget.usd === undefined ? {} : { maxUsd: budget.usd }),
-    ...(budget.tokens === undefined ? {} : { maxTokens: budget.tokens }),
-    ...(budget.calls === undefined ? {} : { maxCalls: budget.calls }),
+    ...definedOnly({ maxUsd: budget.usd, maxTokens: budget.tokens, maxCalls: budget.calls }),
   });
   const defaults = defaultCollaborators({ problem, models, meter, needEvaluator: options.evaluator === undefined && options.evaluatorFactory === undefined, needOperators: options.operators === undefined });
   const chooser = options.modelChooser ?? (models.length === 0 ? undefined : (defaults.chooser ?? createWeightedModelChooser(models)));
@@ -156,8 +155,7 @@ async function prepareClaimedRun(
     problemDirectory: problem.directory,
     problemName: problem.name,
     models: models.map((member) => member.model.spec),
-    ...(seed === undefined ? {} : { seed }),
-    ...(iterations === undefined ? {} : { iterations }),
+    ...definedOnly({ seed, iterations }),
     budget: budget as JsonObject,
     concurrency: settings.concurrency,
   };

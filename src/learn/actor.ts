@@ -5,6 +5,7 @@ import type { Store } from '../store/types.ts';
 import type { LibraryKnowledge } from './library-knowledge.ts';
 import type { Task } from './task-stream.ts';
 import { renderTranscript } from './transcript.ts';
+import { definedOnly, mapDefined } from '../core/defined-only.ts';
 
 /**
  * How the loop gets an attempt at a task. The default runs the agent runtime with the library's
@@ -43,10 +44,7 @@ export function createAgentActor(options: AgentActorOptions): Actor {
       knowledge,
       taskId: task.id,
       metadata: { purpose },
-      ...(options.store === undefined ? {} : { store: options.store }),
-      ...(options.limits === undefined ? {} : { limits: options.limits }),
-      ...(options.meter === undefined ? {} : { meter: options.meter }),
-      ...(options.workspace === undefined ? {} : { workspace: options.workspace }),
+      ...definedOnly({ store: options.store, limits: options.limits, meter: options.meter, workspace: options.workspace }),
     });
     const result = await run.result;
     const trajectory = options.store === undefined ? undefined : await options.store.getTrajectory(result.trajectoryId);
@@ -58,7 +56,7 @@ export function createAgentActor(options: AgentActorOptions): Actor {
       outputTokens: result.usage.outputTokens,
       costUsd: result.usage.costUsd,
       toolsCalled: (trajectory?.steps ?? []).filter((step) => step.type === 'tool-call').map((step) => String(step.data['name'])),
-      ...(result.error === undefined ? {} : { error: `${result.error.code}: ${result.error.message}`, errorCode: result.error.code }),
+      ...definedOnly({ error: mapDefined(result.error, ({ code, message }) => `${code}: ${message}`), errorCode: result.error?.code }),
     };
   };
 }

@@ -3,6 +3,7 @@ import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import { sparseCosine, termCounts } from '../library/curate/similarity.ts';
 import { validateProposal, type LibraryProposal } from './proposals.ts';
 import { asData } from './transcript.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Batch consolidation (Trace2Skill, Mistake Notebook): every so often, group related attempts
@@ -64,7 +65,7 @@ export async function consolidateGroup(
     schema: consolidationSchema,
     schemaName: 'consolidation',
     purpose: 'consolidate',
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
+    ...definedOnly({ meter: options.meter }),
   });
   if (result.object.skill === null) return { proposal: undefined, invalid: undefined };
   const checked = validateProposal(result.object.skill, 'consolidation');

@@ -11,6 +11,7 @@ import type { CommitIntent, LearnProgress, PlannedProposal, ProposalDecision } f
 import type { Task } from './task-stream.ts';
 import { checkToolTests } from './tool-check.ts';
 import type { RecordedAttempt } from './training-data.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Deciding one proposal: tool tests, curation, the gate, then commit or reject, exactly once. A
@@ -71,7 +72,7 @@ export class ProposalDecider {
     const { proposal } = planned;
     const decided = (outcome: ProposalDecision['outcome'], version?: number): ProposalDecision => ({
       outcome,
-      ...(version === undefined ? {} : { version }),
+      ...definedOnly({ version }),
       attempts: takeGateAttempts(),
     });
     const summary: ProposalSummary = { op: proposal.op, kind: proposal.kind, name: proposal.name, origin: proposal.origin };

@@ -5,6 +5,7 @@ import type { Task } from './task-stream.ts';
 import { asData } from './transcript.ts';
 import type { Verdict } from './verdict.ts';
 import { runVerifier } from './verifiers.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Judging an attempt: the task's verifier when it has one; otherwise an LLM critic that sees the
@@ -44,7 +45,7 @@ export async function judgeAttempt(task: Task, answer: string | null, transcript
       schema: criticSchema,
       schemaName: 'verdict',
       purpose: 'judge',
-      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      ...definedOnly({ meter: options.meter }),
     });
     const { passed, feedback } = result.object;
     const score = Math.min(1, Math.max(0, result.object.score));

@@ -8,6 +8,7 @@ import type { FinishedTask, PendingTask, ProposalDecision } from './learn-progre
 import type { StepFailure } from './step-failure.ts';
 import type { Task } from './task-stream.ts';
 import type { RecordedAttempt } from './training-data.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * What a learn run has to show so far: a curve point and the attempts of every finished task
@@ -38,8 +39,7 @@ export class LearnTally {
       failures: this.curves.flatMap((point) => point.failures),
       resumedTasks: this.resumedTasks,
       status: stoppedBy === undefined ? 'finished' : 'stopped',
-      ...(stoppedBy === undefined ? {} : { stoppedBy }),
-      ...(cascade === undefined ? {} : { cascade }),
+      ...definedOnly({ stoppedBy, cascade }),
     };
   }
 }

@@ -4,6 +4,7 @@ import { NotFoundError } from '../core/errors.ts';
 import type { GuardrailContent, SkillContent, ToolContent } from '../library/artifact-content.ts';
 import type { LibraryEntry } from '../library/library-types.ts';
 import type { LibraryIndex, RetrievedItem } from '../library/retrieval/library-index.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The agent's view of the library for one task (the AgentKnowledge contract): skills and lessons
@@ -118,7 +119,7 @@ export class LibraryKnowledge implements AgentKnowledge {
       .select(this.#options.task, {
         kinds: ['skill', 'lesson'],
         tokenBudget: this.#options.tokenBudget,
-        ...(this.#options.maxItems === undefined ? {} : { maxItems: this.#options.maxItems }),
+        ...definedOnly({ maxItems: this.#options.maxItems }),
       })
       .then((selection) => {
         this.#injected = selection.items.map((item) => ({

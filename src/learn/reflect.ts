@@ -4,6 +4,7 @@ import { contentShapes, validateProposal, type LibraryProposal } from './proposa
 import type { Task } from './task-stream.ts';
 import { asData } from './transcript.ts';
 import type { Verdict } from './verdict.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Reflect and distill in one structured call: from a success, a reusable procedure (skill) or
@@ -101,7 +102,7 @@ export async function reflectOnAttempt(model: LanguageModelClient, input: Reflec
     schema: reflectionSchema,
     schemaName: 'reflection',
     purpose: 'reflect',
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
+    ...definedOnly({ meter: options.meter }),
   });
   return readReflection(result.object);
 }

@@ -3,6 +3,7 @@ import { runInQuickJs } from '../sandbox/quickjs-sandbox.ts';
 import { runProcess } from '../sandbox/run-process.ts';
 import type { Task, Verify } from './task-stream.ts';
 import type { Verdict } from './verdict.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The task's own verifiers. Untrusted checks never run in the host: a predicate runs in the QuickJS
@@ -35,7 +36,7 @@ export async function runVerifier(verify: Verify, answer: string, task: Pick<Tas
         stdin: answer,
         env: { LAMARCK_TASK: JSON.stringify({ id: task.id, prompt: task.prompt, tags: task.tags }) },
         timeoutMs: verify.timeoutMs,
-        ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+        ...definedOnly({ cwd: options.cwd }),
       });
       if (result.spawnError !== undefined) return verdict(false, `the verifier command could not start: ${result.spawnError}`);
       if (result.timedOut) return verdict(false, `the verifier command timed out after ${verify.timeoutMs} ms`);

@@ -13,6 +13,7 @@ import type { LibraryMirror } from './library-mirror.ts';
 import type { AddOptions, ChangeOptions, LibraryChange, LibraryEntry, UpdateOptions } from './library-types.ts';
 import { unifiedDiff } from '../core/text-diff.ts';
 import { utilityScore } from './utility.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 export interface LibraryOptions {
   store: Store;
@@ -87,7 +88,7 @@ export class Library {
       {
         content: contentToJson(parsed),
         message: options.message ?? `add ${kind} ${name}`,
-        ...(options.parentIds === undefined ? {} : { parentIds: options.parentIds }),
+        ...definedOnly({ parentIds: options.parentIds }),
         ...provenance(options),
       },
     );
@@ -305,7 +306,6 @@ function toEntry<K extends LibraryKind>(kind: K, artifact: ArtifactRecord, versi
 
 function provenance(options: ChangeOptions): { trajectoryIds?: string[]; evaluation?: ChangeOptions['evaluation'] & object } {
   return {
-    ...(options.trajectoryIds === undefined ? {} : { trajectoryIds: options.trajectoryIds }),
-    ...(options.evaluation === undefined ? {} : { evaluation: options.evaluation }),
+    ...definedOnly({ trajectoryIds: options.trajectoryIds, evaluation: options.evaluation }),
   };
 }

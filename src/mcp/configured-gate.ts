@@ -8,6 +8,7 @@ import { modelConfig } from '../model/model-config.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveParsedModel } from '../model/resolve-model.ts';
 import { createUsageMeter } from '../model/usage-meter.ts';
 import { ProposalGate } from './proposal-gate.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The gate `lamarck mcp` decides proposals with, from the same settings `lamarck learn` reads:
@@ -41,7 +42,7 @@ export async function createConfiguredProposalGate(options: ConfiguredGateOption
     library,
     index: new LibraryIndex(embedding === undefined ? {} : { embedding }),
     config: learnConfig,
-    ...(model === undefined ? {} : { model }),
+    ...definedOnly({ model }),
     heldOut,
     probes,
     meter: createUsageMeter(config.budget),

@@ -7,6 +7,7 @@ import { registerResourceNotifications } from './resource-notifications.ts';
 import { registerRunTool } from './run-tool.ts';
 import { serverName, type McpSessionAccess, type McpSharedOptions } from './server-context.ts';
 import { registerWriteTools } from './write-tools.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * One MCP server instance (one per stdio connection or HTTP session) over the shared library:
@@ -43,5 +44,5 @@ export function createLamarckMcpServer(shared: McpSharedOptions, access: McpSess
   registerResourceNotifications(server, shared.changes, shared.log);
   // Last: a synthesized tool may not take the name of any tool registered above.
   exposedTools?.attach(shared.changes);
-  return { server, ...(exposedTools === undefined ? {} : { exposedTools }) };
+  return { server, ...definedOnly({ exposedTools }) };
 }

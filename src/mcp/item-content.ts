@@ -5,6 +5,7 @@ import type { Library } from '../library/library.ts';
 import type { LibraryEntry } from '../library/library-types.ts';
 import type { ArtifactStatus } from '../store/types.ts';
 import { itemId, itemUri, type ItemAddress } from './item-addresses.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * One library item as MCP clients receive it: its identity, the version read, the counters its
@@ -43,7 +44,7 @@ export async function readItem(library: Library, address: ItemAddress): Promise<
 }
 
 export function viewOf(entry: LibraryEntry, requestedVersion?: number, lastModified?: string): ItemView {
-  const address = { kind: entry.kind, name: entry.name, ...(requestedVersion === undefined ? {} : { version: requestedVersion }) };
+  const address = { kind: entry.kind, name: entry.name, ...definedOnly({ version: requestedVersion }) };
   return {
     id: itemId(address),
     uri: itemUri(address),

@@ -5,6 +5,7 @@ import { LibraryChanges } from './library-changes.ts';
 import { LibraryView } from './library-view.ts';
 import type { McpSharedOptions } from './server-context.ts';
 import { LibrarySkillCatalog } from './skill-catalog.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * What one `lamarck mcp` process serves, ready for its connections: the library with its
@@ -29,7 +30,7 @@ export interface OpenMcpLibrary {
 export async function openMcpLibrary(options: OpenMcpLibraryOptions): Promise<OpenMcpLibrary> {
   const view = new LibraryView(options.library, new LibraryIndex(options.embedding === undefined ? {} : { embedding: options.embedding }));
   const skills = new LibrarySkillCatalog(options.log);
-  const changes = new LibraryChanges(view, skills, { log: options.log, ...(options.pollMs === undefined ? {} : { pollMs: options.pollMs }) });
+  const changes = new LibraryChanges(view, skills, { log: options.log, ...definedOnly({ pollMs: options.pollMs }) });
   await changes.start();
   return {
     shared: { view, skills, changes, tokenBudget: options.tokenBudget, maxItems: options.maxItems, log: options.log },

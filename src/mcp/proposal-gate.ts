@@ -14,6 +14,7 @@ import type { Task } from '../learn/task-stream.ts';
 import type { Library } from '../library/library.ts';
 import type { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * `propose` over MCP goes through the learn loop's own decision path: the tool tests of a proposed
@@ -78,9 +79,7 @@ export class ProposalGate {
       actor: actor ?? noModelActor,
       judge: (task, answer, transcript) =>
         judgeAttempt(task, answer, transcript, {
-          ...(options.model === undefined ? {} : { critic: options.model }),
-          ...(meter === undefined ? {} : { meter }),
-          ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+          ...definedOnly({ critic: options.model, meter, cwd: options.cwd }),
         }),
       config,
       probes: [...options.probes],
@@ -141,7 +140,7 @@ export class ProposalGate {
 }
 
 function defaultActor(model: LanguageModelClient, library: Library, config: LearnConfig, meter: UsageMeter | undefined): Actor {
-  return createAgentActor({ model, store: library.store, limits: { maxSteps: config.maxSteps }, ...(meter === undefined ? {} : { meter }) });
+  return createAgentActor({ model, store: library.store, limits: { maxSteps: config.maxSteps }, ...definedOnly({ meter }) });
 }
 
 const noModelActor: Actor = () => Promise.reject(new UsageError('the gate has no model to attempt tasks with'));

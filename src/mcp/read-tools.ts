@@ -9,6 +9,7 @@ import { readItem } from './item-content.ts';
 import type { McpSharedOptions } from './server-context.ts';
 import { readOnlyAnnotations } from './tool-annotations.ts';
 import { guarded, structuredResult } from './tool-results.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The read-only tools: ranked search with the reason each item matched, one item by id or version,
@@ -92,7 +93,7 @@ export function registerReadTools(server: McpServer, shared: McpSharedOptions): 
     async ({ query, kinds, k }) =>
       guarded(async () => {
         const index = shared.view.index;
-        const results = await index.search(query, { limit: k, ...(kinds === undefined ? {} : { kinds }) });
+        const results = await index.search(query, { limit: k, ...definedOnly({ kinds }) });
         const queryTerms = new Set(tokenize(query));
         const items = results.map((result, position) => {
           const entry = result.entry;

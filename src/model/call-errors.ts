@@ -1,5 +1,6 @@
 import { APICallError, LoadAPIKeyError } from '@ai-sdk/provider';
 import { LamarckError, ModelCallError } from '../core/errors.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Turns whatever a provider threw into a LamarckError that says whether trying again can help:
@@ -62,7 +63,7 @@ function fromApiCallError(error: APICallError, model: string, now: number): Mode
       isRetryable: bodyError.status === undefined ? true : isRetryableStatus(bodyError.status),
       cause: error,
       code: 'model-provider-error',
-      ...(bodyError.status === undefined ? {} : { statusCode: bodyError.status }),
+      ...definedOnly({ statusCode: bodyError.status }),
     });
     return failure;
   }
@@ -75,7 +76,7 @@ function fromApiCallError(error: APICallError, model: string, now: number): Mode
       isRetryable: error.isRetryable || networkCode !== undefined || truncated,
       cause: error,
       code: truncated ? 'model-response-invalid' : 'model-connection-failed',
-      ...(statusCode === undefined ? {} : { statusCode }),
+      ...definedOnly({ statusCode }),
     });
     if (networkCode !== undefined) failure.details['networkCode'] = networkCode;
     return failure;
@@ -88,7 +89,7 @@ function fromApiCallError(error: APICallError, model: string, now: number): Mode
     statusCode,
     isRetryable: retryable,
     cause: error,
-    ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    ...definedOnly({ retryAfterMs }),
     ...(userFault ? { fault: 'user' as const } : {}),
   });
 }

@@ -7,6 +7,7 @@ import { costOf } from './pricing.ts';
 import { withRetries, type RetryPolicy } from './retry.ts';
 import { reserveCall } from './usage-meter.ts';
 import type { CallOptions, EmbeddingClient, ModelPricing, ModelUsage, UsageMeter } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Embeddings over any AI SDK embedding model, with the same retries, timeout, accounting and
@@ -45,10 +46,10 @@ export function createEmbeddingClient(model: EmbeddingModelV4, options: Embeddin
               callWithTimeout((abortSignal) => Promise.resolve(model.doEmbed({ values: batch, abortSignal })), {
                 timeoutMs: callOptions.timeoutMs ?? options.timeoutMs ?? defaultTimeoutMs,
                 what: `${options.spec} embedding`,
-                ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }),
+                ...definedOnly({ signal: callOptions.signal }),
               }),
             (error) => toModelCallError(error, options.spec, clock.now()),
-            { policy, clock, random, ...(callOptions.signal === undefined ? {} : { signal: callOptions.signal }) },
+            { policy, clock, random, ...definedOnly({ signal: callOptions.signal }) },
           ));
           const inputTokens = value.usage?.tokens ?? 0;
           batchUsage = { inputTokens, outputTokens: 0, costUsd: costOf({ inputTokens, outputTokens: 0 }, options.pricing) };

@@ -16,6 +16,7 @@ import { modelConfig } from './model-config.ts';
 import { defaultOllamaBaseURL, type ModelConfig, type ModelLimits } from './model-settings.ts';
 import { formatModelSpec, parseModelSpec, type ModelSpecInput } from './spec.ts';
 import type { EmbeddingClient, EnsembleMember, LanguageModelClient, ModelSpec, UsageMeter } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * From a spec to a working client: picks the AI SDK provider, fills credentials and base URLs
@@ -124,14 +125,9 @@ function parsedModelConfig(config: LamarckConfig | ModelConfig): ModelConfig {
 
 function sharedOptions(options: ResolveModelOptions) {
   return {
-    ...(options.retries === undefined ? {} : { retries: options.retries }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.limits?.maxReplyChars === undefined ? {} : { maxReplyChars: options.limits.maxReplyChars }),
-    ...(options.limits?.maxPromptChars === undefined ? {} : { maxPromptChars: options.limits.maxPromptChars }),
-    ...(options.clock === undefined ? {} : { clock: options.clock }),
-    ...(options.random === undefined ? {} : { random: options.random }),
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
-    ...(options.onRetry === undefined ? {} : { onRetry: options.onRetry }),
+    ...definedOnly({ retries: options.retries, timeoutMs: options.timeoutMs }),
+    ...definedOnly({ maxReplyChars: options.limits?.maxReplyChars, maxPromptChars: options.limits?.maxPromptChars }),
+    ...definedOnly({ clock: options.clock, random: options.random, meter: options.meter, onRetry: options.onRetry }),
   };
 }
 
@@ -179,9 +175,7 @@ function openaiProvider(spec: ModelSpec, options: ResolveModelOptions) {
   const apiKey = spec.apiKey ?? options.providers?.openai?.apiKey;
   const baseURL = spec.baseURL ?? options.providers?.openai?.baseURL;
   return createOpenAI({
-    ...(apiKey === undefined ? {} : { apiKey }),
-    ...(baseURL === undefined ? {} : { baseURL }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...definedOnly({ apiKey, baseURL, fetch: options.fetch }),
   });
 }
 
@@ -189,9 +183,7 @@ function anthropicProvider(spec: ModelSpec, options: ResolveModelOptions) {
   const apiKey = spec.apiKey ?? options.providers?.anthropic?.apiKey;
   const baseURL = spec.baseURL ?? options.providers?.anthropic?.baseURL;
   return createAnthropic({
-    ...(apiKey === undefined ? {} : { apiKey }),
-    ...(baseURL === undefined ? {} : { baseURL }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...definedOnly({ apiKey, baseURL, fetch: options.fetch }),
   });
 }
 
@@ -203,8 +195,7 @@ function compatibleProvider(spec: ModelSpec, options: ResolveModelOptions) {
     name: spec.provider,
     baseURL,
     includeUsage: true,
-    ...(spec.apiKey === undefined ? {} : { apiKey: spec.apiKey }),
-    ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
+    ...definedOnly({ apiKey: spec.apiKey, fetch: options.fetch }),
   });
 }
 

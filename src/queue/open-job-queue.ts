@@ -4,6 +4,7 @@ import type { Store } from '../store/types.ts';
 import { PgBossJobQueue } from './pg-boss-job-queue.ts';
 import { SqliteJobQueue } from './sqlite-job-queue.ts';
 import type { JobQueue } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 export interface OpenJobQueueOptions {
   /**
@@ -37,8 +38,7 @@ export async function openJobQueue(store: Store, target?: StoreTarget, options: 
       // Beside the store's own schema, so stores in other schemas of one database keep their jobs apart.
       schema: `${target.settings.schema}_pgboss`,
       claimsSchema: `${target.settings.schema}_queue`,
-      ...(options.leaseSeconds === undefined ? {} : { leaseSeconds: options.leaseSeconds }),
-      ...(options.supervise === undefined ? {} : { supervise: options.supervise }),
+      ...definedOnly({ leaseSeconds: options.leaseSeconds, supervise: options.supervise }),
     });
   }
   throw new UsageError(`no job queue for a ${store.kind} store: use a SQLite file or PostgreSQL`);

@@ -19,6 +19,7 @@ import {
   type JobState,
   type QueueOverview,
 } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 export interface PgBossJobQueueOptions {
   /** The PostgreSQL URL, with its password (never shown: `location` is given separately). */
@@ -124,7 +125,8 @@ export class PgBossJobQueue implements JobQueue {
     const maxAttempts = Math.max(1, Math.floor(options.maxAttempts ?? defaultMaxAttempts));
     const backoffMs = Math.max(0, options.backoffMs ?? defaultBackoffMs);
     const sent = await this.#boss.send(queue, payload, {
-      ...(jobId === undefined ? {} : { id: jobId, singletonKey: key }),
+      // A job with an idempotency key gets an id derived from it, so a second send finds the first.
+      ...definedOnly({ id: jobId, singletonKey: key }),
       retryLimit: maxAttempts - 1,
       retryDelay: Math.max(1, Math.ceil(backoffMs / 1000)),
       retryBackoff: true,

@@ -1,5 +1,6 @@
 import { runProcess, type ProcessResult } from './run-process.ts';
 import { sandboxContractVersion, type Sandbox, type SandboxLimits, type SandboxOutcomeKind, type SandboxResult, type SandboxRunOptions } from './sandbox-contract.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /** A command line to run as a process group. */
 export interface ProcessUnit {
@@ -19,14 +20,12 @@ export function createProcessSandbox(): Sandbox<ProcessUnit> {
     run: async (unit: ProcessUnit, limits: SandboxLimits, options: SandboxRunOptions = {}): Promise<SandboxResult> => {
       const result = await runProcess({
         command: unit.command,
-        ...(unit.cwd === undefined ? {} : { cwd: unit.cwd }),
-        ...(unit.env === undefined ? {} : { env: unit.env }),
-        ...(unit.stdin === undefined ? {} : { stdin: unit.stdin }),
+        ...definedOnly({ cwd: unit.cwd, env: unit.env, stdin: unit.stdin }),
         timeoutMs: limits.wallClockMs ?? limits.timeoutMs * DEFAULT_WALL_CLOCK_FACTOR,
         cpuTimeLimitMs: limits.timeoutMs,
         memoryLimitMb: limits.memoryLimitMb,
         outputLimitBytes: limits.outputLimitBytes,
-        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        ...definedOnly({ signal: options.signal }),
       });
       return processSandboxResult(result, limits);
     },

@@ -8,6 +8,7 @@ import {
   type QuickJSSyncVariant,
   type QuickJSWASMModule,
 } from 'quickjs-emscripten-core';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * WebAssembly instances of QuickJS, each with its own capped linear memory. Each sandbox worker
@@ -114,7 +115,7 @@ async function createInstance(pages: number): Promise<QuickJsInstance> {
     // QuickJS assertion messages after a fault would go to our stderr; the fault is reported in the result instead.
     // (Emscripten reads print/printErr from the module options; the typings do not list them.)
     emscriptenModule: Object.assign({} as EmscriptenModuleLoaderOptions, { printErr: () => {}, print: () => {} }),
-    ...(compiled === undefined ? {} : { wasmModule: compiled }),
+    ...definedOnly({ wasmModule: compiled }),
   });
   const module = await newQuickJSWASMModuleFromVariant(variant);
   return { module, memory, capacityBytes: pages * PAGE_BYTES, broken: false };

@@ -3,6 +3,7 @@ import { RunJob, WarmUpJob, type QuickJsCallOptions } from './quickjs-pool-job.t
 import type { QuickJsOutcome, SandboxErrorCode } from './quickjs-protocol.ts';
 import { QuickJsPool, type QuickJsPoolOptions } from './quickjs-worker-pool.ts';
 import { sandboxContractVersion, type Sandbox, type SandboxLimits, type SandboxOutcomeKind, type SandboxResult, type SandboxRunOptions } from './sandbox-contract.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Runs a tool's ES module in QuickJS compiled to WebAssembly, in a worker thread from a warm pool:
@@ -93,9 +94,7 @@ export function createQuickJsSandbox(options: { pool?: QuickJsPool } = {}): Sand
         timeoutMs: limits.timeoutMs,
         memoryLimitBytes: limits.memoryLimitMb * 1024 * 1024,
         maxOutputBytes: limits.outputLimitBytes,
-        ...(unit.filename === undefined ? {} : { filename: unit.filename }),
-        ...(runOptions.signal === undefined ? {} : { signal: runOptions.signal }),
-        ...(options.pool === undefined ? {} : { pool: options.pool }),
+        ...definedOnly({ filename: unit.filename, signal: runOptions.signal, pool: options.pool }),
       });
       const diagnostics = outcome.logs.join('\n');
       if (outcome.ok) {

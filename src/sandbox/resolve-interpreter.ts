@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { findExecutable } from './limits-wrapper.ts';
 import { minimalEnvironment, runProcess } from './run-process.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Version-manager shims (pyenv, asdf, mise) stand on the PATH in place of the interpreter and
@@ -42,8 +43,7 @@ export async function resolveInterpreter(command: readonly string[], options: Re
 async function ask(executable: string, cwd: string | undefined, env: Record<string, string> | undefined): Promise<string | undefined> {
   const result = await runProcess({
     command: [executable, '-c', askScript],
-    ...(cwd === undefined ? {} : { cwd }),
-    ...(env === undefined ? {} : { env }),
+    ...definedOnly({ cwd, env }),
     // Generous: this runs once, and a slow shim on a busy machine is exactly the case it is for.
     timeoutMs: 120_000,
     maxOutputBytes: 8192,

@@ -5,6 +5,7 @@ import { addressSpaceLimitMb, CGROUP_JOIN_FAILED_EXIT_CODE, findExecutable, with
 import { OutputCapture } from './output-capture.ts';
 import { killProcessGroup, trackProcessGroup } from './process-group-registry.ts';
 import { hasExitPending } from './process-group-usage.ts';
+import { definedOnly, mapDefined } from '../core/defined-only.ts';
 
 /**
  * Runs an untrusted command (an evaluator, a candidate program) as a child process in its own
@@ -183,7 +184,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
         cpuTimeMs: Math.round(state.cpuMs),
         durationMs: Math.round((performance.now() - started) * 100) / 100,
         aborted: state.aborted,
-        ...(state.spawnError === undefined ? {} : { spawnError: state.spawnError }),
+        ...definedOnly({ spawnError: state.spawnError }),
       });
     };
 
@@ -206,9 +207,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
     }
     const addressSpaceMb = process.platform === 'win32' ? undefined : addressSpaceLimitMb(options.command, options.addressSpaceLimitMb, options.memoryLimitMb);
     const argv = withKernelLimits(options.command, {
-      ...(addressSpaceMb === undefined ? {} : { addressSpaceMb }),
-      ...(options.cpuTimeLimitMs === undefined ? {} : { cpuSeconds: options.cpuTimeLimitMs / 1000 }),
-      ...(cgroup === undefined ? {} : { cgroupProcessesFile: cgroup.processesFile }),
+      ...definedOnly({ addressSpaceMb, cpuSeconds: mapDefined(options.cpuTimeLimitMs, (milliseconds) => milliseconds / 1000), cgroupProcessesFile: cgroup?.processesFile }),
     });
     // Under the sh wrapper a missing command would surface as exit code 127; report it as spawn does.
     if (argv !== options.command && findExecutable(options.command[0]!, environment.PATH ?? '', options.cwd) === undefined) {

@@ -4,6 +4,7 @@ import { runInQuickJs, type QuickJsPool, type SandboxErrorCode } from './quickjs
 import { checkToolInput, checkToolOutput, formatSchemaIssues, loadTool, type LoadedTool } from './tool-manifest.ts';
 import type { FileAccess } from './tool-files.ts';
 import { effectiveHosts } from './tool-network.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Runs a synthesized tool once: load it (when given a directory), check the input against the
@@ -71,11 +72,10 @@ export async function runTool(tool: string | LoadedTool, input: unknown, options
   const outcome = await runInQuickJs(loaded.source, jsonInput, {
     timeoutMs: options.timeoutMs ?? DEFAULT_TOOL_TIMEOUT_MS,
     memoryLimitBytes: options.memoryLimitBytes ?? DEFAULT_TOOL_MEMORY_LIMIT_BYTES,
-    ...(options.stackLimitBytes === undefined ? {} : { stackLimitBytes: options.stackLimitBytes }),
-    network: { hosts, ...(options.fetch === undefined ? {} : { fetch: options.fetch }) },
+    ...definedOnly({ stackLimitBytes: options.stackLimitBytes }),
+    network: { hosts, ...definedOnly({ fetch: options.fetch }) },
     ...fileAccess(loaded.manifest.capabilities.files, options.granted?.files),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
-    ...(options.pool === undefined ? {} : { pool: options.pool }),
+    ...definedOnly({ signal: options.signal, pool: options.pool }),
   });
   const durationMs = Math.round((performance.now() - started) * 100) / 100;
   if (!outcome.ok) return { ...outcome, durationMs };

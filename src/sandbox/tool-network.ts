@@ -1,3 +1,4 @@
+import { definedOnly } from '../core/defined-only.ts';
 /**
  * The network capability of a sandboxed tool: `ctx.fetch` bridged to the host's fetch, for the
  * hosts a tool both declared and was granted, and nothing else. Requests and responses cross the
@@ -65,7 +66,7 @@ export async function performToolFetch(requestText: string, access: NetworkAcces
   const response = await fetchImplementation(url, {
     method: request.method,
     headers: request.headers,
-    ...(request.body === undefined ? {} : { body: request.body }),
+    ...definedOnly({ body: request.body }),
     redirect: 'manual',
     signal,
   });

@@ -15,6 +15,7 @@ import { createResponseFilter } from './safe-json.ts';
 import { allowedHostNames } from './security.ts';
 import { checkListenOptions, defaultHost, defaultPort } from './serve-options.ts';
 import { loadStaticAssets } from './static-assets.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 export interface DashboardOptions {
   store: Store;
@@ -58,7 +59,7 @@ export function createDashboard(options: DashboardOptions, port: () => number = 
     programs: new RunProgramsCache(options.store),
     populations: new PopulationCache(options.store),
     live,
-    filter: createResponseFilter({ secrets: [...(options.secrets ?? []), ...(options.token === undefined ? [] : [options.token])], ...(options.env === undefined ? {} : { env: options.env }) }),
+    filter: createResponseFilter({ secrets: [...(options.secrets ?? []), ...(options.token === undefined ? [] : [options.token])], ...definedOnly({ env: options.env }) }),
     policy: { token: options.token, allowedHosts: allowedHostNames(host, options.allowHosts), port },
     assets: loadStaticAssets(options.assetsDirectory),
     version: options.version ?? packageVersion(),

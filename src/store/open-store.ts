@@ -5,6 +5,7 @@ import { PostgresStore } from './postgres-store.ts';
 import { SqliteStore } from './sqlite-store.ts';
 import { resolveStoreTarget, type PostgresTuning, type StoreTarget } from './store-url.ts';
 import type { Store } from './types.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 export { defaultStorePath } from './store-url.ts';
 
@@ -39,5 +40,5 @@ export async function openStoreTarget(target: StoreTarget, busyTimeoutMs?: numbe
       throw new StoreError(`cannot create the store directory ${dirname(path)}: ${(error as Error).message}`, { cause: error });
     }
   }
-  return SqliteStore.open({ path, ...(busyTimeoutMs === undefined ? {} : { busyTimeoutMs }) });
+  return SqliteStore.open({ path, ...definedOnly({ busyTimeoutMs }) });
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StoreError } from '../core/errors.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Where a store lives, from the one string every command takes (`--store`, `LAMARCK_STORE`, or
@@ -92,7 +93,7 @@ function postgresTarget(given: string, tuning: PostgresTuning): StoreTarget {
       poolSize: optionalInteger(given, 'pool_size', parameter('pool_size'), 1) ?? tuning.poolSize ?? 10,
       connectionTimeoutMs: optionalInteger(given, 'connect_timeout_ms', parameter('connect_timeout_ms')) ?? tuning.connectionTimeoutMs ?? 10_000,
       idleTimeoutMs: optionalInteger(given, 'idle_timeout_ms', parameter('idle_timeout_ms')) ?? tuning.idleTimeoutMs ?? 30_000,
-      ...(statementTimeoutMs === undefined ? {} : { statementTimeoutMs }),
+      ...definedOnly({ statementTimeoutMs }),
       applicationName: 'lamarck',
     },
   };

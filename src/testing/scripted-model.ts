@@ -15,6 +15,7 @@ import { createLanguageModelClient } from '../model/language-model-client.ts';
 import type { RetryPolicy } from '../model/retry.ts';
 import type { FinishReason, LanguageModelClient, ModelPricing, UsageMeter } from '../model/types.ts';
 import { createFakeClock } from './fake-clock.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * A scripted language model for tests: a list of replies given out in order. It is an AI SDK
@@ -177,11 +178,8 @@ export function createScriptedModel(options: ScriptedModelOptions): ScriptedMode
     nativeStructuredOutput: false,
     pricing: options.pricing ?? { inputPerMillion: 0, outputPerMillion: 0 },
     clock,
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
-    ...(options.retries === undefined ? {} : { retries: options.retries }),
-    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-    ...(options.limits?.maxReplyChars === undefined ? {} : { maxReplyChars: options.limits.maxReplyChars }),
-    ...(options.limits?.maxPromptChars === undefined ? {} : { maxPromptChars: options.limits.maxPromptChars }),
+    ...definedOnly({ meter: options.meter, retries: options.retries, timeoutMs: options.timeoutMs }),
+    ...definedOnly({ maxReplyChars: options.limits?.maxReplyChars, maxPromptChars: options.limits?.maxPromptChars }),
   });
 
   return Object.assign(client, {

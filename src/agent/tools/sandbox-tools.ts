@@ -7,6 +7,7 @@ import type { PredicateEvaluator } from '../guardrails.ts';
 import type { LibraryTool } from '../knowledge.ts';
 import type { AgentCapabilities, AgentTool, ToolOutput } from '../types.ts';
 import { defaultToolRunner, type LoadedTool, type ToolResult, type ToolRunner } from './tool-runner.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * Tools that run in the WebAssembly QuickJS sandbox: `run_javascript` for code the model writes,
@@ -60,7 +61,7 @@ function runSnippet(body: string, input: JsonValue, options: SandboxToolOptions,
     timeoutMs: options.timeoutMs,
     memoryLimitBytes: options.memoryLimitBytes,
     granted: { network: [] },
-    ...(signal === undefined ? {} : { signal }),
+    ...definedOnly({ signal }),
   });
 }
 

@@ -15,6 +15,7 @@ import { latestPostgresSchemaVersion } from '../../store/postgres/migrations.ts'
 import { latestSchemaVersion } from '../../store/sqlite/migrations.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * `lamarck doctor`: what works here and what is missing (Node, configuration, the store and its
@@ -97,7 +98,7 @@ export async function runDoctor(context: CliContext, options: { timeoutMs: numbe
   }
   checks.push(...(await checkLocalModelFiles(context.cwd)));
   const modelsAnswering = checks.filter((check) => check.name.startsWith('model ') && check.status === 'ok').length;
-  return { canRun: !checks.some((check) => check.fatal === true), modelsAnswering, checks, ...(queue === undefined ? {} : { queue }) };
+  return { canRun: !checks.some((check) => check.fatal === true), modelsAnswering, checks, ...definedOnly({ queue }) };
 }
 
 function checkNode(): DoctorCheck {

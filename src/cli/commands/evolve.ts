@@ -14,6 +14,7 @@ import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 import { integer, positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * `lamarck evolve <problem-dir>`: runs (or resumes) an evolution run, drawing a progress line on
@@ -64,14 +65,13 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
         const external = options.workers === 'external' ? await externalEvaluation(context, store, options.jobLeaseSeconds) : undefined;
         const handle = evolve({
-          ...(problemDir === undefined ? {} : { problem: problemDir }),
+          ...definedOnly({ problem: problemDir }),
           cwd: context.cwd,
           store,
           models,
           ...(embeddings ? { embeddings } : {}),
           ...runOptions,
-          ...(options.resume === undefined ? {} : { resume: options.resume }),
-          ...(external === undefined ? {} : { evaluatorFactory: external.evaluatorFactory }),
+          ...definedOnly({ resume: options.resume, evaluatorFactory: external?.evaluatorFactory }),
         });
         const onSignal = (): void => handle.stop();
         process.once('SIGINT', onSignal);
@@ -81,7 +81,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           const summary = await handle.result;
           output.endProgress();
           const occupancy = external === undefined ? undefined : await readOccupancy(store, summary.runId);
-          if (output.json) output.printJson({ ...jsonSummary(summary), ...(occupancy === undefined ? {} : { workers: occupancy }) });
+          if (output.json) output.printJson({ ...jsonSummary(summary), ...definedOnly({ workers: occupancy }) });
           else output.info(textSummary(summary) + (occupancy === undefined ? '' : `\nexternal workers: ${describeOccupancy(occupancy)}`));
           return summary.status === 'failed' ? 1 : 0;
         } finally {

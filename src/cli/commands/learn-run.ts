@@ -7,6 +7,7 @@ import { readTaskStream, type Task } from '../../learn/task-stream.ts';
 import type { UsageMeter, UsageTotals } from '../../model/types.ts';
 import { RunLease } from '../../store/run-lease.ts';
 import type { RunRecord, Store } from '../../store/types.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * The run record of `lamarck learn`: what a new run saves in its config (the task file, a digest
@@ -35,7 +36,7 @@ export function settingsToJson(settings: LearnRunSettings): JsonObject {
     JSON.stringify({
       tasks: settings.tasksPath,
       tasksDigest: settings.tasksDigest,
-      ...(settings.limit === undefined ? {} : { limit: settings.limit }),
+      ...definedOnly({ limit: settings.limit }),
       model: settings.model ?? null,
       learner: settings.learner ?? null,
       ...(settings.escalate === undefined ? {} : { escalate: settings.escalate }),

@@ -23,6 +23,7 @@ import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 import { claimLearnRun, readLearnRun, readResumedTasks, restoreUsage, settingsToJson, tasksDigest, type LearnRunSettings } from './learn-run.ts';
 import { openLibrary } from './library.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /**
  * `lamarck learn <tasks.jsonl>`: runs the learn loop over a task stream against the configured
@@ -213,9 +214,7 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
     costUsd: round(totals.costUsd),
     inputTokens: totals.inputTokens,
     outputTokens: totals.outputTokens,
-    ...(resumed === undefined ? {} : { resumedTasks: result.resumedTasks }),
-    ...(result.stoppedBy === undefined ? {} : { stoppedBy: result.stoppedBy }),
-    ...(result.cascade === undefined ? {} : { cascade: result.cascade }),
+    ...definedOnly({ resumedTasks: mapDefined(resumed, () => result.resumedTasks), stoppedBy: result.stoppedBy, cascade: result.cascade }),
     exports,
   };
   // A process that lost the run to another leaves its status to that one.

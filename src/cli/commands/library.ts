@@ -13,6 +13,7 @@ import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import type { ArtifactStatus, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import { registerTriggerCommands } from './library-triggers.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * `lamarck library <kind> ls | show | search | history | diff | rollback`, `lamarck library
@@ -61,7 +62,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
       context.action(sub, async (output) => {
         const library = await openLibrary(context);
         const status = options.status === undefined ? undefined : parseStatus(options.status);
-        const entries = (await library.list({ kind, ...(status === undefined ? {} : { status }) })).filter(
+        const entries = (await library.list({ kind, ...definedOnly({ status }) })).filter(
           (entry) => options.all === true || status !== undefined || entry.status !== 'retired',
         );
         if (output.json) {

@@ -11,6 +11,7 @@ import type { CliContext } from '../context.ts';
 import { serverVersion } from '../../mcp/server-version.ts';
 import { createConfiguredProposalGate } from '../../mcp/configured-gate.ts';
 import { openLibrary } from './library.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 interface McpFlags {
   http?: boolean;
@@ -50,10 +51,10 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         const library = await openLibrary(context, await context.store());
         const embedding = resolveConfiguredEmbeddingModel(config);
         // Task files are read and checked before anything is served: a bad line refuses to start.
-        const proposals = await createConfiguredProposalGate({ config, learnConfig, library, cwd: context.cwd, ...(flags.holdout === undefined ? {} : { holdoutPath: flags.holdout }) });
+        const proposals = await createConfiguredProposalGate({ config, learnConfig, library, cwd: context.cwd, ...definedOnly({ holdoutPath: flags.holdout }) });
         const served = await openMcpLibrary({
           library,
-          ...(embedding === undefined ? {} : { embedding }),
+          ...definedOnly({ embedding }),
           tokenBudget: learnConfig.tokenBudget,
           maxItems: learnConfig.maxItems,
           pollMs: flags.pollMs,

@@ -3,6 +3,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { listLocalModels, type LocalModelFile } from '../../model/local/list-models.ts';
 import { modelAliases, modelsDirectoryName, pullModel } from '../../model/local/pull-model.ts';
 import type { CliContext } from '../context.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * `lamarck model pull <alias-or-uri>` downloads a GGUF model for the embedded `local:` provider;
@@ -27,8 +28,7 @@ export function registerModelCommand(program: Command, context: CliContext): voi
           source,
           cwd: context.cwd,
           env: context.env,
-          ...(options.dir === undefined ? {} : { directory: options.dir }),
-          ...(options.probeTimeout === undefined ? {} : { probeTimeoutMs: options.probeTimeout }),
+          ...definedOnly({ directory: options.dir, probeTimeoutMs: options.probeTimeout }),
           onProgress: ({ downloadedBytes, totalBytes }) =>
             output.progress(`downloading ${source}: ${formatBytes(downloadedBytes)} of ${formatBytes(totalBytes)}`),
         });

@@ -75,7 +75,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const field = options.model === undefined ? 'models.0' : '--model';
         const spec = options.model === undefined ? models.models[0] : parseModelSpec(options.model, field);
         if (spec === undefined) throw new UsageError('no model: pass --model <spec> or configure "models" in lamarck.config.json');
-        const budget = { ...config.budget, ...(options.maxUsd === undefined ? {} : { maxUsd: options.maxUsd }) };
+        const budget = { ...config.budget, ...definedOnly({ maxUsd: options.maxUsd }) };
         const meter = createUsageMeter(budget);
         const model = resolveParsedModel(spec, { ...modelOptionsFromConfig(models, { meter }), cwd: context.cwd, field });
         const strongSpec = options.escalate === undefined ? models.escalate : parseModelSpec(options.escalate, '--escalate');
@@ -91,7 +91,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '');
         const run = runAgentWithEscalation({
           task: task ?? '',
-          ...(knowledge === undefined ? {} : { knowledge }),
+          ...definedOnly({ knowledge }),
           model,
           store,
           meter,
@@ -101,8 +101,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),
           toolDirectories,
-          ...(workspace === undefined ? {} : { workspace }),
-          ...(options.resume === undefined ? {} : { resume: options.resume }),
+          ...definedOnly({ workspace, resume: options.resume }),
           onEvent: (event) => reportProgress(output, event),
         }, strong);
         // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it

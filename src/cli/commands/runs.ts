@@ -3,6 +3,7 @@ import { describeOccupancy, readOccupancy } from '../../evolve/distributed/worke
 import { runStatusView } from '../../store/run-status.ts';
 import type { RunKind } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /**
  * `lamarck runs`: the recorded runs, newest first, with their status and best score. A run stored
@@ -17,7 +18,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
     .action(async (options: { kind?: RunKind; limit: number }, command: Command) =>
       context.action(command, async (output) => {
         const store = await context.store();
-        const runs = await store.listRuns({ ...(options.kind === undefined ? {} : { kind: options.kind }), limit: options.limit });
+        const runs = await store.listRuns({ ...definedOnly({ kind: options.kind }), limit: options.limit });
         const views = await Promise.all(runs.map((run) => runStatusView(store, run)));
         const occupancies = await Promise.all(runs.map((run) => (run.kind === 'evolve' ? readOccupancy(store, run.id) : undefined)));
         if (output.json) {
@@ -32,9 +33,9 @@ export function registerRunsCommand(program: Command, context: CliContext): void
                 storedStatus: run.status,
                 createdAt: run.createdAt,
                 updatedAt: run.updatedAt,
-                ...(lease === undefined ? {} : { lease: { pid: lease.pid, host: lease.host, heartbeatAt: lease.heartbeatAt, timeToLiveMs: lease.timeToLiveMs } }),
+                ...definedOnly({ lease: mapDefined(lease, ({ pid, host, heartbeatAt, timeToLiveMs }) => ({ pid, host, heartbeatAt, timeToLiveMs })) }),
                 summary: run.summary,
-                ...(occupancies[index] === undefined ? {} : { workers: occupancies[index] }),
+                ...definedOnly({ workers: occupancies[index] }),
               };
             }),
           );

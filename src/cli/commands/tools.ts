@@ -5,6 +5,7 @@ import { requirePath } from '../../core/require-path.ts';
 import { loadTool } from '../../sandbox/tool-manifest.ts';
 import { runTool } from '../../sandbox/run-tool.ts';
 import type { CliContext } from '../context.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /**
  * `lamarck tools run <tool-dir> --input '<json>' [--grant-network hosts] [--grant-files dir [--grant-write]]`
@@ -47,10 +48,9 @@ export function registerToolsCommand(program: Command, context: CliContext): voi
           const result = await runTool(directory, input, {
             granted: {
               network: options.grantNetwork ?? [],
-              ...(grantedRoot === undefined ? {} : { files: { root: grantedRoot, write: options.grantWrite === true } }),
+              ...definedOnly({ files: mapDefined(grantedRoot, (root) => ({ root, write: options.grantWrite === true })) }),
             },
-            ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout }),
-            ...(options.memoryLimit === undefined ? {} : { memoryLimitBytes: options.memoryLimit * 1024 * 1024 }),
+            ...definedOnly({ timeoutMs: options.timeout, memoryLimitBytes: mapDefined(options.memoryLimit, (megabytes) => megabytes * 1024 * 1024) }),
           });
           output.printJson(result);
           return result.ok ? 0 : 1;

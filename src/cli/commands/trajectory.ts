@@ -3,6 +3,7 @@ import { NotFoundError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import type { TrajectoryStep, TrajectoryWithSteps } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * `lamarck trajectory <id>` shows a recorded run step by step; `lamarck trajectory export` writes
@@ -41,9 +42,7 @@ export function registerTrajectoryCommand(program: Command, context: CliContext)
       context.action(command, async () => {
         const store = await context.store();
         const records = await store.listTrajectories({
-          ...(options.run === undefined ? {} : { runId: options.run }),
-          ...(options.task === undefined ? {} : { taskId: options.task }),
-          ...(options.limit === undefined ? {} : { limit: options.limit }),
+          ...definedOnly({ runId: options.run, taskId: options.task, limit: options.limit }),
         });
         for (const record of records) {
           const full = await store.getTrajectory(record.id);

@@ -5,6 +5,7 @@ import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 import { positiveInteger, positiveNumber } from '../option-parsers.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 interface WorkerCommandOptions {
   slots: number;
@@ -45,7 +46,7 @@ export function registerWorkerCommand(program: Command, context: CliContext): vo
             queueName: options.queue,
             slots: options.slots,
             leaseMs: options.leaseSeconds * 1000,
-            ...(options.exitWhenIdle === undefined ? {} : { exitWhenIdleMs: options.exitWhenIdle * 1000 }),
+            ...definedOnly({ exitWhenIdleMs: mapDefined(options.exitWhenIdle, (seconds) => seconds * 1000) }),
             onEvent: (event) => report(event, output),
           });
           output.info(`worker ${worker.workerId} (pid ${process.pid}): ${options.slots} slot${options.slots === 1 ? '' : 's'} on queue ${options.queue} (${queue.kind}, ${queue.location})`);

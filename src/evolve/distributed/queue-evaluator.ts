@@ -6,6 +6,7 @@ import type { EvaluationResult, Evaluator, Problem } from '../types.ts';
 import { buildEvaluationJob, defaultEvaluationQueue, evaluationFromJobResult, type EvaluationJobResult } from './evaluation-job.ts';
 import { saveProblemSnapshot, takeProblemSnapshot } from './problem-snapshot.ts';
 import { WorkerOccupancy } from './worker-occupancy.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 export interface QueueEvaluatorOptions {
   problem: Problem;
@@ -41,7 +42,7 @@ export function createQueueEvaluator(options: QueueEvaluatorOptions): Evaluator 
       const taken = await takeProblemSnapshot({
         directory: options.problem.directory,
         programPaths: Object.keys(options.problem.files),
-        ...(options.snapshotLimitBytes === undefined ? {} : { limitBytes: options.snapshotLimitBytes }),
+        ...definedOnly({ limitBytes: options.snapshotLimitBytes }),
       });
       await saveProblemSnapshot(options.store, taken);
       return taken.hash;
@@ -55,8 +56,7 @@ export function createQueueEvaluator(options: QueueEvaluatorOptions): Evaluator 
       const payload = buildEvaluationJob({ problem: options.problem, snapshotHash: await snapshot(), runId, candidateId, files });
       const { jobId } = await options.queue.enqueue(queueName, payload, {
         idempotencyKey: `${runId}:${contentKey(files)}`,
-        ...(options.maxAttempts === undefined ? {} : { maxAttempts: options.maxAttempts }),
-        ...(options.backoffMs === undefined ? {} : { backoffMs: options.backoffMs }),
+        ...definedOnly({ maxAttempts: options.maxAttempts, backoffMs: options.backoffMs }),
       });
       for (;;) {
         if (signal?.aborted === true) throw signal.reason ?? new Error('evaluation aborted');

@@ -5,6 +5,7 @@ import { isUnusableModelError } from '../../model/unusable-model.ts';
 import { replyLimitKinds } from './failure-kinds.ts';
 import { ProposalRejectedError } from '../operators/proposal-error.ts';
 import type { CandidateProposal } from '../types.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * Building the stored record of one attempt, whatever its end: evaluated, failed in evaluation,
@@ -67,7 +68,7 @@ export function attemptRecord(
     costUsd: usage.costUsd,
     timing: { proposeMs: base.proposeMs, queuedMs: outcome.queuedMs ?? 0, evaluateMs: outcome.evaluateMs },
     createdAt: base.createdAt,
-    ...(outcome.fingerprint === undefined ? {} : { fingerprint: outcome.fingerprint }),
+    ...definedOnly({ fingerprint: outcome.fingerprint }),
   };
 }
 

@@ -8,6 +8,7 @@ import { defaultInspirations, type InspirationSettings } from '../select-inspira
 import { defaultParentSelection, type ParentSelectionSettings } from '../select-parent.ts';
 import type { FeatureDimension } from '../types.ts';
 import { defaultNoiseSettings, type NoiseSettings } from './noise-guard.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * The engine's part of `lamarck.json` (`settings`): database shape, selection ratios, novelty,
@@ -114,11 +115,8 @@ export function parseEngineSettings(
     database: {
       ...defaultDatabaseSettings,
       features: features.length > 0 ? [...features] : defaultDatabaseSettings.features,
-      ...(input.islands === undefined ? {} : { islands: input.islands }),
-      ...((input.populationSize ?? input.population) === undefined ? {} : { populationSize: (input.populationSize ?? input.population)! }),
-      ...(input.archiveSize === undefined ? {} : { archiveSize: input.archiveSize }),
-      ...(input.migrationInterval === undefined ? {} : { migrationInterval: input.migrationInterval }),
-      ...(input.migrationRate === undefined ? {} : { migrationRate: input.migrationRate }),
+      ...definedOnly({ islands: input.islands, populationSize: input.populationSize ?? input.population }),
+      ...definedOnly({ archiveSize: input.archiveSize, migrationInterval: input.migrationInterval, migrationRate: input.migrationRate }),
     },
     selection: {
       explorationRatio: input.explorationRatio ?? defaultParentSelection.explorationRatio,
@@ -126,7 +124,7 @@ export function parseEngineSettings(
       lambda: input.selectionLambda ?? defaultParentSelection.lambda,
       fixRatio: input.fixRatio ?? defaultParentSelection.fixRatio,
     },
-    inspirations: { ...defaultInspirations, ...(input.inspirations === undefined ? {} : { count: input.inspirations }) },
+    inspirations: { ...defaultInspirations, ...definedOnly({ count: input.inspirations }) },
     novelty: {
       threshold: input.novelty?.threshold ?? defaultNovelty.threshold,
       exemptOperators: input.novelty?.exemptOperators ?? defaultNovelty.exemptOperators,

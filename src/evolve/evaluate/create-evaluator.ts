@@ -8,6 +8,7 @@ import type { FailureEvidence } from '../../store/types.ts';
 import { defaultWallTimeoutMs, type EvaluationFailureKind, type EvaluationResult, type Evaluator, type Problem } from '../types.ts';
 import { createEvaluationWorkspace } from './evaluation-workspace.ts';
 import { interpretProcessResult, type StageOutcome } from './interpret-result.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * The sandboxed evaluator of a problem. Each call copies the problem directory (minus the initial
@@ -74,7 +75,7 @@ export function createEvaluator(problem: Problem, options: EvaluatorOptions = {}
       memoryLimitMb: config.memoryLimitMb,
       maxOutputBytes: config.maxOutputBytes,
       outputLimitBytes: config.maxOutputBytes,
-      ...(signal === undefined ? {} : { signal }),
+      ...definedOnly({ signal }),
     });
     if (result.aborted) throw signal?.reason ?? new Error('evaluation aborted');
     return interpretProcessResult(result, { ...limits, memoryLimitMb: config.memoryLimitMb, maxOutputBytes: config.maxOutputBytes }, artifactChars);
@@ -88,7 +89,7 @@ export function createEvaluator(problem: Problem, options: EvaluatorOptions = {}
         problemDirectory: problem.directory,
         programPaths: Object.keys(problem.files),
         files,
-        ...(options.tempRoot === undefined ? {} : { tempRoot: options.tempRoot }),
+        ...definedOnly({ tempRoot: options.tempRoot }),
       });
       let durationMs = 0;
       try {
@@ -148,7 +149,7 @@ function failed(
     score: null,
     metrics,
     artifacts: { failure_reason: message, ...artifacts },
-    failure: { kind, message, ...(evidence === undefined ? {} : { evidence }) },
+    failure: { kind, message, ...definedOnly({ evidence }) },
     stages,
     durationMs,
   };

@@ -4,6 +4,7 @@ import type { FinishReason, ModelUsage } from '../../model/types.ts';
 import type { BuiltPrompt } from '../prompt/build-prompt.ts';
 import type { OperatorContext } from '../types.ts';
 import { ProposalRejectedError } from './proposal-error.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 export interface ModelAnswer {
   text: string;
@@ -23,9 +24,7 @@ export async function askModel(operator: string, context: OperatorContext, built
     system: built.system,
     prompt: built.prompt,
     purpose: 'mutate',
-    ...(context.meter === undefined ? {} : { meter: context.meter }),
-    ...(context.signal === undefined ? {} : { signal: context.signal }),
-    ...(temperature === undefined ? {} : { temperature }),
+    ...definedOnly({ meter: context.meter, signal: context.signal, temperature }),
   };
   const result = await model.generateText(request).catch((error: unknown) => {
     // An oversized reply was paid for: the attempt keeps its cost, and the start of the reply as evidence.

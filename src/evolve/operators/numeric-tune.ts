@@ -4,6 +4,7 @@ import { operatorSpecificationVersion, type EvaluationResult, type Operator, typ
 import { scanNumericLiterals, writeNumericLiterals, type NumericLiteral } from './numeric-literals.ts';
 import { SepCmaEs, type ScoredSample } from './sep-cma-es.ts';
 import { unifiedDiffOfFiles } from './unified-diff.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * Model-free tuning of the numeric literals inside the EVOLVE-BLOCKs. The literals of a program
@@ -205,7 +206,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         const x = drawn?.x ?? toCoordinates(distribution, values);
         const score = outcome.result.ok && outcome.result.score !== null && Number.isFinite(outcome.result.score) ? outcome.result.score : null;
         if (score !== null && (distribution.best === null || score > distribution.best.score)) distribution.best = { values, score };
-        distribution.buffer.push({ x, score, ...(drawn === undefined ? {} : { active: drawn.active }) });
+        distribution.buffer.push({ x, score, ...definedOnly({ active: drawn?.active }) });
         const restart = distribution.restart;
         if (restart.regime === 'large') restart.evaluationsLarge += 1;
         else restart.evaluationsSmall += 1;
@@ -235,7 +236,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
           stretches: distribution.stretches,
           integers: distribution.integers,
           signs: distribution.signs,
-          buffer: distribution.buffer.map((sample) => ({ x: sample.x, score: sample.score, ...(sample.active === undefined ? {} : { active: sample.active }) })),
+          buffer: distribution.buffer.map((sample) => ({ x: sample.x, score: sample.score, ...definedOnly({ active: sample.active }) })),
           best: distribution.best,
           lastUsed: distribution.lastUsed,
           seen: [...distribution.seen],

@@ -10,6 +10,7 @@ import { defaultTemplates } from '../prompt/default-templates.ts';
 import type { FeatureDimension, Problem } from '../types.ts';
 import { EvolveBlockError, findEvolveBlocks } from '../evolve-blocks.ts';
 import { problemConfigSchema, type ProblemConfig } from './problem-config.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /** Feature dimensions used when the config names none: code length and a diversity measure. */
 export const defaultFeatures: readonly FeatureDimension[] = [
@@ -115,24 +116,22 @@ async function buildProblem(root: string, config: ProblemConfig, source: string)
     evaluator: {
       kind: evaluator.module === undefined ? 'command' : 'module',
       command: evaluator.command ?? [],
-      ...(evaluator.module === undefined ? {} : { modulePath: evaluator.module }),
+      ...definedOnly({ modulePath: evaluator.module }),
       timeoutMs: Math.round(evaluator.timeoutSeconds * 1000),
-      ...(evaluator.wallTimeoutSeconds === undefined ? {} : { wallTimeoutMs: Math.round(evaluator.wallTimeoutSeconds * 1000) }),
+      ...definedOnly({ wallTimeoutMs: mapDefined(evaluator.wallTimeoutSeconds, milliseconds) }),
       memoryLimitMb: evaluator.memoryLimitMb,
       maxOutputBytes: Math.round(evaluator.maxOutputBytes),
       cascade: evaluator.cascade.map((stage) => ({
         args: stage.args,
         threshold: stage.threshold,
-        ...(stage.timeoutSeconds === undefined ? {} : { timeoutMs: Math.round(stage.timeoutSeconds * 1000) }),
-        ...(stage.wallTimeoutSeconds === undefined ? {} : { wallTimeoutMs: Math.round(stage.wallTimeoutSeconds * 1000) }),
+        ...definedOnly({ timeoutMs: mapDefined(stage.timeoutSeconds, milliseconds), wallTimeoutMs: mapDefined(stage.wallTimeoutSeconds, milliseconds) }),
       })),
     },
     objective: config.objective,
     features: features.map((feature) => ({
       name: feature.name,
       bins: feature.bins,
-      ...(feature.min === undefined ? {} : { min: feature.min }),
-      ...(feature.max === undefined ? {} : { max: feature.max }),
+      ...definedOnly({ min: feature.min, max: feature.max }),
     })),
     templates,
     description: config.description === undefined ? '' : await readText(root, config.description, 'description', source),
@@ -145,4 +144,8 @@ async function readText(root: string, value: string | { file: string }, field: s
   const text = await readFile(join(root, value.file), 'utf8').catch(() => null);
   if (text === null) throw new ConfigError(`${field}.file`, `cannot read ${value.file} in ${root}`, { source });
   return text;
+}
+
+function milliseconds(seconds: number): number {
+  return Math.round(seconds * 1000);
 }

@@ -3,6 +3,7 @@ import type { LanguageModelClient, ModelUsage, UsageMeter } from '../../model/ty
 import type { Problem, ProgramSnapshot } from '../types.ts';
 import { formatScore, templateFor } from './build-prompt.ts';
 import { renderTemplate } from './render-template.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * The meta-scratchpad: every so often, short summaries of recent programs (what changed, the
@@ -70,8 +71,7 @@ export async function distillInsights(options: DistillInsightsOptions): Promise<
     system: `You distil lessons from an evolutionary program search.${options.problem.description === '' ? '' : `\nThe problem: ${options.problem.description}`}`,
     prompt,
     purpose: 'insights',
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
-    ...(options.signal === undefined ? {} : { signal: options.signal }),
+    ...definedOnly({ meter: options.meter, signal: options.signal }),
   });
   const insights = result.object.insights
     .map((insight) => insight.trim().replace(/\s+/g, ' '))
@@ -113,8 +113,7 @@ export function createInsightsRefresher(
         previous: input.current,
         meter: input.meter,
         signal: input.signal,
-        ...(input.model === undefined ? {} : { model: input.model }),
-        ...(options.maxInsights === undefined ? {} : { maxInsights: options.maxInsights }),
+        ...definedOnly({ model: input.model, maxInsights: options.maxInsights }),
       });
       return insights;
     },

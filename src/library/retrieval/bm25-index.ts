@@ -1,5 +1,6 @@
 import { FieldedBm25Index, type ScoredId } from './fielded-bm25-index.ts';
 import { tokenize } from './tokenize.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 export type { ScoredId } from './fielded-bm25-index.ts';
 
@@ -30,8 +31,7 @@ export class Bm25Index {
     this.#index = new FieldedBm25Index({
       weights: [1],
       lengthNormalization: [options.b ?? 0.75],
-      ...(options.k1 === undefined ? {} : { k1: options.k1 }),
-      ...(options.commonTermFraction === undefined ? {} : { commonTermFraction: options.commonTermFraction }),
+      ...definedOnly({ k1: options.k1, commonTermFraction: options.commonTermFraction }),
     });
   }
 

@@ -6,6 +6,7 @@ import { sharedLexicalDatabase, type LexicalDatabase } from './lexical-database.
 import { fieldVector, type RetrievalSettings } from './retrieval-settings.ts';
 import { searchFieldNames, searchFields } from './searchable-fields.ts';
 import { contentWords, stemWord } from './text-analysis.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * Lexical retrieval without a model. An artifact's fields are ranked by BM25F; words related to
@@ -53,7 +54,7 @@ export class LexicalRetriever {
       weights: [...fieldVector(settings.fieldWeights), expansion.documentWeight],
       lengthNormalization: [...fieldVector(settings.fieldLengthNormalization), 0.5],
       k1: settings.k1,
-      ...(options.commonTermFraction === undefined ? {} : { commonTermFraction: options.commonTermFraction }),
+      ...definedOnly({ commonTermFraction: options.commonTermFraction }),
     });
     const expands = expansion.queryWeight > 0 || expansion.documentWeight > 0;
     this.#lexicon = !expands

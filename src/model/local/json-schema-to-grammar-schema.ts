@@ -1,5 +1,6 @@
 import type { JSONSchema7, JSONSchema7Definition } from '@ai-sdk/provider';
 import type { GbnfJsonSchema } from 'node-llama-cpp';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /**
  * Rewrites a JSON Schema (draft 7, as zod and the AI SDK produce it) into the subset that
@@ -72,8 +73,7 @@ function convertTyped(type: string, definition: JSONSchema7, dropped: Set<string
       if (format !== undefined) dropped.add(`format:${format}`);
       return {
         type: 'string',
-        ...(definition.minLength === undefined ? {} : { minLength: definition.minLength }),
-        ...(definition.maxLength === undefined ? {} : { maxLength: definition.maxLength }),
+        ...definedOnly({ minLength: definition.minLength, maxLength: definition.maxLength }),
       };
     }
     case 'number':
@@ -90,14 +90,12 @@ function convertTyped(type: string, definition: JSONSchema7, dropped: Set<string
           ...(definition.additionalItems === undefined || definition.additionalItems === false
             ? { maxItems: items.length }
             : {}),
-          ...(definition.minItems === undefined ? {} : { minItems: definition.minItems }),
+          ...definedOnly({ minItems: definition.minItems }),
         };
       }
       return {
         type: 'array',
-        ...(items === undefined ? {} : { items: convert(items, dropped) }),
-        ...(definition.minItems === undefined ? {} : { minItems: definition.minItems }),
-        ...(definition.maxItems === undefined ? {} : { maxItems: definition.maxItems }),
+        ...definedOnly({ items: mapDefined(items, (schema) => convert(schema, dropped)), minItems: definition.minItems, maxItems: definition.maxItems }),
       };
     }
     case 'object': {
@@ -115,8 +113,7 @@ function convertTyped(type: string, definition: JSONSchema7, dropped: Set<string
         type: 'object',
         ...(hasProperties ? { properties } : {}),
         additionalProperties,
-        ...(definition.minProperties === undefined ? {} : { minProperties: definition.minProperties }),
-        ...(definition.maxProperties === undefined ? {} : { maxProperties: definition.maxProperties }),
+        ...definedOnly({ minProperties: definition.minProperties, maxProperties: definition.maxProperties }),
       };
     }
     default:

@@ -21,6 +21,7 @@ import { isLamarckError, ModelCallError } from '../../core/errors.ts';
 import { jsonSchemaToGrammarSchema } from './json-schema-to-grammar-schema.ts';
 import { getLocalRuntime, type LocalRuntime, type LocalRuntimeOptions } from './llama-runtime.ts';
 import { promptToChatHistory } from './prompt-to-chat-history.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * An AI SDK language model that runs a GGUF file in-process through node-llama-cpp: no server,
@@ -167,16 +168,11 @@ function prepareCall(call: LanguageModelV4CallOptions): PreparedCall {
       ? {}
       : {
           repeatPenalty: {
-            ...(call.presencePenalty === undefined ? {} : { presencePenalty: call.presencePenalty }),
-            ...(call.frequencyPenalty === undefined ? {} : { frequencyPenalty: call.frequencyPenalty }),
+            ...definedOnly({ presencePenalty: call.presencePenalty, frequencyPenalty: call.frequencyPenalty }),
           },
         };
   const settings: GenerationSettings = {
-    ...(call.maxOutputTokens === undefined ? {} : { maxTokens: call.maxOutputTokens }),
-    ...(call.temperature === undefined ? {} : { temperature: call.temperature }),
-    ...(call.topP === undefined ? {} : { topP: call.topP }),
-    ...(call.topK === undefined ? {} : { topK: call.topK }),
-    ...(call.seed === undefined ? {} : { seed: call.seed }),
+    ...definedOnly({ maxTokens: call.maxOutputTokens, temperature: call.temperature, topP: call.topP, topK: call.topK, seed: call.seed }),
     ...(call.stopSequences === undefined || call.stopSequences.length === 0 ? {} : { customStopTriggers: call.stopSequences }),
     ...penalties,
   };
@@ -210,9 +206,7 @@ async function generate(
   try {
     response = await runtime.chat.generateResponse(prepared.history, {
       ...prepared.settings,
-      ...(grammar === undefined ? {} : { grammar }),
-      ...(signal === undefined ? {} : { signal }),
-      ...(onTextChunk === undefined ? {} : { onTextChunk }),
+      ...definedOnly({ grammar, signal, onTextChunk }),
     });
   } catch (error) {
     // An abort surfaces as the signal's own reason, as the AI SDK expects.

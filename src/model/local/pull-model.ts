@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ModelCallError, UsageError } from '../../core/errors.ts';
 import { describeGgufFile, type LocalModelFile } from './list-models.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 
 /**
  * `lamarck model pull`: downloads a GGUF model into the project's `.lamarck/models/` with
@@ -84,12 +85,9 @@ export async function pullModel(options: PullModelOptions): Promise<PullModelRes
       showCliProgress: false,
       endpoints: { huggingFace },
       ...(token === undefined || token === '' ? {} : { tokens: { huggingFace: token } }),
-      ...(options.onProgress === undefined
-        ? {}
-        : {
-            onProgress: ({ downloadedSize, totalSize }) =>
-              options.onProgress?.({ downloadedBytes: downloadedSize, totalBytes: totalSize }),
-          }),
+      ...definedOnly({
+        onProgress: mapDefined(options.onProgress, (report) => ({ downloadedSize, totalSize }: { downloadedSize: number; totalSize: number }) => report({ downloadedBytes: downloadedSize, totalBytes: totalSize })),
+      }),
     });
     path = await downloader.download(options.signal === undefined ? {} : { signal: options.signal });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { PostgresConnectionSettings } from '../store-url.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /** The type parsers every pooled client uses: BIGINT (OID 20) as a number, everything else as pg parses it. */
 const bigintOid = 20;
@@ -31,7 +32,7 @@ export class PostgresConnection {
       application_name: settings.applicationName,
       // The schema is a session setting, so every statement names tables without qualifying them.
       options: `-c search_path=${quoteIdentifier(settings.schema)}`,
-      ...(settings.statementTimeoutMs === undefined ? {} : { statement_timeout: settings.statementTimeoutMs }),
+      ...definedOnly({ statement_timeout: settings.statementTimeoutMs }),
       types: typeParsers,
     });
     // An idle client that loses its server emits 'error' on the pool; unhandled, that would end the process.
