@@ -15,6 +15,7 @@ import { reflectOnAttempt, type Reflection } from './reflect.ts';
 import { stepFailureOf, type LearnStep, type StepFailure } from './step-failure.ts';
 import type { Task } from './task-stream.ts';
 import type { Verdict } from './verdict.ts';
+import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * The first half of a learn task, up to the proposals: retrieve, act, judge, reflect and (every
@@ -173,7 +174,7 @@ export async function attemptTask(
     failures,
     attempts: [{ taskId: task.id, prompt: task.prompt, answer: outcome.answer, passed: verdict.passed, score: verdict.score, trajectoryId: outcome.trajectoryId }],
     recent: window,
-    ...(cascade === undefined ? {} : { cascade }),
+    ...definedOnly({ cascade }),
   };
 }
 

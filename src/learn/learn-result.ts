@@ -72,6 +72,6 @@ export function curvePoint(
     unchanged: count('unchanged'),
     failures: [...pending.failures, ...gateFailures],
     learningCostUsd: Math.max(0, (meter?.totals().costUsd ?? 0) - pending.costBefore - pending.costUsd),
-    ...(pending.cascade === undefined ? {} : { cascade: pending.cascade }),
+    ...definedOnly({ cascade: pending.cascade }),
   };
 }

@@ -39,7 +39,7 @@ export function settingsToJson(settings: LearnRunSettings): JsonObject {
       ...definedOnly({ limit: settings.limit }),
       model: settings.model ?? null,
       learner: settings.learner ?? null,
-      ...(settings.escalate === undefined ? {} : { escalate: settings.escalate }),
+      ...definedOnly({ escalate: settings.escalate }),
       learn: settings.learn,
     }),
   ) as JsonObject;

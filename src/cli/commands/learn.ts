@@ -155,9 +155,9 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
       library,
       index,
       actor: createAgentActor({ model, store: library.store, meter, limits: { maxSteps: learnConfig.maxSteps } }),
-      ...(strong === undefined
-        ? {}
-        : { escalation: { strong: createAgentActor({ model: strong, store: library.store, meter, limits: { maxSteps: learnConfig.maxSteps } }), ...learnConfig.escalation } }),
+      ...definedOnly({
+        escalation: mapDefined(strong, (model) => ({ strong: createAgentActor({ model, store: library.store, meter, limits: { maxSteps: learnConfig.maxSteps } }), ...learnConfig.escalation })),
+      }),
       learner,
       config: learnConfig,
       meter,

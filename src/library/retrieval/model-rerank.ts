@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BudgetExceededError, isLamarckError } from '../../core/errors.ts';
 import type { LanguageModelClient, UsageMeter } from '../../model/types.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 
 /**
  * An optional re-rank of the top few retrieved items by a language model, for users who enable
@@ -57,7 +58,7 @@ export async function rerankWithModel<T extends RerankCandidate>(task: string, r
       schemaName: 'ranking',
       purpose: 'rerank',
       temperature: 0,
-      ...(options.meter === undefined ? {} : { meter: options.meter }),
+      ...definedOnly({ meter: options.meter }),
     });
     order = result.object.order;
   } catch (error) {
