@@ -16,9 +16,11 @@ import type { LibrarySkillCatalog, SkillCatalogChange } from './skill-catalog.ts
  * Counter changes (uses, successes) refresh the index's utilities but are not announced: they
  * are not new versions, and every `report_outcome` would otherwise notify every client.
  *
- * A look at the store reads every artifact row, which grows with the library; the next tick waits
- * at least `pollMs` and at least twenty times as long as the last look took, so watching a very
- * large library never takes more than about a twentieth of the process's time.
+ * A look first reads the store's artifact change mark (one row, whatever the library's size) and
+ * stops there when it has not moved since the last look; only a moved mark reads every artifact
+ * row. The next tick waits at least `pollMs` and at least twenty times as long as the last look
+ * took, so even looks that read a very large library take no more than about a twentieth of the
+ * process's time.
  */
 export interface LibraryChangeSet {
   /** Items committed, rolled back, merged, added, retired or removed since the last tick. */
@@ -49,6 +51,8 @@ export class LibraryChanges {
   readonly #log: (line: string) => void;
   readonly #listeners = new Set<LibraryChangeListener>();
   #marks = new Map<string, ItemMark>();
+  /** The store's artifact change mark when `#marks` was read (read before them; see the Store). */
+  #storeMark: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #checking: Promise<void> | undefined;
   #again = false;
@@ -68,6 +72,7 @@ export class LibraryChanges {
   async start(): Promise<void> {
     await this.#view.sync();
     await this.#skills.rebuild(this.#view.index.entries());
+    this.#storeMark = await this.#view.library.store.artifactChangeMark();
     this.#marks = marksOf(await this.#view.library.store.listArtifacts());
     this.#stopListening = this.#view.library.onChange(() => this.check());
     this.#schedule();
@@ -128,7 +133,14 @@ export class LibraryChanges {
 
   async #checkNow(): Promise<void> {
     const started = performance.now();
-    const marks = marksOf(await this.#view.library.store.listArtifacts());
+    const store = this.#view.library.store;
+    const storeMark = await store.artifactChangeMark();
+    if (storeMark === this.#storeMark) {
+      this.#lastTickMs = performance.now() - started;
+      this.#ticks += 1;
+      return;
+    }
+    const marks = marksOf(await store.listArtifacts());
     this.#lastTickMs = performance.now() - started;
     this.#ticks += 1;
     const moved: ItemAddress[] = [];
@@ -139,11 +151,16 @@ export class LibraryChanges {
       else if (before.counters !== mark.counters) countersMoved = true;
     }
     for (const [id, mark] of this.#marks) if (!marks.has(id)) moved.push({ kind: mark.kind, name: mark.name });
-    if (moved.length === 0 && !countersMoved) return;
+    if (moved.length === 0 && !countersMoved) {
+      this.#storeMark = storeMark;
+      return;
+    }
     await this.#view.sync();
     const skillUrisBefore = new Set(moved.filter((item) => item.kind === 'skill').flatMap((item) => this.#skills.fileUris(skillUriOf(item.name))));
     const skills = await this.#skills.rebuild(this.#view.index.entries());
     this.#marks = marks;
+    // Kept only once the change is taken in: if the sync above throws, the next look reads again.
+    this.#storeMark = storeMark;
     if (moved.length === 0) return;
     for (const uri of [...skills.added, ...skills.changed]) for (const file of this.#skills.fileUris(uri)) skillUrisBefore.add(file);
     const change: LibraryChangeSet = { items: moved, skillFileUris: [...skillUrisBefore], skills };

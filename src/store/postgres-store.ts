@@ -195,6 +195,10 @@ export class PostgresStore implements Store {
     return this.#guard('read versions', () => this.#artifacts.getVersions(ids));
   }
 
+  async artifactChangeMark(): Promise<number> {
+    return this.#guard('read the artifact change mark', () => this.#artifacts.changeMark());
+  }
+
   async listVersions(artifactId: string): Promise<VersionRecord[]> {
     return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
   }

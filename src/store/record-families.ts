@@ -77,6 +77,13 @@ export interface ArtifactStore {
   getVersions(ids: readonly string[]): Promise<records.VersionRecord[]>;
   /** Oldest first (by number). */
   listVersions(artifactId: string): Promise<records.VersionRecord[]>;
+  /**
+   * A number that moves whenever an artifact is created or changes (head, status, use counters),
+   * whichever process wrote it; read in constant time, so a watcher can tell that nothing changed
+   * without reading every artifact. Read it before the artifacts it stands for: a write that lands
+   * in between then moves it past the value kept, and the next look reads again.
+   */
+  artifactChangeMark(): Promise<number>;
 }
 
 /** A run's event log. */

@@ -183,6 +183,10 @@ export class SqliteStore implements Store {
     return this.#guard('read versions', () => this.#artifacts.getVersions(ids));
   }
 
+  async artifactChangeMark(): Promise<number> {
+    return this.#guard('read the artifact change mark', () => this.#artifacts.changeMark());
+  }
+
   async listVersions(artifactId: string): Promise<records.VersionRecord[]> {
     return this.#guard('list versions', () => this.#artifacts.listVersions(artifactId));
   }

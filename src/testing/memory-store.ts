@@ -55,6 +55,8 @@ class MemoryStore implements Store {
   readonly #artifactIdsByName = new Map<string, string>();
   readonly #versions = new Map<string, records.VersionRecord>();
   readonly #versionsByArtifact = new Map<string, records.VersionRecord[]>();
+  /** Moves with every artifact write, as the SQL stores' artifact_changes counter. */
+  #artifactChanges = 0;
   readonly #events = new Map<string, records.StoredEvent[]>();
   readonly #state = new Map<string, string>();
 
@@ -186,6 +188,7 @@ class MemoryStore implements Store {
     const first = this.#addVersion(artifactId, 1, version, [], now);
     const record = newArtifactRecord({ id: artifactId, kind: artifact.kind, name: artifact.name, status: artifact.status, headVersionId: first.id, createdAt: now });
     this.#artifacts.set(artifactId, record);
+    this.#artifactChanges += 1;
     this.#artifactIdsByName.set(nameKey, artifactId);
     return { artifact: copy(record), version: copy(first) };
   }
@@ -221,6 +224,7 @@ class MemoryStore implements Store {
     artifact.headVersionId = created.id;
     artifact.headNumber = created.number;
     artifact.updatedAt = now;
+    this.#artifactChanges += 1;
     return copy(created);
   }
 
@@ -232,6 +236,7 @@ class MemoryStore implements Store {
     artifact.headVersionId = target.id;
     artifact.headNumber = target.number;
     artifact.updatedAt = this.#now();
+    this.#artifactChanges += 1;
     return copy(artifact);
   }
 
@@ -241,6 +246,7 @@ class MemoryStore implements Store {
     if (artifact === undefined) throw new NotFoundError('artifact', artifactId);
     artifact.status = status;
     artifact.updatedAt = this.#now();
+    this.#artifactChanges += 1;
     return copy(artifact);
   }
 
@@ -256,6 +262,7 @@ class MemoryStore implements Store {
     if (outcome.helpful === true) artifact.helpful += 1;
     if (outcome.harmful === true) artifact.harmful += 1;
     artifact.updatedAt = this.#now();
+    this.#artifactChanges += 1;
     return copy(artifact);
   }
 
@@ -271,6 +278,11 @@ class MemoryStore implements Store {
       const version = this.#versions.get(id);
       return version === undefined ? [] : [copy(version)];
     });
+  }
+
+  async artifactChangeMark(): Promise<number> {
+    this.#checkOpen('read the artifact change mark');
+    return this.#artifactChanges;
   }
 
   async listVersions(artifactId: string): Promise<records.VersionRecord[]> {

@@ -44,6 +44,27 @@ describe('LibraryChanges', () => {
     expect(heard).toEqual([]);
   });
 
+  it('reads only the change mark while nothing moves, and every artifact once another connection writes', async () => {
+    let artifactReads = 0;
+    const listArtifacts = servingStore.listArtifacts.bind(servingStore);
+    // Counts the reads a look makes; the store underneath is the real one.
+    servingStore.listArtifacts = async (filter) => {
+      artifactReads += 1;
+      return listArtifacts(filter);
+    };
+    for (let look = 0; look < 3; look += 1) await served.shared.changes.check();
+    expect(artifactReads).toBe(0);
+    expect(served.shared.changes.ticks).toBeGreaterThanOrEqual(3);
+
+    await writer.rollback('skill', 'csv-column-sums', 1);
+    await served.shared.changes.check();
+    expect(artifactReads).toBeGreaterThan(0);
+    expect(heard.map((change) => change.items)).toEqual([[{ kind: 'skill', name: 'csv-column-sums' }]]);
+    const afterChange = artifactReads;
+    await served.shared.changes.check();
+    expect(artifactReads).toBe(afterChange);
+  });
+
   it("reports another connection's commit, with the skill's files, after the index and the catalog have it", async () => {
     await writer.update('skill', 'csv-column-sums', (current) => ({ ...current.content, body: `${current.content.body}4. Round to cents.\n` }));
     await served.shared.changes.check();

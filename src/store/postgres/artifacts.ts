@@ -136,6 +136,12 @@ export class PostgresArtifacts {
     });
   }
 
+  /** The counter migration 3's trigger moves on every artifact write (BIGINT: read back as text). */
+  async changeMark(): Promise<number> {
+    const { rows } = await this.#connection.query('SELECT counter FROM artifact_changes WHERE id = 1', []);
+    return rows[0] === undefined ? 0 : Number(rows[0]['counter']);
+  }
+
   /** Oldest first (by number). */
   async listVersions(artifactId: string): Promise<VersionRecord[]> {
     const { rows } = await this.#connection.query('SELECT * FROM versions WHERE artifact_id = $1 ORDER BY number', [artifactId]);

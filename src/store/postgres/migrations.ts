@@ -193,6 +193,26 @@ export const postgresMigrations: readonly PostgresMigration[] = [
       $$;
     `,
   },
+  {
+    version: 3,
+    name: 'artifact_changes: a counter every artifact write moves',
+    // As SQLite's migration 3: a trigger moves the counter, so no write path can forget it, and a
+    // watcher reads one row to tell that nothing changed. The row is updated inside the writing
+    // transaction, so the new count becomes visible exactly when the write does (a sequence would
+    // move before the commit, and a watcher could read the mark, then miss the rows).
+    sql: `
+      CREATE TABLE artifact_changes (id INTEGER PRIMARY KEY CHECK (id = 1), counter BIGINT NOT NULL);
+      INSERT INTO artifact_changes (id, counter) VALUES (1, 0);
+      CREATE FUNCTION note_artifact_change() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+      BEGIN
+        UPDATE artifact_changes SET counter = counter + 1 WHERE id = 1;
+        RETURN NULL;
+      END;
+      $$;
+      CREATE TRIGGER artifacts_changed AFTER INSERT OR UPDATE OR DELETE ON artifacts
+        FOR EACH STATEMENT EXECUTE FUNCTION note_artifact_change();
+    `,
+  },
 ];
 
 export const latestPostgresSchemaVersion: number = postgresMigrations.at(-1)?.version ?? 0;

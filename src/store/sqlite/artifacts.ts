@@ -133,6 +133,12 @@ export class SqliteArtifacts {
     });
   }
 
+  /** The counter migration 3's triggers move on every artifact write. */
+  changeMark(): number {
+    const row = this.#connection.statement('SELECT counter FROM artifact_changes WHERE id = 1').get();
+    return row === undefined ? 0 : number(row, 'counter');
+  }
+
   /** Oldest first (by number). */
   listVersions(artifactId: string): VersionRecord[] {
     return this.#connection

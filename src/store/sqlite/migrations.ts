@@ -136,6 +136,20 @@ export const migrations: readonly Migration[] = [
     name: 'programs.fingerprint',
     sql: 'ALTER TABLE programs ADD COLUMN fingerprint TEXT;',
   },
+  {
+    version: 3,
+    name: 'artifact_changes: a counter every artifact write moves',
+    // Triggers, not the store's code, move the counter, so no write path (a commit, a rollback, a
+    // use count, an import, another process on an older build of this schema) can forget it.
+    // Watchers read this one row to tell that nothing changed without reading every artifact.
+    sql: `
+      CREATE TABLE artifact_changes (id INTEGER PRIMARY KEY CHECK (id = 1), counter INTEGER NOT NULL) STRICT;
+      INSERT INTO artifact_changes (id, counter) VALUES (1, 0);
+      CREATE TRIGGER artifacts_inserted AFTER INSERT ON artifacts BEGIN UPDATE artifact_changes SET counter = counter + 1 WHERE id = 1; END;
+      CREATE TRIGGER artifacts_updated AFTER UPDATE ON artifacts BEGIN UPDATE artifact_changes SET counter = counter + 1 WHERE id = 1; END;
+      CREATE TRIGGER artifacts_deleted AFTER DELETE ON artifacts BEGIN UPDATE artifact_changes SET counter = counter + 1 WHERE id = 1; END;
+    `,
+  },
 ];
 
 export const latestSchemaVersion: number = migrations.at(-1)?.version ?? 0;

@@ -57,6 +57,33 @@ export function describeArtifactsConformance(context: ConformanceContext): void 
       expect(await store.getVersions([...many, second.version.id])).toEqual([second.version]);
     });
 
+    it('moves the change mark on every artifact write, from either store, and not on reads', async () => {
+      const other = await context.secondStore();
+      const marks = [await store.artifactChangeMark()];
+      const moved = async (): Promise<boolean> => {
+        // Read from the other store: a watcher in another process must see each write.
+        const mark = await other.artifactChangeMark();
+        const changed = mark !== marks.at(-1);
+        marks.push(mark);
+        return changed;
+      };
+      const { artifact, version } = await store.createArtifact({ kind: 'lesson', name: 'watched' }, { content: { text: 'a' }, message: 'm' });
+      expect(await moved()).toBe(true);
+      await store.listArtifacts();
+      await store.getVersions([version.id]);
+      expect(await moved()).toBe(false);
+      const second = await other.commitVersion(artifact.id, { content: { text: 'b' }, message: 'm' }, version.id);
+      expect(await moved()).toBe(true);
+      await store.setHead(artifact.id, version.id, second.id);
+      expect(await moved()).toBe(true);
+      await store.setArtifactStatus(artifact.id, 'active');
+      expect(await moved()).toBe(true);
+      await store.recordArtifactUse(artifact.id, { success: true });
+      expect(await moved()).toBe(true);
+      expect(await store.artifactChangeMark()).toBe(marks.at(-1));
+      if (other !== store) await other.close();
+    });
+
     it('keeps (kind, name) unique', async () => {
       await store.createArtifact({ kind: 'lesson', name: 'check-units', status: 'active' }, { content: { text: 'a' }, message: 'm' });
       await expect(
