@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { configErrorFromIssues } from './config-issues.ts';
 import { definedOnly } from './defined-only.ts';
 import { ConfigError } from './errors.ts';
+import { nonEmptyString, nonNegativeInteger, positiveInteger, positiveNumber } from './schema-fields.ts';
 
 /**
  * Lamarck's configuration: `lamarck.config.json` or `lamarck.config.ts` in the working directory,
@@ -57,12 +58,6 @@ export const configFileNames = ['lamarck.config.json', 'lamarck.config.ts'] as c
 
 // ---- schema -------------------------------------------------------------------------------------
 
-const positiveNumber = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
-const positiveInteger = () =>
-  z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
-const nonNegativeInteger = () =>
-  z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' });
-const nonEmptyString = () => z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
 
 const opaqueSection = z.record(z.string(), z.unknown(), { error: 'expected an object' });
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { LamarckConfig } from '../core/config.ts';
 import { parseOrThrow } from '../core/config-issues.ts';
 import { definedOnly } from '../core/defined-only.ts';
+import { nonEmptyString, nonNegativeInteger, positiveInteger, positiveNumber } from '../core/schema-fields.ts';
 import { applyModelEnvironment } from './model-environment.ts';
 import { configuredProviders, isHttpUrl, parseModelSpec } from './spec.ts';
 import { defaultModelLimits, defaultOllamaBaseURL, defaultRetryConfig, defaultTimeoutMs, type ModelConfig } from './model-settings.ts';
@@ -14,12 +15,6 @@ import type { ModelSpec } from './types.ts';
  * doctor, serve, the resolvers) gets the parsed form from `modelConfig`.
  */
 
-const positiveNumber = () => z.number({ error: 'expected a positive number' }).positive({ error: 'expected a positive number' });
-const positiveInteger = () =>
-  z.number({ error: 'expected a positive integer' }).int({ error: 'expected a positive integer' }).positive({ error: 'expected a positive integer' });
-const nonNegativeInteger = () =>
-  z.number({ error: 'expected a non-negative integer' }).int({ error: 'expected a non-negative integer' }).min(0, { error: 'expected a non-negative integer' });
-const nonEmptyString = () => z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
 const httpUrl = () => nonEmptyString().refine(isHttpUrl, { error: 'expected an http(s) URL' });
 
 const priceSchema = z.strictObject(
