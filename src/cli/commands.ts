@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from './context.ts';
 import { registerBestCommand } from './commands/best.ts';
+import { registerCurriculumCommand } from './commands/curriculum.ts';
 import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerEvolveCommand } from './commands/evolve.ts';
 import { registerLearnCommand } from './commands/learn.ts';
@@ -28,6 +29,7 @@ export function registerCommands(program: Command, context: CliContext): void {
   registerBestCommand(program, context);
   registerLineageCommand(program, context);
   registerLearnCommand(program, context);
+  registerCurriculumCommand(program, context);
   registerRunCommand(program, context);
   registerTrajectoryCommand(program, context);
   registerSkillsCommand(program, context);

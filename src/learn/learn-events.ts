@@ -29,6 +29,8 @@ export interface CurvePoint {
   learningCostUsd: number;
   /** Which model of the cascade answered, and why it escalated (runs with a cascade only). */
   cascade?: CascadeRecord;
+  /** A task `lamarck curriculum` wrote (tagged `self-generated`). */
+  selfGenerated?: true;
 }
 
 export interface ProposalSummary {

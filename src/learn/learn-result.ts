@@ -2,6 +2,7 @@ import type { LibraryIndex } from '../library/retrieval/library-index.ts';
 import type { UsageMeter } from '../model/types.ts';
 import { summarizeCascade } from './cascade-summary.ts';
 import type { AttemptSummary } from './consolidate.ts';
+import { selfGeneratedTag } from './curriculum.ts';
 import type { CurvePoint } from './learn-events.ts';
 import type { LearnResult } from './learn-options.ts';
 import type { FinishedTask, PendingTask, ProposalDecision } from './learn-progress.ts';
@@ -72,6 +73,6 @@ export function curvePoint(
     unchanged: count('unchanged'),
     failures: [...pending.failures, ...gateFailures],
     learningCostUsd: Math.max(0, (meter?.totals().costUsd ?? 0) - pending.costBefore - pending.costUsd),
-    ...definedOnly({ cascade: pending.cascade }),
+    ...definedOnly({ cascade: pending.cascade, selfGenerated: task.tags.includes(selfGeneratedTag) ? (true as const) : undefined }),
   };
 }
