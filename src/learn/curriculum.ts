@@ -58,7 +58,7 @@ export async function writeCurriculum(options: CurriculumOptions): Promise<Curri
     schema: replySchema,
     schemaName: 'curriculum',
     purpose: 'curriculum',
-    ...(options.meter === undefined ? {} : { meter: options.meter }),
+    meter: options.meter,
   });
   const kept: Task[] = [];
   const dropped: CurriculumDrop[] = [];
