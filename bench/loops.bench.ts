@@ -4,10 +4,14 @@
  * gets wrong above 20; reversed words, which it gets right; vowel counts, which it gets right only
  * for short words), a cheap model at a twentieth of the strong one's price, the learn loop with
  * `escalation` against the same loop with the strong model alone. Both runs' costs are what the
- * usage meter recorded. Not measured yet: evaluations to a target success on an evolved agent
- * prompt, and the share of generated curriculum tasks kept (neither loop is built).
+ * usage meter recorded. The curriculum's share of generated tasks kept, on 24 candidates a
+ * scripted model writes: sums whose verifier is right, whose expected value is off by one (fails the
+ * reference), whose pattern accepts anything (passes the wrong answer), and rewordings of kept sums
+ * (near-duplicates). Not measured yet: evaluations to a target success on an evolved agent prompt
+ * (that loop is not built).
  */
 import { createAgentActor } from '../src/learn/actor.ts';
+import { writeCurriculum } from '../src/learn/curriculum.ts';
 import { parseLearnConfig } from '../src/learn/learn-config.ts';
 import { runLearn } from '../src/learn/learn-loop.ts';
 import { parseTaskStream, type Task } from '../src/learn/task-stream.ts';
@@ -84,10 +88,38 @@ async function learn(tasks: Task[], cascade: boolean) {
   };
 }
 
+function curriculumCandidates(): object[] {
+  const candidates: object[] = [];
+  for (let index = 0; index < 24; index += 1) {
+    const a = 11 + index * 7;
+    const b = 5 + index * 3;
+    const sum = String(a + b);
+    const wrong = String(a + b + 1);
+    const flaw = index % 4;
+    if (flaw === 0) candidates.push({ prompt: `Add ${a} and ${b}.`, verify: { type: 'exact', expected: sum }, reference: sum, wrong });
+    else if (flaw === 1) candidates.push({ prompt: `What is ${a} plus ${b}?`, verify: { type: 'exact', expected: wrong }, reference: sum, wrong: String(a + b + 2) });
+    else if (flaw === 2) candidates.push({ prompt: `Sum ${a} with ${b}.`, verify: { type: 'regex', pattern: '\\d+' }, reference: sum, wrong });
+    else candidates.push({ prompt: `Add ${11 + (index - 3) * 7} and ${5 + (index - 3) * 3}!`, verify: { type: 'exact', expected: String(11 + (index - 3) * 7 + 5 + (index - 3) * 3) }, reference: String(11 + (index - 3) * 7 + 5 + (index - 3) * 3), wrong: '0' });
+  }
+  return candidates;
+}
+
+async function curriculumShare() {
+  const model = createScriptedModel({ spec: 'scripted:writer', replies: [{ object: { tasks: curriculumCandidates() } }] });
+  const curriculum = await writeCurriculum({ model, domain: 'sums', count: 24, tag: 'sums' });
+  const reasons: Record<string, number> = {};
+  for (const drop of curriculum.dropped) {
+    const reason = drop.reason.startsWith('a near-duplicate') ? 'near-duplicate' : drop.reason.includes('fails the reference') ? 'verifier fails the reference' : drop.reason.includes('passes the wrong') ? 'verifier passes the wrong solution' : 'other';
+    reasons[reason] = (reasons[reason] ?? 0) + 1;
+  }
+  return { generated: curriculum.generated, kept: curriculum.kept.length, shareKept: round(curriculum.kept.length / curriculum.generated), droppedBy: reasons };
+}
+
 export async function run(): Promise<Record<string, unknown>> {
   const tasks = taskStream();
   const alwaysStrong = await learn(tasks, false);
   const cascade = await learn(tasks, true);
+  const curriculum = await curriculumShare();
   return {
     tasks: tasks.length,
     cascade: {
@@ -100,7 +132,8 @@ export async function run(): Promise<Record<string, unknown>> {
       strongKinds: cascade.cascade?.strongKinds ?? [],
       summaryEstimateOfAlwaysStrongUsd: round(cascade.cascade?.alwaysStrongEstimateUsd ?? Number.NaN),
     },
-    notMeasured: ['evaluations to a target success on examples/agent-prompt (the agent-as-evolve-problem loop is not built)', 'share of generated tasks kept (lamarck curriculum is not built)'],
+    curriculum,
+    notMeasured: ['evaluations to a target success on examples/agent-prompt (the agent-as-evolve-problem loop is not built)'],
   };
 }
 
