@@ -12,6 +12,7 @@ import { serverVersion } from '../../mcp/server-version.ts';
 import { createConfiguredProposalGate } from '../../mcp/configured-gate.ts';
 import { openLibrary } from './library.ts';
 import { definedOnly } from '../../core/defined-only.ts';
+import { untilInterrupted } from '../until-interrupted.ts';
 
 interface McpFlags {
   http?: boolean;
@@ -80,16 +81,4 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         await served.close();
       }),
     );
-}
-
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }

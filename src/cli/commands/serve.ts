@@ -6,6 +6,7 @@ import { defaultHost, defaultPort, parsePort } from '../../serve/serve-options.t
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
 import { collect } from '../option-parsers.ts';
+import { untilInterrupted } from '../until-interrupted.ts';
 
 interface ServeFlags {
   port: string;
@@ -53,18 +54,6 @@ export function registerServeCommand(program: Command, context: CliContext): voi
         await dashboard.close();
       }),
     );
-}
-
-function untilInterrupted(): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      process.removeListener('SIGINT', stop);
-      process.removeListener('SIGTERM', stop);
-      resolve();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
 }
 
 function parsePollMs(text: string): number {
