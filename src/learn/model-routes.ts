@@ -7,7 +7,7 @@ import type { Task } from './task-stream.ts';
  * its first tag (`untagged` without one). Each kind's record is a library `prompt` artifact named
  * `model-route-<kind>` whose text is the record as JSON: versioned like every learned item (one
  * version per change, with the run and trajectories that caused it), listed and read like them
- * (`lamarck library show prompt model-route-<kind>`), and rolled back like them, which sends that
+ * (`lamarck library prompts show model-route-<kind>`), and rolled back like them, which sends that
  * kind back to the cheap model first. Prompts are never injected into the agent, so a route costs
  * the agent no context.
  */
