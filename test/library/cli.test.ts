@@ -5,6 +5,7 @@ import { main } from '../../src/cli/main.ts';
 import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { SqliteStore } from '../../src/store/sqlite-store.ts';
+import { startProtocolServer } from '../support/protocol-server.ts';
 import { temporaryDirectory } from './support.ts';
 
 interface Captured {
@@ -189,6 +190,37 @@ describe('lamarck skills and lamarck library', () => {
     const malformed = await lamarck(cwd, 'library', 'triggers', 'show', '--at', 'latest');
     expect(malformed.code).toBe(1);
     expect(malformed.stderr).toContain('expected a learned-triggers version number, got "latest"');
+  });
+
+  it('lets a configured model reorder the top hits with --rerank, and keeps the order when its reply is unusable', async () => {
+    const cwd = directory.path;
+    const source = join(cwd, 'skills');
+    writeSkill(source, 'parse-dates', 'name: parse-dates\ndescription: Parse date strings into date values. Use when dates arrive as text.');
+    writeSkill(source, 'format-dates', 'name: format-dates\ndescription: Format date values as text for people. Use when a date must be shown.');
+    await lamarck(cwd, 'skills', 'import', 'skills');
+    const server = await startProtocolServer();
+    try {
+      writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ models: [`openai-compatible:${server.baseURL}#ranker`] }));
+      const names = (captured: Captured): string[] => (JSON.parse(captured.stdout) as { name: string }[]).map((hit) => hit.name);
+      const task = 'dates arrive as text and must be shown';
+      const lexical = names(await lamarck(cwd, '--json', 'skills', 'search', task));
+      expect(lexical).toHaveLength(2);
+      expect(server.requests).toHaveLength(0);
+      server.enqueue({ text: '{"order":[2,1]}' });
+      expect(names(await lamarck(cwd, '--json', 'skills', 'search', '--rerank', task))).toEqual([lexical[1], lexical[0]]);
+      expect(JSON.stringify(server.requests[0]!.body)).toContain('dates arrive as text and must be shown');
+      server.enqueue({ text: '{"order":[5]}' });
+      const kept = await lamarck(cwd, '--json', 'skills', 'search', '--rerank', task);
+      expect(names(kept)).toEqual(lexical);
+      expect(kept.stderr).toContain('the re-rank model named no candidate');
+      expect(server.pending).toBe(0);
+      rmSync(join(cwd, 'lamarck.config.json'));
+      const none = await lamarck(cwd, 'skills', 'search', '--rerank', task);
+      expect(none.code).toBe(1);
+      expect(none.stderr).toContain('--rerank needs a model');
+    } finally {
+      await server.close();
+    }
   });
 
   it('follows learn.mirror in the configuration, and names a bad value', async () => {

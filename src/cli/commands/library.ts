@@ -9,7 +9,11 @@ import { LibraryMirror } from '../../library/library-mirror.ts';
 import type { LibraryEntry } from '../../library/library-types.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import type { LexicalMatch } from '../../library/retrieval/lexical-retriever.ts';
-import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
+import type { LamarckConfig } from '../../core/config.ts';
+import { modelConfig } from '../../model/model-config.ts';
+import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveParsedModel } from '../../model/resolve-model.ts';
+import { parseModelSpec } from '../../model/spec.ts';
+import type { LanguageModelClient } from '../../model/types.ts';
 import type { ArtifactStatus, Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import { registerTriggerCommands } from './library-triggers.ts';
@@ -100,15 +104,19 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .option('--limit <n>', 'most results', '10')
     .option('--all', 'include candidates and retired ones')
     .option('--explain', 'show why each item matched: the query terms found and the fields they were found in')
-    .action(async (query: string, options: { limit: string; all?: boolean; explain?: boolean }, sub: Command) =>
+    .option('--rerank', 'let a language model reorder the top 5 (--model, or the first configured model)')
+    .option('-m, --model <spec>', 'the model for --rerank')
+    .action(async (query: string, options: { limit: string; all?: boolean; explain?: boolean; rerank?: boolean; model?: string }, sub: Command) =>
       context.action(sub, async (output) => {
         const library = await openLibrary(context);
-        const embedding = resolveConfiguredEmbeddingModel(await context.config());
-        const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
+        const config = await context.config();
+        const embedding = resolveConfiguredEmbeddingModel(config);
+        const rerank = options.rerank === true ? { model: rerankModel(config, options.model, context.cwd), onKeptLexicalOrder: (reason: string) => output.warn(reason) } : undefined;
+        const index = new LibraryIndex({ embedding, rerank });
         await index.sync(library);
         const statuses: ArtifactStatus[] = options.all === true ? ['active', 'candidate', 'retired'] : ['active'];
         const explain = options.explain === true;
-        const hits = await index.search(query, { kinds: [kind], statuses, limit: parsePositive(options.limit, '--limit'), explain });
+        const hits = await index.search(query, { kinds: [kind], statuses, limit: parsePositive(options.limit, '--limit'), explain, rerank: rerank !== undefined });
         if (output.json) {
           output.printJson(
             hits.map((hit) => ({
@@ -255,4 +263,13 @@ function explainLine(matches: readonly LexicalMatch[]): string {
 /** "unlike format-dates: pars, string" — what tells a hit from its nearest neighbour in the list. */
 function distinguishingLine(distinguishing: { from: string; terms: readonly string[] }): string {
   return `unlike ${distinguishing.from}: ${distinguishing.terms.length === 0 ? 'no query term of its own' : distinguishing.terms.join(', ')}`;
+}
+
+/** The model `--rerank` asks: `--model`, else the first configured model; none is a usage error. */
+function rerankModel(config: LamarckConfig, given: string | undefined, cwd: string): LanguageModelClient {
+  const models = modelConfig(config);
+  const field = given === undefined ? 'models.0' : '--model';
+  const spec = given === undefined ? models.models[0] : parseModelSpec(given, field);
+  if (spec === undefined) throw new UsageError('--rerank needs a model: pass --model <spec> or configure "models" in lamarck.config.json');
+  return resolveParsedModel(spec, { ...modelOptionsFromConfig(models), cwd, field });
 }

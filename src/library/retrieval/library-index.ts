@@ -20,7 +20,7 @@ import { utilityScore } from '../utility.ts';
  * which re-reads only artifacts whose head or status moved (another process may have written).
  */
 export interface LibraryIndexOptions {
-  embedding?: EmbeddingClient;
+  embedding?: EmbeddingClient | undefined;
   fusion?: FusionMethod;
   /** Token counter for budgets; default about four characters per token. */
   countTokens?: (text: string) => number;
@@ -35,7 +35,7 @@ export interface LibraryIndexOptions {
    * A language model that may reorder the top few hits of a search that asks for it
    * (`rerank: true`); see model-rerank.ts. `onKeptLexicalOrder` hears why a re-rank was not applied.
    */
-  rerank?: ModelRerankOptions & { onKeptLexicalOrder?: (reason: string) => void };
+  rerank?: (ModelRerankOptions & { onKeptLexicalOrder?: (reason: string) => void }) | undefined;
 }
 
 export interface SearchOptions {
