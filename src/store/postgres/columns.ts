@@ -29,7 +29,8 @@ function decodeText(value: string): string {
   return value.startsWith(encodedMarker) ? (JSON.parse(value.slice(encodedMarker.length)) as string) : value;
 }
 
-export const { text, textOrNull, number, numberOrNull, json, jsonOrNull } = columnReaders<PostgresRow>(decodeText);
+export const postgresColumns = columnReaders<PostgresRow>(decodeText);
+export const { text, textOrNull, number, numberOrNull, json, jsonOrNull } = postgresColumns;
 
 /** LIMIT ALL is written as a null limit. */
 export function limitOrAll(limit: number | undefined): number | null {

@@ -1,20 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
-import type { JsonObject } from '../../core/json.ts';
-import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary, ProgramTiming } from '../types.ts';
-import {
-  encodeText,
-  encodeTextOrNull,
-  json,
-  jsonOrNull,
-  limitOrAll,
-  number,
-  numberOrNull,
-  text,
-  textOrNull,
-  toJsonText,
-  toJsonTextOrNull,
-  type PostgresRow,
-} from './columns.ts';
+import { programRowMapping } from '../program-rows.ts';
+import type { ProgramRecord, ProgramSummary } from '../types.ts';
+import { encodeText, encodeTextOrNull, limitOrAll, number, numberOrNull, postgresColumns, toJsonText, toJsonTextOrNull } from './columns.ts';
 import type { PostgresConnection } from './connection.ts';
 
 /**
@@ -107,40 +94,4 @@ function programValues(program: ProgramRecord): unknown[] {
   ];
 }
 
-function toSummary(row: PostgresRow): ProgramSummary {
-  const fingerprint = textOrNull(row, 'fingerprint');
-  return {
-    id: text(row, 'id'),
-    runId: text(row, 'run_id'),
-    sequence: number(row, 'sequence'),
-    parentId: textOrNull(row, 'parent_id'),
-    inspirationIds: json<string[]>(row, 'inspiration_ids'),
-    island: number(row, 'island'),
-    generation: number(row, 'generation'),
-    operator: text(row, 'operator'),
-    status: text(row, 'status') as ProgramStatus,
-    score: numberOrNull(row, 'score'),
-    metrics: json<JsonObject>(row, 'metrics'),
-    features: json<Record<string, number>>(row, 'features'),
-    failure: jsonOrNull<FailureRecord>(row, 'failure'),
-    model: textOrNull(row, 'model'),
-    tokensIn: number(row, 'tokens_in'),
-    tokensOut: number(row, 'tokens_out'),
-    costUsd: number(row, 'cost_usd'),
-    timing: json<ProgramTiming>(row, 'timing'),
-    createdAt: number(row, 'created_at'),
-    ...(fingerprint === null ? {} : { fingerprint }),
-  };
-}
-
-/** A full record is its summary plus the heavy columns the summary leaves out. */
-function toProgram(row: PostgresRow): ProgramRecord {
-  return {
-    ...toSummary(row),
-    files: json<Record<string, string>>(row, 'files'),
-    diff: text(row, 'diff'),
-    artifacts: json<JsonObject>(row, 'artifacts'),
-    prompt: textOrNull(row, 'prompt'),
-    reply: textOrNull(row, 'reply'),
-  };
-}
+const { toSummary, toProgram } = programRowMapping(postgresColumns);

@@ -1,7 +1,7 @@
 import { NotFoundError } from '../../core/errors.ts';
-import type { JsonObject } from '../../core/json.ts';
-import type { FailureRecord, ProgramRecord, ProgramStatus, ProgramSummary, ProgramTiming } from '../types.ts';
-import { json, jsonOrNull, limitOrAll, number, numberOrNull, text, textOrNull, toJsonText, toJsonTextOrNull, type SqliteRow } from './columns.ts';
+import { programRowMapping } from '../program-rows.ts';
+import type { ProgramRecord, ProgramSummary } from '../types.ts';
+import { limitOrAll, number, sqliteColumns, toJsonText, toJsonTextOrNull } from './columns.ts';
 import type { SqliteConnection } from './connection.ts';
 import { isConstraintFailure } from './errors.ts';
 
@@ -105,40 +105,4 @@ const summaryColumns =
   'id, run_id, sequence, parent_id, inspiration_ids, island, generation, operator, status, score, metrics, features, ' +
   'failure, model, tokens_in, tokens_out, cost_usd, timing, created_at, fingerprint';
 
-function toSummary(row: SqliteRow): ProgramSummary {
-  const fingerprint = textOrNull(row, 'fingerprint');
-  return {
-    id: text(row, 'id'),
-    runId: text(row, 'run_id'),
-    sequence: number(row, 'sequence'),
-    parentId: textOrNull(row, 'parent_id'),
-    inspirationIds: json<string[]>(row, 'inspiration_ids'),
-    island: number(row, 'island'),
-    generation: number(row, 'generation'),
-    operator: text(row, 'operator'),
-    status: text(row, 'status') as ProgramStatus,
-    score: numberOrNull(row, 'score'),
-    metrics: json<JsonObject>(row, 'metrics'),
-    features: json<Record<string, number>>(row, 'features'),
-    failure: jsonOrNull<FailureRecord>(row, 'failure'),
-    model: textOrNull(row, 'model'),
-    tokensIn: number(row, 'tokens_in'),
-    tokensOut: number(row, 'tokens_out'),
-    costUsd: number(row, 'cost_usd'),
-    timing: json<ProgramTiming>(row, 'timing'),
-    createdAt: number(row, 'created_at'),
-    ...(fingerprint === null ? {} : { fingerprint }),
-  };
-}
-
-/** A full record is its summary plus the heavy columns the summary leaves out. */
-function toProgram(row: SqliteRow): ProgramRecord {
-  return {
-    ...toSummary(row),
-    files: json<Record<string, string>>(row, 'files'),
-    diff: text(row, 'diff'),
-    artifacts: json<JsonObject>(row, 'artifacts'),
-    prompt: textOrNull(row, 'prompt'),
-    reply: textOrNull(row, 'reply'),
-  };
-}
+const { toSummary, toProgram } = programRowMapping(sqliteColumns);
