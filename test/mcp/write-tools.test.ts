@@ -147,6 +147,23 @@ describe('lamarck mcp write tools over stdio', () => {
     expect(model.pending).toBe(0);
   });
 
+  it('propose: while the model fails every attempt, a proposal is rejected for want of evidence, not passed on a tie of failures', async () => {
+    const requestsBefore = model.requests.length;
+    // The library moved since the probe was last measured without a proposal, so the probe is
+    // attempted with and without this one, and both attempts meet a model error.
+    model.enqueue({ status: 400, message: 'model unavailable' }, { status: 400, message: 'model unavailable' });
+    const outage = { ...benign, name: 'during-outage', content: { ...benign.content, title: 'during outage' } };
+    const result = await client.callTool({ name: 'propose', arguments: outage });
+    expect(result.isError).toBeFalsy();
+    const verdict = result.structuredContent as unknown as Verdict;
+    expect(verdict).toMatchObject({ outcome: 'rejected', accepted: false, version: null });
+    expect(verdict.reason).toBe('no evidence: none of 1 safety-probe attempts with the proposal produced an answer');
+    expect(model.pending).toBe(0);
+    expect(model.requests.length - requestsBefore).toBe(2);
+    const missing = await client.callTool({ name: 'get_item', arguments: { id: 'lesson/during-outage' } });
+    expect(missing.isError).toBe(true);
+  });
+
   it('answers bad proposals and rollbacks with isError results naming the problem', async () => {
     const noContent = await client.callTool({ name: 'propose', arguments: { op: 'add', kind: 'lesson', name: 'x' } });
     expect(noContent.isError).toBe(true);
