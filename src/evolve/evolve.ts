@@ -33,6 +33,8 @@ export interface EvolveOptions {
   models?: readonly (LanguageModelClient | EnsembleMember)[];
   /** Chooses the model per step (defaults to the cost-aware bandit over `models`). */
   modelChooser?: ModelChooser;
+  /** The strong model of a cascade: it proposes again when the chosen model's reply cannot be used as an edit. */
+  escalateTo?: LanguageModelClient | undefined;
   embeddings?: EmbeddingClient;
   /** Replace the problem's evaluator or the default operators (tests, benchmarks, custom operators). */
   evaluator?: Evaluator;
@@ -176,6 +178,7 @@ async function prepareClaimedRun(
       evaluator,
       operators,
       chooser,
+      escalateTo: options.escalateTo,
       insights: options.insights ?? defaults.insights,
       embeddings: options.embeddings,
       meter,

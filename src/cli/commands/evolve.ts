@@ -6,7 +6,8 @@ import { describeOccupancy, readOccupancy } from '../../evolve/distributed/worke
 import { evolve } from '../../evolve/evolve.ts';
 import { evolveRunOptions } from '../../evolve/evolve-config.ts';
 import type { Evaluator, Problem } from '../../evolve/types.ts';
-import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels } from '../../model/resolve-model.ts';
+import { modelConfig } from '../../model/model-config.ts';
+import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels, resolveParsedModel } from '../../model/resolve-model.ts';
 import type { EnsembleMember } from '../../model/types.ts';
 import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
@@ -22,6 +23,7 @@ import { definedOnly } from '../../core/defined-only.ts';
  * run cleanly; what was evaluated is already stored, and `--resume <run>` continues it.
  */
 interface EvolveCommandOptions {
+  escalate?: string;
   iterations?: number;
   model?: string[];
   seed?: number;
@@ -42,6 +44,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .argument('[problem-dir]', 'problem directory with lamarck.json (optional with --resume)')
     .option('--iterations <n>', 'child attempts in the whole run', positiveInteger)
     .option('--model <spec...>', 'model spec(s), e.g. openai:gpt-5-mini (default: the configured models)')
+    .option('--escalate <spec>', 'the strong model of a cascade: it proposes again when a model\'s reply cannot be used as an edit (default: escalate in the model config)')
     .option('--seed <n>', 'random seed: the same candidates and scores with any number of evaluation slots (proposals one at a time, results applied in order)', integer)
     .option('--budget-usd <x>', 'stop once this much has been spent on model calls', positiveNumber)
     .option('--budget-tokens <n>', 'stop once this many tokens have been used', positiveInteger)
@@ -60,6 +63,13 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           options.model !== undefined && options.model.length > 0
             ? options.model.map((spec, index) => ({ model: resolveModel(spec, { ...resolveOptions, field: `--model ${index + 1}` }), weight: 1 }))
             : resolveModels(config, { cwd: context.cwd });
+        const strongSpec = modelConfig(config).escalate;
+        const escalateTo =
+          options.escalate !== undefined
+            ? resolveModel(options.escalate, { ...resolveOptions, field: '--escalate' })
+            : strongSpec === undefined
+              ? undefined
+              : resolveParsedModel(strongSpec, { ...resolveOptions, field: 'escalate' });
         const embeddings = resolveConfiguredEmbeddingModel(config, { cwd: context.cwd });
         const store = await context.store();
         const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
@@ -69,6 +79,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           cwd: context.cwd,
           store,
           models,
+          escalateTo,
           ...(embeddings ? { embeddings } : {}),
           ...runOptions,
           ...definedOnly({ resume: options.resume, evaluatorFactory: external?.evaluatorFactory }),

@@ -1,3 +1,4 @@
+import type { LanguageModelClient } from '../../model/types.ts';
 import type { Clock } from '../../core/clock.ts';
 import type { EventChannel } from '../../core/event-channel.ts';
 import type { EmbeddingClient, UsageMeter } from '../../model/types.ts';
@@ -18,6 +19,8 @@ export interface EngineOptions {
   evaluator: Evaluator;
   operators: readonly Operator[];
   chooser?: ModelChooser | undefined;
+  /** The strong model of a cascade: asked again when the chosen model's reply cannot be used (escalate-proposal.ts). */
+  escalateTo?: LanguageModelClient | undefined;
   insights?: InsightsRefresher | undefined;
   embeddings?: EmbeddingClient | undefined;
   meter: UsageMeter;

@@ -4,6 +4,7 @@ import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
 import type { CandidateProposal } from '../types.ts';
 import { finishRepair } from './apply-outcome.ts';
+import { proposeWithEscalation } from './escalate-proposal.ts';
 import { classifyProposalError, spentProposal, type AttemptBase } from './attempt-record.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { Candidate, RejectedCandidate } from './engine-options.ts';
@@ -83,18 +84,27 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   let proposal: CandidateProposal;
   try {
     if (model !== undefined) options.meter.beforeCall(model.spec);
-    proposal = await operator.propose({
-      problem,
-      parent,
-      ...(otherRecord ? { otherParent: toSnapshot(otherRecord) } : {}),
-      inspirations,
-      insights: context.insights,
-      ...(previousFailure === undefined ? {} : { previousFailure }),
-      ...(model ? { model } : {}),
-      meter: options.meter,
-      random: operatorRandom,
-      signal: context.abort.signal,
-    });
+    const proposed = await proposeWithEscalation(
+      (client) =>
+        operator.propose({
+          problem,
+          parent,
+          ...(otherRecord ? { otherParent: toSnapshot(otherRecord) } : {}),
+          inspirations,
+          insights: context.insights,
+          ...(previousFailure === undefined ? {} : { previousFailure }),
+          ...(client ? { model: client } : {}),
+          meter: options.meter,
+          random: operatorRandom,
+          signal: context.abort.signal,
+        }),
+      model,
+      options.escalateTo,
+      options.meter,
+    );
+    proposal = proposed.proposal;
+    // An escalated proposal is the strong model's: the record and the bandit credit it.
+    if (proposed.model !== model && proposed.model !== undefined) base.model = proposed.model.spec;
   } catch (error) {
     if (context.abort.signal.aborted) return undefined;
     if (model !== undefined) noteModelOutcome(context, error);
