@@ -2,7 +2,7 @@ import type { Library } from '../library/library.ts';
 import type { Actor, TaskAttemptOutcome } from './actor.ts';
 import { escalationReason, isRefusedAttempt, type EscalationReason } from './escalation-reason.ts';
 import type { LibraryKnowledge } from './library-knowledge.ts';
-import { readModelRoute, recordCheapAttempt, taskKindOf } from './model-routes.ts';
+import { readModelRoute, taskKindOf } from './model-routes.ts';
 import type { Task } from './task-stream.ts';
 import type { Verdict } from './verdict.ts';
 
@@ -10,6 +10,8 @@ import type { Verdict } from './verdict.ts';
  * Cheap first, strong when needed: the learn loop's actor is the cheap model; with an escalation,
  * an attempt the cheap model fails (see escalation-reason.ts) is made again by the strong model,
  * and a kind of task the cheap model keeps failing goes straight to the strong one (model-routes.ts).
+ * The cheap attempt is counted on its kind's route by learn-task.ts once the attempt is recorded,
+ * so a resumed run does not count it again.
  */
 export interface Escalation {
   strong: Actor;
@@ -24,6 +26,8 @@ export interface CascadeRecord {
   taskKind: string;
   used: 'cheap' | 'escalated' | 'strong';
   reason?: EscalationReason;
+  /** The cheap attempt's trajectory (cheap and escalated tasks): the evidence for the kind's route. */
+  cheapTrajectoryId?: string | null;
   cheapCostUsd: number;
   strongCostUsd: number;
 }
@@ -60,9 +64,7 @@ export async function attemptWithCascade(context: CascadeContext, task: Task, kn
   const refused = isRefusedAttempt(cheapOutcome);
   const cheap = { outcome: cheapOutcome, verdict: refused ? undefined : await context.judge(task, cheapOutcome.answer, cheapOutcome.transcript) };
   const reason = escalationReason(cheap.outcome, cheap.verdict, escalation.minConfidence);
-  const cheapTrajectories = cheap.outcome.trajectoryId === null ? [] : [cheap.outcome.trajectoryId];
-  await recordCheapAttempt(context.library, taskKind, reason !== undefined, escalation.routeAfterFailures, { runId: context.runId, taskId: task.id, trajectoryIds: cheapTrajectories });
-  if (reason === undefined && cheap.verdict !== undefined) return { outcome: cheap.outcome, verdict: cheap.verdict, cascade: { taskKind, used: 'cheap', cheapCostUsd: cheap.outcome.costUsd, strongCostUsd: 0 } };
+  if (reason === undefined && cheap.verdict !== undefined) return { outcome: cheap.outcome, verdict: cheap.verdict, cascade: { taskKind, used: 'cheap', cheapTrajectoryId: cheap.outcome.trajectoryId, cheapCostUsd: cheap.outcome.costUsd, strongCostUsd: 0 } };
   const strong = await act(escalation.strong);
   // The task's attempt is the strong model's; its cost and tokens include the cheap try it replaced.
   const outcome: TaskAttemptOutcome = {
@@ -71,5 +73,5 @@ export async function attemptWithCascade(context: CascadeContext, task: Task, kn
     inputTokens: cheap.outcome.inputTokens + strong.outcome.inputTokens,
     outputTokens: cheap.outcome.outputTokens + strong.outcome.outputTokens,
   };
-  return { outcome, verdict: strong.verdict, cascade: { taskKind, used: 'escalated', reason: reason ?? 'refused', cheapCostUsd: cheap.outcome.costUsd, strongCostUsd: strong.outcome.costUsd } };
+  return { outcome, verdict: strong.verdict, cascade: { taskKind, used: 'escalated', reason: reason ?? 'refused', cheapTrajectoryId: cheap.outcome.trajectoryId, cheapCostUsd: cheap.outcome.costUsd, strongCostUsd: strong.outcome.costUsd } };
 }

@@ -5,6 +5,7 @@ import { heldOutFor } from './held-out-sample.ts';
 import type { LearnRunContext } from './learn-run-context.ts';
 import type { FinishedTask, PendingTask, ProposalDecision } from './learn-progress.ts';
 import { curvePoint } from './learn-result.ts';
+import { recordCheapAttempt } from './model-routes.ts';
 import { recordAttemptOutcome } from './record-outcome.ts';
 import type { Task } from './task-stream.ts';
 
@@ -52,9 +53,19 @@ async function attemptOrResume(run: LearnRunContext, task: Task, position: numbe
 async function recordUses(run: LearnRunContext, task: Task, pending: PendingTask): Promise<PendingTask> {
   if (pending.usesRecorded) return pending;
   await recordAttemptOutcome(run.options.library, run.index, { task: task.prompt, uses: pending.uses, passed: pending.verdict.passed });
+  await recordRoute(run, task, pending);
   const recorded = { ...pending, usesRecorded: true };
   await run.progress.savePending(task.id, recorded);
   return recorded;
+}
+
+/** A cheap attempt of a cascade counts on its kind's route (with the same once-only guard as the uses). */
+async function recordRoute(run: LearnRunContext, task: Task, pending: PendingTask): Promise<void> {
+  const { cascade } = pending;
+  const escalation = run.options.escalation;
+  if (cascade === undefined || cascade.used === 'strong' || escalation === undefined) return;
+  const trajectoryIds = cascade.cheapTrajectoryId === undefined || cascade.cheapTrajectoryId === null ? [] : [cascade.cheapTrajectoryId];
+  await recordCheapAttempt(run.options.library, cascade.taskKind, cascade.used === 'escalated', escalation.routeAfterFailures, { runId: run.progress.runId, taskId: task.id, trajectoryIds });
 }
 
 /** Each proposal's decision, in order; undefined when the run is stopped before one is decided. */

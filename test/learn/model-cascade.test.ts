@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createAgentActor } from '../../src/learn/actor.ts';
 import type { LearnConfig } from '../../src/learn/learn-config.ts';
 import { runLearn, type LearnResult } from '../../src/learn/learn-loop.ts';
+import { storeLearnProgress } from '../../src/learn/learn-progress.ts';
 import { readModelRoute } from '../../src/learn/model-routes.ts';
 import type { Task } from '../../src/learn/task-stream.ts';
 import type { Library } from '../../src/library/library.ts';
@@ -116,6 +117,42 @@ describe('model cascade in learn', () => {
     await library.rollback('prompt', 'model-route-arithmetic', 1);
     const rolledBack = await learn({ library, tasks: tasks(arithmetic('a4', 4, 4)), first: agentModel('cheap', 1), strong: agentModel('strong', 1) });
     expect(rolledBack.result.curves[0]!.cascade).toMatchObject({ used: 'escalated', reason: 'verifier-failed' });
+    await library.store.close();
+  });
+
+  it('counts a cheap attempt on its route once when the process dies before the attempt is recorded and the run is resumed', async () => {
+    const { library } = memoryLibrary();
+    const progress = storeLearnProgress(library.store, 'run-killed');
+    const learnConfig = config({ gate: { holdoutSize: 0 } });
+    class SimulatedKill extends Error {}
+    // The first process dies while the strong model acts, after the cheap attempt failed.
+    const dying = runLearn({
+      tasks: tasks(arithmetic('a1', 2, 2)),
+      library,
+      actor: createAgentActor({ model: agentModel('cheap', 1), store: library.store, limits: { maxSteps: 2 } }),
+      escalation: { strong: () => Promise.reject(new SimulatedKill('killed')), ...learnConfig.escalation },
+      learner: learnerModel([]),
+      config: learnConfig,
+      progress,
+    });
+    await expect(dying.result).rejects.toBeInstanceOf(SimulatedKill);
+    const cheap = agentModel('cheap', 1);
+    const strong = agentModel('strong', 1);
+    const learner = learnerModel([noProposals]);
+    const resumed = await runLearn({
+      tasks: tasks(arithmetic('a1', 2, 2)),
+      library,
+      actor: createAgentActor({ model: cheap, store: library.store, limits: { maxSteps: 2 } }),
+      escalation: { strong: createAgentActor({ model: strong, store: library.store, limits: { maxSteps: 2 } }), ...learnConfig.escalation },
+      learner,
+      config: learnConfig,
+      progress,
+    }).result;
+    cheap.verify();
+    strong.verify();
+    learner.verify();
+    expect(resumed.curves[0]!.cascade?.used).toBe('escalated');
+    expect(await readModelRoute(library, 'arithmetic')).toMatchObject({ cheapAttempts: 1, cheapFailures: 1 });
     await library.store.close();
   });
 
