@@ -47,8 +47,6 @@ const testingZones = layers.map((layer) => ({
 const testsForUndefined = "[test.operator=/^[!=]==?$/][test.right.type='Identifier'][test.right.name='undefined']";
 const emptyBranch = ":matches([consequent.type='ObjectExpression'][consequent.properties.length=0], [alternate.type='ObjectExpression'][alternate.properties.length=0])";
 const conditionalSpreadSelector = `SpreadElement > ConditionalExpression${testsForUndefined}${emptyBranch}`;
-// The evolution engine's files belong to the engine's determinism work, which removes their spreads with its split.
-const conditionalSpreadOwners = ['src/evolve/engine/evolution-engine.ts', 'src/evolve/engine/ordered-scheduler.ts', 'src/evolve/engine/checkpoint*.ts', 'src/evolve/engine/propose-candidate.ts'];
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**', '.lamarck/**', 'examples/**/*.py'] },
@@ -79,7 +77,6 @@ export default tseslint.config(
     // holds under ternaries (there were ~200). An option type accepts `undefined` (`x?: T |
     // undefined`), or, for a type we do not own, `definedOnly({ x, y })` leaves the unset ones out.
     files: ['src/**/*.ts'],
-    ignores: conditionalSpreadOwners,
     rules: {
       'no-restricted-syntax': [
         'error',

@@ -1,3 +1,4 @@
+import { definedOnly } from '../../core/defined-only.ts';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../core/json.ts';
 import { Random } from '../../core/random.ts';
 import type { ProgramRecord, Store } from '../../store/types.ts';
@@ -129,20 +130,26 @@ export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: n
     applyFailures: [...parts.applyFailures.entries()].slice(-100),
     notices: [...parts.notices],
     bursts: parts.bursts.saveState(),
-    ...(parts.operatorMix === undefined ? {} : { operatorMix: parts.operatorMix.saveState() }),
-    // Kept only at an exact resume point: a periodic checkpoint lags the records, which are fresher on these.
-    ...(resumePoint === undefined
-      ? {}
-      : {
-          novelty: parts.novelty.saveState(),
-          repairs: parts.repairs.saveState(),
-          islandFailures: parts.database.islands.map((island) => [...island.recentFailures()]),
-          modelStreak: parts.modelWatch.saveState(),
-          window: resumePoint.window,
-          nextIteration: resumePoint.nextIteration,
-          ...(resumePoint.pendingRecord === null ? {} : { pendingRecord: resumePoint.pendingRecord as unknown as JsonObject }),
-        }),
+    ...definedOnly({ operatorMix: parts.operatorMix?.saveState() }),
+    ...resumePointFields(parts, resumePoint),
     savedAt: state.savedAt,
+  };
+}
+
+/**
+ * The fields kept only at an exact resume point: a periodic checkpoint lags the records, which are
+ * fresher on these.
+ */
+function resumePointFields(parts: CheckpointedParts, resumePoint: ResumePoint | undefined): Partial<EngineCheckpoint> {
+  if (resumePoint === undefined) return {};
+  return {
+    novelty: parts.novelty.saveState(),
+    repairs: parts.repairs.saveState(),
+    islandFailures: parts.database.islands.map((island) => [...island.recentFailures()]),
+    modelStreak: parts.modelWatch.saveState(),
+    window: resumePoint.window,
+    nextIteration: resumePoint.nextIteration,
+    ...definedOnly({ pendingRecord: resumePoint.pendingRecord === null ? undefined : (resumePoint.pendingRecord as unknown as JsonObject) }),
   };
 }
 

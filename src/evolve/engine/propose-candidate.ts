@@ -1,3 +1,4 @@
+import { definedOnly } from '../../core/defined-only.ts';
 import { Random } from '../../core/random.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
 import { selectInspirations } from '../select-inspirations.ts';
@@ -92,7 +93,7 @@ export async function proposeCandidate(context: EngineContext, iteration: number
           ...(otherRecord ? { otherParent: toSnapshot(otherRecord) } : {}),
           inspirations,
           insights: context.insights,
-          ...(previousFailure === undefined ? {} : { previousFailure }),
+          ...definedOnly({ previousFailure }),
           ...(client ? { model: client } : {}),
           meter: options.meter,
           random: operatorRandom,
