@@ -5,23 +5,33 @@ import type { LiveUpdate } from '../../src/serve/api-types.ts';
  * One EventSource for the whole page (`/api/live`), fanned out to the components that care. The
  * browser reconnects by itself after a drop; `useLiveStatus` shows whether it is connected.
  */
-type Listener = (update: LiveUpdate) => void;
+/** `null` means "anything may have changed": the stream was down, and what it carried meanwhile is lost. */
+type Listener = (update: LiveUpdate | null) => void;
 
 const listeners = new Set<Listener>();
 const statusListeners = new Set<(connected: boolean) => void>();
 let source: EventSource | undefined;
 let connected = false;
+let droppedSinceHello = false;
 
 function ensureSource(): void {
   if (source !== undefined) return;
   source = new EventSource('/api/live');
-  source.addEventListener('hello', () => setConnected(true));
+  source.addEventListener('hello', () => {
+    setConnected(true);
+    // A reconnect: updates published while the stream was down never arrive, so every page refetches.
+    if (droppedSinceHello) for (const listener of listeners) listener(null);
+    droppedSinceHello = false;
+  });
   source.addEventListener('update', (event) => {
     setConnected(true);
     const update = JSON.parse((event as MessageEvent<string>).data) as LiveUpdate;
     for (const listener of listeners) listener(update);
   });
-  source.addEventListener('error', () => setConnected(false));
+  source.addEventListener('error', () => {
+    droppedSinceHello = true;
+    setConnected(false);
+  });
 }
 
 function setConnected(value: boolean): void {
@@ -41,7 +51,7 @@ export function useLive(runId: string | null, onChange: () => void, debounceMs =
     ensureSource();
     let timer: number | undefined;
     const listener: Listener = (update) => {
-      if (runId !== null && update.runId !== runId) return;
+      if (update !== null && runId !== null && update.runId !== runId) return;
       if (timer !== undefined) return;
       timer = window.setTimeout(() => {
         timer = undefined;
