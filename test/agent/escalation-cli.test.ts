@@ -52,6 +52,32 @@ describe('lamarck run --escalate', () => {
     expect(server.pending).toBe(0);
   });
 
+  it('reports the cost against always-strong: the same tokens at the strong price when the first model answered, the wasted first run when it escalated', async () => {
+    const prices = { cheap: { inputPerMillion: 1, outputPerMillion: 1 }, strong: { inputPerMillion: 20, outputPerMillion: 20 } };
+    await writeFile(path.join(directory, 'lamarck.config.json'), JSON.stringify({ model: `openai-compatible:${server.baseURL}#cheap`, escalate: `openai-compatible:${server.baseURL}#strong`, prices }));
+    server.enqueue({ toolCalls: [{ name: 'final_answer', input: { answer: '42' } }], usage: { inputTokens: 100, outputTokens: 5 } });
+    const answered = await lamarck(['run', 'What is six times seven?', '--no-library']);
+    expect(answered.code).toBe(0);
+    // stdout stays the answer; the cascade line goes to stderr.
+    expect(answered.stdout).toBe('42\n');
+    expect(answered.stderr).toContain('cascade: the first model answered; cost $0.0001; always-strong would have cost about $0.0021, saved about $0.0020');
+
+    server.enqueue(
+      { toolCalls: [{ name: 'final_answer', input: { answer: "I can't work that out." } }], usage: { inputTokens: 100, outputTokens: 10 } },
+      { toolCalls: [{ name: 'final_answer', input: { answer: '42' } }], usage: { inputTokens: 120, outputTokens: 5 } },
+    );
+    const escalated = await lamarck(['run', 'What is six times seven?', '--no-library', '--json']);
+    expect(escalated.code).toBe(0);
+    const result = JSON.parse(escalated.stdout) as { cascade: { used: string; costUsd: number; alwaysStrongEstimateUsd: number; savedEstimateUsd: number } };
+    const firstCost = 110 / 1_000_000;
+    const strongCost = (125 * 20) / 1_000_000;
+    expect(result.cascade.used).toBe('escalated');
+    expect(result.cascade.costUsd).toBeCloseTo(firstCost + strongCost, 12);
+    expect(result.cascade.alwaysStrongEstimateUsd).toBeCloseTo(strongCost, 12);
+    expect(result.cascade.savedEstimateUsd).toBeCloseTo(-firstCost, 12);
+    expect(server.pending).toBe(0);
+  });
+
   it('keeps the first model\'s answer when it does not refuse, and reads the strong model from the config', async () => {
     server.enqueue({ toolCalls: [{ name: 'final_answer', input: { answer: '42' } }], usage: { inputTokens: 100, outputTokens: 5 } });
     await writeFile(path.join(directory, 'lamarck.config.json'), JSON.stringify({ model: `openai-compatible:${server.baseURL}#cheap`, escalate: `openai-compatible:${server.baseURL}#strong` }));

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseAgentConfig } from '../../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../../agent/mcp-tools.ts';
-import { runAgentWithEscalation, type EscalatedAgentResult } from '../../agent/run-with-escalation.ts';
+import { runAgentWithEscalation, type EscalatedAgentResult, type RunCascadeCost } from '../../agent/run-with-escalation.ts';
 import type { AgentEvent, AgentLimits, AgentResult } from '../../agent/types.ts';
 import type { LamarckConfig } from '../../core/config.ts';
 import { definedOnly } from '../../core/defined-only.ts';
@@ -103,7 +103,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           toolDirectories,
           ...definedOnly({ workspace, resume: options.resume }),
           onEvent: (event) => reportProgress(output, event),
-        }, strong);
+        }, strong, strongSpec === undefined ? undefined : findPricing(strongSpec, formatModelSpec(strongSpec), models.prices));
         // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it
         // can be resumed; a second Ctrl-C, with the handler gone, ends the process as usual.
         const interrupt = (): void => run.stop('interrupted');
@@ -118,6 +118,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         }
         output.endProgress();
         if (!output.json && result.escalation !== undefined) output.info(`${result.escalation.from} refused (run ${result.escalation.firstRunId}, $${result.escalation.firstCostUsd.toFixed(4)}); ${result.escalation.to} ran the task`);
+        if (!output.json && result.cascade !== undefined) output.note(cascadeLine(result.cascade));
         if (output.json) output.printJson(result);
         else if (result.answer !== null) output.info(result.answer);
         else output.warn(`no answer: ${describeStop(result)}; resume with --resume ${result.runId}`);
@@ -153,6 +154,16 @@ function reportProgress(output: Output, event: AgentEvent): void {
  */
 function configuredSecrets(models: ModelConfig): Record<string, string> {
   return Object.fromEntries(configuredApiKeys(models).map((key, index) => [`LAMARCK_CONFIG_SECRET_${index}`, key]));
+}
+
+/** The cascade's cost against always-strong, as learn reports it; on stderr, so stdout stays the answer. */
+function cascadeLine(cascade: RunCascadeCost): string {
+  const used = cascade.used === 'cheap' ? 'the first model answered' : 'the first model refused and the strong one ran';
+  const saved =
+    cascade.savedEstimateUsd === undefined
+      ? 'the strong model\'s price is unknown, so no always-strong estimate'
+      : `always-strong would have cost about $${cascade.alwaysStrongEstimateUsd!.toFixed(4)}, saved about $${cascade.savedEstimateUsd.toFixed(4)}${cascade.used === 'cheap' ? ' (the same tokens at the strong model\'s price)' : ''}`;
+  return `cascade: ${used}; cost $${cascade.costUsd.toFixed(4)}; ${saved}`;
 }
 
 /** Why a run ended without an answer, in words, with what it had spent by then. */
