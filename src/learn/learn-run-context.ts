@@ -4,6 +4,7 @@ import { Random } from '../core/random.ts';
 import { curatorFromConfig } from './curator-from-config.ts';
 import { ProposalDecider } from './decide-proposal.ts';
 import { Gate, type GateAttempt } from './gate.ts';
+import { gateActor } from './gate-actor.ts';
 import { judgeAttempt } from './judge.ts';
 import type { LearnEvent } from './learn-events.ts';
 import type { LearnOptions } from './learn-options.ts';
@@ -53,7 +54,7 @@ export function prepareLearnRun(options: LearnOptions & { progress: LearnProgres
       emit({ type: 'step-failed', taskId: context.currentTaskId, failure });
     }
   };
-  const gate = new Gate({ index, actor: options.actor, judge, config, probes: [...(options.probes ?? [])], onAttempt: onGateAttempt });
+  const gate = new Gate({ index, actor: gateActor(library, options.actor, options.escalation), judge, config, probes: [...(options.probes ?? [])], onAttempt: onGateAttempt });
   const curator = curatorFromConfig(index, config);
   const decider = new ProposalDecider({
     library,
