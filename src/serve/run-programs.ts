@@ -16,8 +16,8 @@ export class RunPrograms {
   private readonly rootPositions: number[] = [];
   private lastSequence = 0;
   private bestPosition = -1;
-  private refreshing: Promise<void> | undefined;
-  private refreshedAt = Number.NEGATIVE_INFINITY;
+  private reading: Promise<void> | undefined;
+  private followUp: Promise<void> | undefined;
   /** Incremented whenever programs were added, so derived views know when to recompute. */
   revision = 0;
   private readonly memos = new Map<string, unknown>();
@@ -33,17 +33,29 @@ export class RunPrograms {
   }
 
   /**
-   * Reads what was stored since the last refresh. Calls within `maxAgeMs` of the last one return at
-   * once, and concurrent calls share one read, so a burst of page requests makes one query.
+   * Reads what was stored since the last refresh. A caller sees every program stored before it
+   * called: a page refetches because the live stream announced a new program, and a read that
+   * began before that program was written (or a result reused for a while) would show the old count
+   * with no later announcement to correct it. Callers that arrive while a read is under way wait for
+   * it and then share one follow-up read, so a burst of page requests makes at most two small queries.
    */
-  async refresh(maxAgeMs = 250): Promise<void> {
-    if (this.refreshing !== undefined) return this.refreshing;
-    if (performance.now() - this.refreshedAt < maxAgeMs) return;
-    this.refreshing = this.readNew().finally(() => {
-      this.refreshing = undefined;
-      this.refreshedAt = performance.now();
+  refresh(): Promise<void> {
+    if (this.reading === undefined) return this.startRead();
+    this.followUp ??= this.reading
+      .catch(() => undefined)
+      .then(() => {
+        this.followUp = undefined;
+        return this.startRead();
+      });
+    return this.followUp;
+  }
+
+  private startRead(): Promise<void> {
+    const read = this.readNew().finally(() => {
+      if (this.reading === read) this.reading = undefined;
     });
-    return this.refreshing;
+    this.reading = read;
+    return read;
   }
 
   /**
@@ -131,7 +143,7 @@ export class RunProgramsCache {
   }
 
   /** The index of a run, refreshed. */
-  async get(runId: string, maxAgeMs?: number): Promise<RunPrograms> {
+  async get(runId: string): Promise<RunPrograms> {
     let entry = this.entries.get(runId);
     if (entry === undefined) {
       entry = new RunPrograms(this.store, runId);
@@ -141,7 +153,7 @@ export class RunProgramsCache {
       this.entries.delete(runId);
       this.entries.set(runId, entry);
     }
-    await entry.refresh(maxAgeMs);
+    await entry.refresh();
     return entry;
   }
 }

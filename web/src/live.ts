@@ -12,26 +12,22 @@ const listeners = new Set<Listener>();
 const statusListeners = new Set<(connected: boolean) => void>();
 let source: EventSource | undefined;
 let connected = false;
-let droppedSinceHello = false;
 
 function ensureSource(): void {
   if (source !== undefined) return;
   source = new EventSource('/api/live');
   source.addEventListener('hello', () => {
     setConnected(true);
-    // A reconnect: updates published while the stream was down never arrive, so every page refetches.
-    if (droppedSinceHello) for (const listener of listeners) listener(null);
-    droppedSinceHello = false;
+    // The stream reports changes from its first poll on. What changed before it never arrives: while
+    // a dropped stream was down, and between a page's first fetch and this hello. So every page refetches.
+    for (const listener of listeners) listener(null);
   });
   source.addEventListener('update', (event) => {
     setConnected(true);
     const update = JSON.parse((event as MessageEvent<string>).data) as LiveUpdate;
     for (const listener of listeners) listener(update);
   });
-  source.addEventListener('error', () => {
-    droppedSinceHello = true;
-    setConnected(false);
-  });
+  source.addEventListener('error', () => setConnected(false));
 }
 
 function setConnected(value: boolean): void {
