@@ -3,7 +3,7 @@ import { Random } from '../../src/core/random.ts';
 import { FieldedBm25Index } from '../../src/library/retrieval/fielded-bm25-index.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { searchFields } from '../../src/library/retrieval/searchable-fields.ts';
-import { analyze, contentWords } from '../../src/library/retrieval/text-analysis.ts';
+import { analyze, contentWords, contentWordsByPattern } from '../../src/library/retrieval/text-analysis.ts';
 import { Library } from '../../src/library/library.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { skill } from './support.ts';
@@ -16,6 +16,18 @@ describe('text analysis', () => {
       'date', 'time', 'datetime', 'tar', 'gz', 'targz', 'date', 'time', 'datetime', 'url', 'search', 'params', 'urlsearchparams',
     ]);
     expect(analyze('CSV csv')).toEqual(['csv', 'csv']);
+  });
+
+  it('finds the same words in ASCII text by its character scan as by the Unicode patterns', () => {
+    const random = new Random(5);
+    const pieces = ['a', 'b', 'Z', 'Q', 'e', 'x', '7', '0', '-', '.', '_', "'", ' ', '  ', '\n', ',', '(', 'http', 'URL', 'Search', 'date', 'Time', 'the', 'how', 'tar.gz', 'snake_case', 'JSONLines'];
+    for (let sample = 0; sample < 3000; sample += 1) {
+      const text = Array.from({ length: random.integer(14) }, () => pieces[random.integer(pieces.length)]!).join('');
+      expect(contentWords(text), JSON.stringify(text)).toEqual(contentWordsByPattern(text));
+    }
+    // Text that is not all ASCII takes the patterns.
+    expect(contentWords('Café crème dateTime')).toEqual(contentWordsByPattern('Café crème dateTime'));
+    expect(contentWords('l’état’s x’y')).toEqual(['état', 'létats', 'xy']);
   });
 });
 
@@ -60,6 +72,30 @@ describe('FieldedBm25Index', () => {
     got.forEach((hit, position) => expect(hit.score).toBeCloseTo(expected[position]!.score, 9));
     const explained = index.explain(got[0]!.id, query);
     expect(explained.reduce((sum, term) => sum + term.score, 0)).toBeCloseTo(got[0]!.score, 9);
+  });
+
+  it('builds in one batch the index that adding one document at a time builds', () => {
+    const random = new Random(3);
+    const vocabulary = Array.from({ length: 40 }, (_, index) => `w${index}`);
+    const options = { weights: [2, 1], lengthNormalization: [0.5, 0.75] };
+    const documents = Array.from({ length: 300 }, (_, document) => ({
+      id: `d${document % 250}`,
+      fields: [3, 12].map((size) => Array.from({ length: random.integer(size) }, () => vocabulary[random.integer(vocabulary.length)]!)),
+    }));
+    const oneByOne = new FieldedBm25Index(options);
+    for (const { id, fields } of documents) oneByOne.add(id, fields);
+    const batched = new FieldedBm25Index(options);
+    // The batch holds 50 ids twice (the later document wins, as a later add does) and follows a removal.
+    batched.add('d7', [['w1'], ['w2']]);
+    batched.remove('d7');
+    batched.addAll(documents.map(({ id, fields }) => ({ id, fields: fields.map((terms) => terms.map((term) => batched.termNumber(term))) })));
+    expect(batched.size).toBe(250);
+    for (const query of [['w1'], ['w3', 'w17'], ['w0', 'w5', 'w9', 'w33']]) {
+      const weights = new Map(query.map((term) => [term, 1]));
+      expect(batched.search(weights, { limit: 20 })).toEqual(oneByOne.search(weights, { limit: 20 }));
+    }
+    expect(batched.termsOf('d10')).toEqual(oneByOne.termsOf('d10'));
+    expect(batched.explain('d10', new Map([['w4', 1]]))).toEqual(oneByOne.explain('d10', new Map([['w4', 1]])));
   });
 
   it('ranks a word in a heavily weighted field above the same word in a light one', () => {

@@ -30,6 +30,14 @@ export interface LexicalMatch {
   score: number;
 }
 
+/** One item to index: what LibraryIndex holds of an artifact. */
+export interface LexicalItem {
+  id: string;
+  kind: LibraryKind;
+  name: string;
+  content: ContentByKind[LibraryKind];
+}
+
 interface QueryTerm {
   weight: number;
   from: string;
@@ -44,7 +52,8 @@ export class LexicalRetriever {
   readonly #index: FieldedBm25Index;
   readonly #lexicon: LexicalDatabase | undefined;
   readonly #spelling = new CharacterNgramIndex();
-  readonly #vocabulary = new Set<string>();
+  /** Every word items have used (the vocabulary), with its stem's term number in the index. */
+  readonly #termNumberByWord = new Map<string, number>();
   #learned = new LearnedTriggers();
 
   constructor(settings: RetrievalSettings, options: { commonTermFraction?: number; lexicon?: LexicalDatabase } = {}) {
@@ -64,24 +73,42 @@ export class LexicalRetriever {
   }
 
   add(id: string, kind: LibraryKind, name: string, content: ContentByKind[LibraryKind]): void {
+    this.addAll([{ id, kind, name, content }]);
+  }
+
+  /** Adds or replaces items in one batch (what building an index does: see FieldedBm25Index.addAll). */
+  addAll(items: readonly LexicalItem[]): void {
+    this.#index.addAll(items.map((item) => ({ id: item.id, fields: this.#numberedFields(item) })));
+  }
+
+  /** An item's fields as term numbers of the index, with the related-word field last. */
+  #numberedFields({ kind, name, content }: LexicalItem): number[][] {
     const fields = searchFields(kind, name, content);
-    const related: string[] = [];
-    const terms = searchFieldNames.map((field) => {
+    const expandDocuments = this.#settings.lexicalExpansion.documentWeight > 0;
+    const related: number[] = [];
+    const numbered = searchFieldNames.map((field) => {
       const words = contentWords(fields[field]);
-      for (const word of words) {
-        if (!this.#vocabulary.has(word)) {
-          this.#vocabulary.add(word);
+      const numbers: number[] = new Array<number>(words.length);
+      for (let position = 0; position < words.length; position += 1) {
+        const word = words[position]!;
+        // One look-up per word: a word seen before is in the vocabulary and has its term number.
+        let number = this.#termNumberByWord.get(word);
+        if (number === undefined) {
           this.#spelling.add(word);
+          number = this.#index.termNumber(this.#stem(word));
+          this.#termNumberByWord.set(word, number);
         }
-        if (expandedFields.has(field) && this.#settings.lexicalExpansion.documentWeight > 0) {
+        numbers[position] = number;
+        if (expandDocuments && expandedFields.has(field)) {
           for (const relative of this.#relatives(word)) {
-            if (relative.weight >= this.#settings.lexicalExpansion.documentMinimum) related.push(relatedTerm(this.#stem(relative.word)));
+            if (relative.weight >= this.#settings.lexicalExpansion.documentMinimum) related.push(this.#index.termNumber(relatedTerm(this.#stem(relative.word))));
           }
         }
       }
-      return words.map((word) => this.#stem(word));
+      return numbers;
     });
-    this.#index.add(id, [...terms, related]);
+    numbered.push(related);
+    return numbered;
   }
 
   remove(id: string): void {
