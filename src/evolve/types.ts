@@ -69,11 +69,20 @@ export interface Problem {
   description: string;
   /** Raw engine settings from lamarck.json (islands, population, operators...), validated by the engine. */
   settings: JsonObject;
+  /**
+   * The `agent` section of an agent problem (evaluator kind `agent`), unread: the learn module,
+   * which owns the agent, validates it and builds the evaluator (`src/learn/agent-problem/`).
+   */
+  agent?: JsonObject | undefined;
 }
 
 export interface EvaluatorConfig {
-  /** `kind: 'command'`: argv run as `<command...> <candidate-path>`; `kind: 'module'`: a TS/JS module exporting evaluate(). */
-  kind: 'command' | 'module';
+  /**
+   * `kind: 'command'`: argv run as `<command...> <candidate-path>`; `kind: 'module'`: a TS/JS module
+   * exporting evaluate(); `kind: 'agent'`: the agent itself, run on the problem's tasks, in this
+   * process (the caller hands evolve its evaluator; the sandboxed one refuses this kind).
+   */
+  kind: 'command' | 'module' | 'agent';
   command: string[];
   modulePath?: string;
   /**

@@ -21,3 +21,7 @@ export * from './attempt-task.ts';
 export * from './decide-proposal.ts';
 export * from './record-outcome.ts';
 export * from './curator-from-config.ts';
+export { readAgentProblemConfig, agentProblemSectionSchema, type AgentProblemConfig, type AgentProblemSection } from './agent-problem/agent-problem-config.ts';
+export { createAgentEvaluator, type AgentEvaluatorOptions } from './agent-problem/agent-evaluator.ts';
+export { gateAgentWinner, gateResultToJson, type AgentGateOptions, type AgentGateResult, type AgentGateSide } from './agent-problem/agent-gate.ts';
+export type { CommittedItem } from './agent-problem/commit-winner.ts';

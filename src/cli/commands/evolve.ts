@@ -15,7 +15,10 @@ import type { Store } from '../../store/types.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 import { integer, positiveInteger, positiveNumber } from '../option-parsers.ts';
-import { definedOnly } from '../../core/defined-only.ts';
+import { definedOnly, mapDefined } from '../../core/defined-only.ts';
+import { createEvaluator } from '../../evolve/evaluate/create-evaluator.ts';
+import { gateResultToJson } from '../../learn/agent-problem/agent-gate.ts';
+import { agentProblemWiring, describeAgentGate } from './evolve-agent.ts';
 
 /**
  * `lamarck evolve <problem-dir>`: runs (or resumes) an evolution run, drawing a progress line on
@@ -23,6 +26,7 @@ import { definedOnly } from '../../core/defined-only.ts';
  * run cleanly; what was evaluated is already stored, and `--resume <run>` continues it.
  */
 interface EvolveCommandOptions {
+  agentModel?: string;
   escalate?: string;
   iterations?: number;
   model?: string[];
@@ -44,6 +48,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
     .argument('[problem-dir]', 'problem directory with lamarck.json (optional with --resume)')
     .option('--iterations <n>', 'child attempts in the whole run', positiveInteger)
     .option('--model <spec...>', 'model spec(s), e.g. openai:gpt-5-mini (default: the configured models)')
+    .option('--agent-model <spec>', 'on an agent problem: the model the agent acts with (default: the first of --model or the configured models)')
     .option('--escalate <spec>', 'the strong model of a cascade: it proposes again when a model\'s reply cannot be used as an edit (default: escalate in the model config)')
     .option('--seed <n>', 'random seed: the same candidates and scores with any number of evaluation slots (proposals one at a time, results applied in order)', integer)
     .option('--budget-usd <x>', 'stop once this much has been spent on model calls', positiveNumber)
@@ -74,6 +79,9 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const store = await context.store();
         const runOptions = evolveRunOptions(config, { ...options, wallTimeSeconds: options.wallTime });
         const external = options.workers === 'external' ? await externalEvaluation(context, store, options.jobLeaseSeconds) : undefined;
+        const agentModel = options.agentModel === undefined ? models[0]?.model : resolveModel(options.agentModel, { ...resolveOptions, field: '--agent-model' });
+        const agent = agentProblemWiring({ context, agentModel, external: external !== undefined });
+        const evaluatorFactory = (problem: Problem): Evaluator => agent.evaluatorFor(problem) ?? external?.evaluatorFactory(problem) ?? createEvaluator(problem);
         const handle = evolve({
           ...definedOnly({ problem: problemDir }),
           cwd: context.cwd,
@@ -82,7 +90,8 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           escalateTo,
           ...(embeddings ? { embeddings } : {}),
           ...runOptions,
-          ...definedOnly({ resume: options.resume, evaluatorFactory: external?.evaluatorFactory }),
+          evaluatorFactory,
+          ...definedOnly({ resume: options.resume }),
         });
         const onSignal = (): void => handle.stop();
         process.once('SIGINT', onSignal);
@@ -92,8 +101,11 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
           const summary = await handle.result;
           output.endProgress();
           const occupancy = external === undefined ? undefined : await readOccupancy(store, summary.runId);
-          if (output.json) output.printJson({ ...jsonSummary(summary), ...definedOnly({ workers: occupancy }) });
-          else output.info(textSummary(summary) + (occupancy === undefined ? '' : `\nexternal workers: ${describeOccupancy(occupancy)}`));
+          const gate = await agent.gate(summary);
+          if (output.json) output.printJson({ ...jsonSummary(summary), ...definedOnly({ workers: occupancy, agentGate: mapDefined(gate, gateResultToJson) }) });
+          else {
+            output.info(textSummary(summary) + (occupancy === undefined ? '' : `\nexternal workers: ${describeOccupancy(occupancy)}`) + (gate === undefined ? '' : `\n${describeAgentGate(gate)}`));
+          }
           return summary.status === 'failed' ? 1 : 0;
         } finally {
           await external?.queue.close();

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ConfigError } from '../../core/errors.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { resolveInterpreter } from '../../sandbox/resolve-interpreter.ts';
 import { runProcess as defaultRunProcess, type ProcessResult, type RunProcessOptions } from '../../sandbox/run-process.ts';
@@ -43,6 +44,11 @@ export interface EvaluatorOptions {
 const evaluatorEnvironment = { PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' };
 
 export function createEvaluator(problem: Problem, options: EvaluatorOptions = {}): Evaluator {
+  if (problem.evaluator.kind === 'agent') {
+    throw new ConfigError('agent', 'an agent problem is scored by the agent itself, not a sandboxed evaluator: run it with lamarck evolve, or hand evolve() the agent evaluator (createAgentEvaluator in lamarck/learn)', {
+      source: 'lamarck.json',
+    });
+  }
   const run = options.runProcess ?? defaultRunProcess;
   const artifactChars = options.artifactChars ?? 4000;
   const config = problem.evaluator;

@@ -7,7 +7,7 @@ import { ConfigError } from '../../core/errors.ts';
 import { requirePath } from '../../core/require-path.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultTemplates } from '../prompt/default-templates.ts';
-import type { FeatureDimension, Problem } from '../types.ts';
+import type { EvaluatorConfig, FeatureDimension, Problem } from '../types.ts';
 import { EvolveBlockError, findEvolveBlocks } from '../evolve-blocks.ts';
 import { problemConfigSchema, type ProblemConfig } from './problem-config.ts';
 import { definedOnly, mapDefined } from '../../core/defined-only.ts';
@@ -91,7 +91,7 @@ async function buildProblem(root: string, config: ProblemConfig, source: string)
     });
   }
   const evaluator = config.evaluator;
-  if (evaluator.module !== undefined && !existsSync(join(root, evaluator.module))) {
+  if (evaluator?.module !== undefined && !existsSync(join(root, evaluator.module))) {
     throw new ConfigError('evaluator.module', `cannot find ${evaluator.module} in ${root}`, { source });
   }
   const templates: Record<string, string> = {};
@@ -113,20 +113,7 @@ async function buildProblem(root: string, config: ProblemConfig, source: string)
     files,
     evolvableFiles,
     entryFile,
-    evaluator: {
-      kind: evaluator.module === undefined ? 'command' : 'module',
-      command: evaluator.command ?? [],
-      ...definedOnly({ modulePath: evaluator.module }),
-      timeoutMs: Math.round(evaluator.timeoutSeconds * 1000),
-      ...definedOnly({ wallTimeoutMs: mapDefined(evaluator.wallTimeoutSeconds, milliseconds) }),
-      memoryLimitMb: evaluator.memoryLimitMb,
-      maxOutputBytes: Math.round(evaluator.maxOutputBytes),
-      cascade: evaluator.cascade.map((stage) => ({
-        args: stage.args,
-        threshold: stage.threshold,
-        ...definedOnly({ timeoutMs: mapDefined(stage.timeoutSeconds, milliseconds), wallTimeoutMs: mapDefined(stage.wallTimeoutSeconds, milliseconds) }),
-      })),
-    },
+    evaluator: evaluator === undefined ? agentEvaluatorConfig() : evaluatorConfig(evaluator),
     objective: config.objective,
     features: features.map((feature) => ({
       name: feature.name,
@@ -136,7 +123,33 @@ async function buildProblem(root: string, config: ProblemConfig, source: string)
     templates,
     description: config.description === undefined ? '' : await readText(root, config.description, 'description', source),
     settings: config.settings as JsonObject,
+    ...definedOnly({ agent: config.agent as JsonObject | undefined }),
   };
+}
+
+function evaluatorConfig(evaluator: NonNullable<ProblemConfig['evaluator']>): EvaluatorConfig {
+  return {
+    kind: evaluator.module === undefined ? 'command' : 'module',
+    command: evaluator.command ?? [],
+    ...definedOnly({ modulePath: evaluator.module }),
+    timeoutMs: Math.round(evaluator.timeoutSeconds * 1000),
+    ...definedOnly({ wallTimeoutMs: mapDefined(evaluator.wallTimeoutSeconds, milliseconds) }),
+    memoryLimitMb: evaluator.memoryLimitMb,
+    maxOutputBytes: Math.round(evaluator.maxOutputBytes),
+    cascade: evaluator.cascade.map((stage) => ({
+      args: stage.args,
+      threshold: stage.threshold,
+      ...definedOnly({ timeoutMs: mapDefined(stage.timeoutSeconds, milliseconds), wallTimeoutMs: mapDefined(stage.wallTimeoutSeconds, milliseconds) }),
+    })),
+  };
+}
+
+/**
+ * An agent problem has no process to limit: the agent runs in this process under its own limits
+ * (steps, time) from the `agent` section, so the process limits here are the defaults, unused.
+ */
+function agentEvaluatorConfig(): EvaluatorConfig {
+  return { kind: 'agent', command: [], timeoutMs: 60_000, memoryLimitMb: 2048, maxOutputBytes: 1_000_000, cascade: [] };
 }
 
 async function readText(root: string, value: string | { file: string }, field: string, source: string): Promise<string> {

@@ -61,7 +61,13 @@ export const problemConfigSchema = z
     program: relativePath.optional(),
     files: z.array(relativePath, { error: 'expected an array of file paths' }).min(1, { error: 'expected at least one file' }).optional(),
     entry: relativePath.optional(),
-    evaluator: evaluatorSchema,
+    evaluator: evaluatorSchema.optional(),
+    /**
+     * An agent problem: the program is part of an agent (its system prompt, skills), and the agent
+     * itself, run on tasks, is the evaluator. The section is handed over unread and validated by the
+     * learn module (`src/learn/agent-problem/agent-problem-config.ts`), which owns the agent.
+     */
+    agent: z.record(z.string(), z.unknown(), { error: 'expected an object (the agent problem section)' }).optional(),
     objective: z.enum(['maximize', 'minimize'], { error: 'expected "maximize" or "minimize"' }).default('maximize'),
     features: z.array(featureSchema, { error: 'expected an array of { name, bins }' }).optional(),
     templates: z.record(z.string(), textOrFile, { error: 'expected an object of template name to text or { file }' }).default({}),
@@ -69,6 +75,9 @@ export const problemConfigSchema = z
   })
   .refine((value) => (value.program === undefined) !== (value.files === undefined), {
     error: 'give exactly one of "program" (one file) or "files" (several files)',
+  })
+  .refine((value) => (value.evaluator === undefined) !== (value.agent === undefined), {
+    error: 'give exactly one of "evaluator" (a command or module that scores the program) or "agent" (the agent, run on tasks, scores it)',
   });
 
 export type ProblemConfigInput = z.input<typeof problemConfigSchema>;
