@@ -19,6 +19,7 @@ export {
   type NewProgramEntry,
 } from './database/program-database.ts';
 export type { Placement, ProgramInfo, FailedProgramInfo } from './database/program-entry.ts';
+export { ParetoFront, type Objective, type ObjectiveGoal, type FrontMember, type ParetoFrontSummary } from './database/pareto-front.ts';
 export { FeatureSpace } from './database/feature-grid.ts';
 export {
   fingerprintText,
@@ -48,6 +49,11 @@ export {
   createLlmCrossoverOperator,
   createRepairOperator,
   createNumericTuneOperator,
+  createReflectiveOperator,
+  reflectiveOperatorName,
+  failingCasesOf,
+  defaultReflection,
+  type ReflectionSettings,
   ProposalRejectedError,
 } from './operators/index.ts';
 export { createInsightsRefresher } from './prompt/index.ts';

@@ -1,14 +1,17 @@
 import type { Random } from '../core/random.ts';
 import type { Island } from './database/island.ts';
 import type { ProgramDatabase } from './database/program-database.ts';
-import type { Placement } from './database/program-entry.ts';
+import type { FrontMember } from './database/pareto-front.ts';
+import type { Placement, ProgramInfo } from './database/program-entry.ts';
 
 /**
  * Parent selection. Most draws use ShinkaEvolve's weighting, w = sigmoid(λ·(score − median)/spread)
  * × 1/(1 + children), which favours good programs that have not been tried much; the rest are
  * exploration (uniform on the island) and exploitation (from the elite archive) draws. Weighted
  * draws use rejection sampling against uniform proposals, which is exact and O(1) expected, so
- * selection never scans the island.
+ * selection never scans the island. With a Pareto front over several metrics (settings.objectives),
+ * every draw that is not exploration takes a member of the front instead: the front has no single
+ * score to weight by, and its members are the trade-offs worth building on.
  */
 export interface ParentSelectionSettings {
   /** Share of uniform draws from the island. */
@@ -28,8 +31,11 @@ export const defaultParentSelection: ParentSelectionSettings = {
   fixRatio: 0.05,
 };
 
-/** `burst`: not a draw; the engine tunes a model child that just became its island's best. */
-export type ParentDrawKind = 'weighted' | 'exploration' | 'exploitation' | 'fix' | 'burst';
+/**
+ * `burst`: not a draw; the engine tunes a model child that just became its island's best.
+ * `pareto`: a member of the Pareto front (settings.objectives), in place of weighted and exploitation draws.
+ */
+export type ParentDrawKind = 'weighted' | 'exploration' | 'exploitation' | 'fix' | 'burst' | 'pareto';
 
 export interface ParentChoice {
   kind: ParentDrawKind;
@@ -95,6 +101,10 @@ export function selectParent(options: {
   if (rest < settings.explorationRatio) {
     return { kind: 'exploration', programId: island.memberAt(random.next())!.info.id, failed: false };
   }
+  const front = database.front;
+  if (front !== undefined && front.size > 0) {
+    return { kind: 'pareto', programId: frontDraw(front.members(), island.index, random).id, failed: false };
+  }
   if (rest < settings.explorationRatio + settings.exploitationRatio && database.archive.size > 0) {
     return { kind: 'exploitation', programId: pickFromArchive(database, island.index, random), failed: false };
   }
@@ -121,4 +131,15 @@ function pickFromArchive(database: ProgramDatabase, islandIndex: number, random:
   const onIsland = members.filter((member) => member.islands.includes(islandIndex));
   const pool = onIsland.length > 0 ? onIsland : members;
   return pool[random.integer(pool.length)]!.id;
+}
+
+/**
+ * A member of the Pareto front, preferring those on the island (the front spans islands), each
+ * weighted by ShinkaEvolve's discount 1/(1 + children), so tries spread over the front's trade-offs
+ * instead of piling on one end.
+ */
+function frontDraw(members: readonly FrontMember[], islandIndex: number, random: Random): ProgramInfo {
+  const onIsland = members.filter((member) => member.info.islands.includes(islandIndex));
+  const pool = onIsland.length > 0 ? onIsland : members;
+  return pool[random.weightedIndex(pool.map((member) => 1 / (1 + Math.max(0, member.info.children))))]!.info;
 }

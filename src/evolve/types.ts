@@ -155,11 +155,24 @@ export interface OperatorContext {
   insights: string[];
   /** Why the previous attempt from this parent failed to apply (fed back into the next prompt). */
   previousFailure?: string;
+  /**
+   * The cases the parent's evaluation failed, as the evaluator reported them under one of
+   * `settings.reflection.artifacts` (named in `artifact`), each rendered as text and bounded. Given
+   * to an operator that declares `requires.feedback`, which is chosen only for such a parent.
+   */
+  failingCases?: FailingCases;
   /** Present when an LLM operator runs; model-free operators ignore it. */
   model?: LanguageModelClient;
   meter?: UsageMeter;
   random: Random;
   signal?: AbortSignal;
+}
+
+/** A parent's failing cases, as a reflective operator reads them (operators/reflective-cases.ts). */
+export interface FailingCases {
+  /** The artifact they were read from (left out of the prompt's other evaluator feedback). */
+  artifact: string;
+  cases: string[];
 }
 
 export interface CandidateProposal {
@@ -182,9 +195,11 @@ export interface Operator {
   /**
    * What the operator needs to run, declared so that the engine chooses by capability, never by
    * name: `parents: 2` (crossover) is chosen only when the parent's island has a second, different
-   * parent, which it receives as `otherParent`. Default: one parent.
+   * parent, which it receives as `otherParent`. `feedback: true` (reflective mutation) is chosen
+   * only for a parent whose evaluation reported failing cases, which it receives as `failingCases`.
+   * Default: one parent, no feedback needed.
    */
-  readonly requires?: { readonly parents?: 1 | 2 };
+  readonly requires?: { readonly parents?: 1 | 2; readonly feedback?: boolean };
   /**
    * Throws ModelOutputError (reply unusable, e.g. a SEARCH block that does not match) or LamarckError.
    * LLM operators throw ProposalRejectedError (operators/proposal-error.ts), a ModelOutputError that

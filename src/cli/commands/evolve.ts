@@ -149,6 +149,7 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
     message: summary.message,
     bestProgramId: summary.bestProgramId,
     bestScore: summary.bestScore,
+    front: summary.front,
     initialScore: summary.initialScore,
     iterations: summary.iterations,
     evaluations: summary.evaluations,
@@ -176,8 +177,25 @@ function textSummary(summary: EvolveSummary): string {
   ];
   lines.push(...kindLines('failures', 'failure', summary.failures, summary.latestMessages));
   lines.push(...kindLines('rejections', 'rejection', summary.rejections, summary.latestMessages));
+  lines.push(...frontLines(summary.front));
   lines.push(...operatorLines(summary.operators));
   return lines.join('\n');
+}
+
+/**
+ * The Pareto front of a run with objectives, e.g.
+ * `pareto front (success maximize, cost minimize): 2 programs` then
+ * `  prg_1: success 0.9, cost 0.02 (score 0.9)`.
+ */
+function frontLines(front: EvolveSummary['front']): string[] {
+  if (front === null) return [];
+  const goals = front.objectives.map((objective) => `${objective.metric} ${objective.goal}`).join(', ');
+  return [
+    `pareto front (${goals}): ${front.members.length} program${front.members.length === 1 ? '' : 's'}`,
+    ...front.members.map(
+      (member) => `  ${member.programId}: ${Object.entries(member.objectives).map(([metric, value]) => `${metric} ${formatScore(value)}`).join(', ')} (score ${formatScore(member.score)})`,
+    ),
+  ];
 }
 
 /**

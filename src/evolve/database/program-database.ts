@@ -3,6 +3,7 @@ import type { FeatureDimension } from '../types.ts';
 import { EliteArchive } from './elite-archive.ts';
 import { FeatureSpace } from './feature-grid.ts';
 import { Island } from './island.ts';
+import { ParetoFront, type Objective } from './pareto-front.ts';
 import type { FailedProgramInfo, Placement, ProgramInfo } from './program-entry.ts';
 import { estimateSimilarity, type TextFingerprint } from './text-fingerprint.ts';
 
@@ -24,6 +25,10 @@ export interface DatabaseSettings {
   features: FeatureDimension[];
   /** Programs whose fingerprints anchor the diversity feature. */
   referenceSampleSize: number;
+  /** Metrics of a Pareto front (`settings.objectives`); none: selection by combined_score alone. */
+  objectives: Objective[];
+  /** Members the Pareto front keeps at most (`settings.frontSize`). */
+  frontSize: number;
 }
 
 export const defaultFeatures: FeatureDimension[] = [
@@ -39,6 +44,8 @@ export const defaultDatabaseSettings: DatabaseSettings = {
   migrationRate: 0.1,
   features: defaultFeatures,
   referenceSampleSize: 16,
+  objectives: [],
+  frontSize: 32,
 };
 
 export interface NewProgramEntry {
@@ -51,6 +58,8 @@ export interface NewProgramEntry {
   features: Record<string, number>;
   fingerprint: TextFingerprint;
   island: number;
+  /** The evaluator's metrics: the Pareto front reads its objectives from them. */
+  metrics?: JsonObject | undefined;
 }
 
 export interface MigrationMove {
@@ -64,6 +73,8 @@ export class ProgramDatabase {
   readonly space: FeatureSpace;
   readonly islands: Island[];
   readonly archive: EliteArchive;
+  /** The Pareto front over `settings.objectives`; undefined when none are configured. */
+  readonly front: ParetoFront | undefined;
   private readonly programs = new Map<string, ProgramInfo>();
   private readonly references: TextFingerprint[] = [];
   private bestProgram: ProgramInfo | undefined;
@@ -75,6 +86,7 @@ export class ProgramDatabase {
     this.space = new FeatureSpace(this.settings.features);
     this.islands = Array.from({ length: Math.max(1, this.settings.islands) }, (_, index) => new Island(index, this.space));
     this.archive = new EliteArchive(this.settings.archiveSize);
+    this.front = this.settings.objectives.length > 0 ? new ParetoFront(this.settings.objectives, this.settings.frontSize) : undefined;
     this.islandCapacity = Math.max(2, Math.ceil(this.settings.populationSize / this.islands.length));
   }
 
@@ -136,6 +148,8 @@ export class ProgramDatabase {
     this.place(info, island.index, false);
     island.generationsSinceMigration += 1;
     this.archive.offer(info);
+    const values = this.front?.valuesOf(entry.score, entry.metrics ?? {});
+    if (values !== undefined) this.front?.offer(info, values);
     return { info, evicted: this.evictOver(island) };
   }
 
@@ -208,7 +222,8 @@ export class ProgramDatabase {
 
   /**
    * Evicts the island's worst placements until it fits its cap. Placements that own a grid cell,
-   * sit in the archive, or are the best program are kept while any other candidate exists.
+   * sit in the archive or on the Pareto front, or are the best program are kept while any other
+   * candidate exists.
    */
   private evictOver(island: Island): string[] {
     const evicted: string[] = [];
@@ -233,7 +248,7 @@ export class ProgramDatabase {
     island.byScore.ascending((placement) => {
       if (placement.info === this.bestProgram) return true;
       fallback ??= placement;
-      const protectedPlacement = island.grid.ownsCell(placement) || (this.archive.has(placement.info.id) && !placement.copy);
+      const protectedPlacement = island.grid.ownsCell(placement) || (!placement.copy && (this.archive.has(placement.info.id) || this.front?.has(placement.info.id) === true));
       if (!protectedPlacement) {
         victim = placement;
         return false;

@@ -73,7 +73,7 @@ export async function recordEvaluation(context: EngineContext, attempt: Evaluate
   if (ok) {
     // The run's own ordinal, not the store's sequence: known before the record is written, and the same on rebuild.
     const sequence = progress.records + 1;
-    database.add({ id: record.id, sequence, parentId: record.parentId, operator: record.operator, generation: record.generation, score: result.score!, features, fingerprint, island: record.island });
+    database.add({ id: record.id, sequence, parentId: record.parentId, operator: record.operator, generation: record.generation, score: result.score!, features, fingerprint, island: record.island, metrics: result.metrics });
     if (candidate === null) for (const island of database.islands) database.addCopy(record.id, island.index);
   } else {
     const info = { id: record.id, island: record.island, generation: record.generation, failureKind: failure!.kind, operator: record.operator };

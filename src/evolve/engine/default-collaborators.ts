@@ -1,7 +1,7 @@
 import type { EnsembleMember, UsageMeter } from '../../model/types.ts';
 import { createEvaluator } from '../evaluate/index.ts';
 import { createBanditModelChooser } from '../model-bandit.ts';
-import { createLlmCrossoverOperator, createLlmDiffOperator, createLlmRewriteOperator, createNumericTuneOperator, createRepairOperator } from '../operators/index.ts';
+import { createLlmCrossoverOperator, createLlmDiffOperator, createLlmRewriteOperator, createNumericTuneOperator, createReflectiveOperator, createRepairOperator } from '../operators/index.ts';
 import { createInsightsRefresher } from '../prompt/index.ts';
 import type { Evaluator, Operator, Problem } from '../types.ts';
 import type { InsightsRefresher, ModelChooser } from './collaborators.ts';
@@ -24,7 +24,10 @@ export function defaultCollaborators(options: {
   };
 }
 
-/** LLM diff, rewrite, crossover and repair (used when a model is configured), and model-free numeric tuning. */
+/**
+ * LLM diff, rewrite, crossover, repair and reflective mutation (used when a model is configured;
+ * reflection only on parents with failing cases), and model-free numeric tuning.
+ */
 export function standardOperators(): Operator[] {
-  return [createLlmDiffOperator(), createLlmRewriteOperator(), createLlmCrossoverOperator(), createRepairOperator(), createNumericTuneOperator()];
+  return [createLlmDiffOperator(), createLlmRewriteOperator(), createLlmCrossoverOperator(), createRepairOperator(), createNumericTuneOperator(), createReflectiveOperator()];
 }

@@ -13,7 +13,7 @@ import type { EngineOptions } from './engine-options.ts';
 import { EngineEventLog } from './event-log.ts';
 import type { EvolveEvent, RunTotals, EvolveStopReason } from './events.ts';
 import { InsightsSchedule } from './insights-schedule.ts';
-import { createOperatorMix, operatorWeight } from './operator-choice.ts';
+import { assertKnownOperatorWeights, createOperatorMix, operatorWeight } from './operator-choice.ts';
 import { ProgramLoader } from './program-loader.ts';
 import { assertInitialProgramFits } from './program-size.ts';
 import { RepairQueue, repairOperatorName } from './repair-queue.ts';
@@ -99,6 +99,7 @@ export class EngineContext {
     this.tuner = hasModel ? this.eligibleOperators.find((operator) => operator.name === 'numeric-tune' && this.weightOf(operator) > 0) : undefined;
     this.canRepair = options.settings.repair && hasModel && this.eligibleOperators.some((operator) => operator.name === repairOperatorName);
     assertInitialProgramFits(options.problem.files, options.settings.maxProgramChars);
+    assertKnownOperatorWeights(options.problem.settings, options.operators);
     if (this.eligibleOperators.every((operator) => operator.name === repairOperatorName || this.weightOf(operator) <= 0)) {
       throw new ConfigError('settings.operators', 'no operator can run: configure a model or give a model-free operator (numeric-tune) a weight');
     }

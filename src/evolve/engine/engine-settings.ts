@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseOrThrow } from '../../core/config-issues.ts';
 import type { JsonObject } from '../../core/json.ts';
 import { defaultDatabaseSettings, type DatabaseSettings } from '../database/program-database.ts';
+import { defaultReflection, type ReflectionSettings } from '../operators/reflective-cases.ts';
 import { defaultNovelty, type NoveltySettings } from '../novelty.ts';
 import { defaultInspirations, type InspirationSettings } from '../select-inspirations.ts';
 import { defaultParentSelection, type ParentSelectionSettings } from '../select-parent.ts';
@@ -50,6 +51,8 @@ export interface EngineSettings {
   maxProgramChars: number;
   /** Noisy evaluators: repeat evaluations of would-be incumbents (noise-guard.ts). */
   noise: NoiseSettings;
+  /** Where the reflective operator finds a parent's failing cases, and how much of them it shows. */
+  reflection: ReflectionSettings;
 }
 
 export const defaultOperatorWeights: Record<string, number> = {
@@ -57,6 +60,8 @@ export const defaultOperatorWeights: Record<string, number> = {
   'llm-rewrite': 0.25,
   'llm-crossover': 0.1,
   'numeric-tune': 0.15,
+  // Chosen only for a parent whose evaluation reported failing cases (settings.reflection.artifacts).
+  'llm-reflect': 0.3,
   repair: 0,
 };
 
@@ -99,6 +104,19 @@ const settingsSchema = z.strictObject({
   unusableModelCalls: positiveInteger.optional(),
   maxProgramChars: positiveInteger.optional(),
   noise: z.strictObject({ repeats: z.number().int().min(0).max(16).optional() }).optional(),
+  /** A Pareto front over evaluator metrics, e.g. { "success": "maximize", "cost": "minimize" }. */
+  objectives: z
+    .record(z.string().min(1), z.enum(['maximize', 'minimize'], { error: 'expected "maximize" or "minimize"' }))
+    .refine((objectives) => Object.keys(objectives).length >= 2, { error: 'expected at least two metrics (one objective is the combined score)' })
+    .optional(),
+  frontSize: z.number().int().min(2).max(1024).optional(),
+  reflection: z
+    .strictObject({
+      artifacts: z.array(z.string().min(1)).min(1).optional(),
+      maxCases: z.number().int().min(1).max(32).optional(),
+      caseChars: z.number().int().min(100).max(20_000).optional(),
+    })
+    .optional(),
 });
 
 export type EngineSettingsInput = z.input<typeof settingsSchema>;
@@ -117,6 +135,8 @@ export function parseEngineSettings(
       features: features.length > 0 ? [...features] : defaultDatabaseSettings.features,
       ...definedOnly({ islands: input.islands, populationSize: input.populationSize ?? input.population }),
       ...definedOnly({ archiveSize: input.archiveSize, migrationInterval: input.migrationInterval, migrationRate: input.migrationRate }),
+      objectives: Object.entries(input.objectives ?? {}).map(([metric, goal]) => ({ metric, goal })),
+      ...definedOnly({ frontSize: input.frontSize }),
     },
     selection: {
       explorationRatio: input.explorationRatio ?? defaultParentSelection.explorationRatio,
@@ -147,5 +167,6 @@ export function parseEngineSettings(
     unusableModelCalls: input.unusableModelCalls ?? 3,
     maxProgramChars: input.maxProgramChars ?? 200_000,
     noise: { repeats: input.noise?.repeats ?? defaultNoiseSettings.repeats },
+    reflection: { ...defaultReflection, ...definedOnly({ artifacts: input.reflection?.artifacts, maxCases: input.reflection?.maxCases, caseChars: input.reflection?.caseChars }) },
   };
 }

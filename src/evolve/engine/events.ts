@@ -1,3 +1,4 @@
+import type { ParetoFrontSummary } from '../database/pareto-front.ts';
 import type { OperatorYield } from './operator-yield.ts';
 
 /**
@@ -30,8 +31,11 @@ export interface EvolveSummary {
   stopReason: EvolveStopReason;
   /** A one-line explanation when the run stopped early or failed. */
   message: string | null;
+  /** The program with the highest combined_score (also on a run with a Pareto front: `front` lists the trade-offs beside it). */
   bestProgramId: string | null;
   bestScore: number | null;
+  /** The Pareto front over `settings.objectives`; null when none are configured. */
+  front: ParetoFrontSummary | null;
   initialScore: number | null;
   /** Child attempts recorded (every proposal ends as one stored program: evaluated, failed or rejected). */
   iterations: number;

@@ -342,7 +342,7 @@ export class EvolutionEngine {
     const unrepaired = context.repairs.leftovers().map((pending) => pending.failureKind);
     const durationMs = context.clock.now() - context.startedAt;
     const usage = { inputTokens, outputTokens, costUsd };
-    return context.progress.summary({ status: summaryStatus(reason), stopReason: reason, message: context.stopMessage, durationMs, usage, resumed: context.options.resume, unrepaired });
+    return context.progress.summary({ status: summaryStatus(reason), stopReason: reason, message: context.stopMessage, durationMs, usage, resumed: context.options.resume, unrepaired, front: context.database.front?.summary() ?? null });
   }
 }
 

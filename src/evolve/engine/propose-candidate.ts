@@ -1,6 +1,7 @@
 import { definedOnly } from '../../core/defined-only.ts';
 import { Random } from '../../core/random.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
+import { failingCasesOf } from '../operators/reflective-cases.ts';
 import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
 import type { CandidateProposal } from '../types.ts';
@@ -10,7 +11,7 @@ import { classifyProposalError, spentProposal, type AttemptBase } from './attemp
 import type { EngineContext } from './engine-context.ts';
 import type { Candidate, RejectedCandidate } from './engine-options.ts';
 import type { EvolveStopReason } from './events.ts';
-import { chooseOperator, needsSecondParent, secondParentCandidates } from './operator-choice.ts';
+import { chooseOperator, needsFeedback, needsSecondParent, secondParentCandidates } from './operator-choice.ts';
 import { toSnapshot } from './program-loader.ts';
 import { programSizeProblem } from './program-size.ts';
 
@@ -18,8 +19,8 @@ import { programSizeProblem } from './program-size.ts';
  * The proposal phase of one attempt: choose the parent (a child waiting for its repair first, then
  * a tuning-burst step, then the selection policy), its inspirations, the operator and the model;
  * ask the operator for a child; check that the child is within its size cap and novel. Every random
- * draw happens before the first await, so a seeded run draws in attempt order whatever finishes
- * first. Returns the candidate to evaluate, a rejected one to record in its turn, or undefined when
+ * draw happens before the operator's call, so a seeded run (which proposes one candidate at a time)
+ * draws in attempt order whatever finishes first. Returns the candidate to evaluate, a rejected one to record in its turn, or undefined when
  * nothing is to be recorded (the run stopped, the parent vanished).
  */
 export async function proposeCandidate(context: EngineContext, iteration: number): Promise<Candidate | undefined> {
@@ -42,11 +43,16 @@ export async function proposeCandidate(context: EngineContext, iteration: number
     context.requestStop('no-candidates', 'no program to select a parent from');
     return undefined;
   }
+  // Read before the operator is chosen: a reflective operator needs the failing cases its evaluation
+  // reported. A seeded run proposes one at a time, so this await cannot reorder its draws.
+  const parentRecord = await loader.get(choice.programId);
+  const failingCases = parentRecord === undefined || choice.failed ? undefined : failingCasesOf(parentRecord.artifacts, settings.reflection);
   const inspirationIds = choice.failed
     ? []
     : selectInspirations({ database, island: islandIndex, parentId: choice.programId, random: context.random, settings: settings.inspirations });
   const partners = secondParentCandidates(database, choice.programId, islandIndex);
-  const operator = burst !== undefined ? context.tuner! : chooseOperator(context.eligibleOperators, settings.operatorWeights, context.random, choice, partners.length > 0, context.operatorMix);
+  const offers = { hasPartner: partners.length > 0, hasFeedback: failingCases !== undefined };
+  const operator = burst !== undefined ? context.tuner! : chooseOperator(context.eligibleOperators, settings.operatorWeights, context.random, choice, offers, context.operatorMix);
   const model = operator.needsModel ? options.chooser?.choose(context.random) : undefined;
   const operatorRandom = new Random(context.random.integer(0x100000000));
   const otherParentId = needsSecondParent(operator) ? partners[context.random.integer(partners.length)] : undefined;
@@ -54,7 +60,6 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   const previousFailure = context.applyFailures.get(choice.programId);
   context.applyFailures.delete(choice.programId);
 
-  const parentRecord = await loader.get(choice.programId);
   if (parentRecord === undefined) {
     if (repairOf !== null) finishRepair(context, repairOf, null, false, iteration);
     return undefined;
@@ -93,7 +98,7 @@ export async function proposeCandidate(context: EngineContext, iteration: number
           ...(otherRecord ? { otherParent: toSnapshot(otherRecord) } : {}),
           inspirations,
           insights: context.insights,
-          ...definedOnly({ previousFailure }),
+          ...definedOnly({ previousFailure, failingCases: needsFeedback(operator) ? failingCases : undefined }),
           ...(client ? { model: client } : {}),
           meter: options.meter,
           random: operatorRandom,

@@ -225,6 +225,7 @@ function addSummary(
       features: complete ? summary.features : database.computeFeatures(fingerprint, summary.metrics),
       fingerprint,
       island: summary.island,
+      metrics: summary.metrics,
     });
     if (isInitial) for (const island of database.islands) database.addCopy(summary.id, island.index);
     if (result.best === null || score > result.best.score) result.best = { id: summary.id, score };

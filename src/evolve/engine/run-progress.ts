@@ -1,4 +1,5 @@
 import type { ProgramRecord } from '../../store/types.ts';
+import type { ParetoFrontSummary } from '../database/pareto-front.ts';
 import type { EvolveSummary, RunTotals, EvolveStopReason, UsageSummary } from './events.ts';
 import { rejectionKinds } from './failure-kinds.ts';
 import { OperatorYieldTally } from './operator-yield.ts';
@@ -106,6 +107,7 @@ export class RunProgress {
     resumed: boolean;
     /** Failure kinds of children still waiting for a repair when the run ended: failures as far as this run went. */
     unrepaired: readonly string[];
+    front: ParetoFrontSummary | null;
   }): EvolveSummary {
     const failures = { ...this.failures };
     for (const kind of options.unrepaired) failures[kind] = (failures[kind] ?? 0) + 1;
@@ -122,6 +124,7 @@ export class RunProgress {
       message: options.message,
       bestProgramId: this.best?.id ?? null,
       bestScore: this.best?.score ?? null,
+      front: options.front,
       initialScore: this.initialScore,
       iterations: this.attempts,
       evaluations: this.evaluations,

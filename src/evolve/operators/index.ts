@@ -13,3 +13,5 @@ export { scanNumericLiterals, writeNumericLiterals, type NumericLiteral, type Li
 export { SepCmaEs, type ScoredSample } from './sep-cma-es.ts';
 export { ProposalRejectedError } from './proposal-error.ts';
 export { unifiedDiffOfFile, unifiedDiffOfFiles } from './unified-diff.ts';
+export { createReflectiveOperator, reflectiveOperatorName } from './reflective-operator.ts';
+export { failingCasesOf, defaultReflection, type ReflectionSettings } from './reflective-cases.ts';

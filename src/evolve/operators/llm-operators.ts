@@ -3,7 +3,7 @@ import { buildMutationPrompt, type PromptBudget } from '../prompt/build-prompt.t
 import { operatorSpecificationVersion, type Operator, type OperatorContext, type CandidateProposal } from '../types.ts';
 import { applyDiffReply } from './apply-diff.ts';
 import { applyRewriteReply } from './apply-rewrite.ts';
-import { askModel } from './ask-model.ts';
+import { askModel, type ModelAnswer } from './ask-model.ts';
 import { ProposalRejectedError } from './proposal-error.ts';
 import { unifiedDiffOfFiles } from './unified-diff.ts';
 
@@ -33,46 +33,48 @@ function createLlmOperator(name: string, kind: Kind, form: 'diff' | 'rewrite', o
       }
       const built = buildMutationPrompt(kind, form, context, options.budget ?? {});
       const answer = await askModel(name, context, built, options.temperature);
-      let files: Record<string, string>;
-      try {
-        if (answer.finishReason === 'length') {
-          // A cut-off reply may end mid-edit: an unclosed fence or half a REPLACE would apply as if whole.
-          throw new ModelOutputError('the reply was cut off at the output token limit (finish reason "length"); a partial reply is not applied', {
-            code: 'reply-truncated',
-          });
-        }
-        // A model asked for a rewrite that answers with SEARCH/REPLACE blocks has still said what to
-        // change; applying them is worth more than discarding a paid reply.
-        files =
-          form === 'diff' || searchReplaceLine.test(answer.text)
-            ? applyDiffReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles }).files
-            : applyRewriteReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles });
-        if (sameFiles(files, context.parent.files)) {
-          throw new ModelOutputError('the edits leave the program unchanged', { code: 'proposal-unchanged' });
-        }
-      } catch (error) {
-        if (error instanceof ModelOutputError) {
-          throw new ProposalRejectedError({
-            cause: error,
-            operator: name,
-            model: answer.model,
-            prompt: answer.promptRecord,
-            reply: answer.text,
-            usage: answer.usage,
-          });
-        }
-        throw error;
-      }
-      return {
-        files,
-        diff: unifiedDiffOfFiles(context.parent.files, files),
-        operator: name,
-        model: answer.model,
-        prompt: answer.promptRecord,
-        reply: answer.text,
-        usage: answer.usage,
-      };
+      return proposalFromAnswer(name, form, context, answer);
     },
+  };
+}
+
+/**
+ * The child a model's reply describes, applied to the parent inside its EVOLVE-BLOCKs: SEARCH/REPLACE
+ * edits for `diff`, fenced block bodies for `rewrite`. An unusable reply (cut off, not applicable,
+ * no change) throws ProposalRejectedError with the prompt, reply and usage.
+ */
+export function proposalFromAnswer(name: string, form: 'diff' | 'rewrite', context: OperatorContext, answer: ModelAnswer): CandidateProposal {
+  let files: Record<string, string>;
+  try {
+    if (answer.finishReason === 'length') {
+      // A cut-off reply may end mid-edit: an unclosed fence or half a REPLACE would apply as if whole.
+      throw new ModelOutputError('the reply was cut off at the output token limit (finish reason "length"); a partial reply is not applied', {
+        code: 'reply-truncated',
+      });
+    }
+    // A model asked for a rewrite that answers with SEARCH/REPLACE blocks has still said what to
+    // change; applying them is worth more than discarding a paid reply.
+    files =
+      form === 'diff' || searchReplaceLine.test(answer.text)
+        ? applyDiffReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles }).files
+        : applyRewriteReply(context.parent.files, answer.text, { evolvableFiles: context.problem.evolvableFiles });
+    if (sameFiles(files, context.parent.files)) {
+      throw new ModelOutputError('the edits leave the program unchanged', { code: 'proposal-unchanged' });
+    }
+  } catch (error) {
+    if (error instanceof ModelOutputError) {
+      throw new ProposalRejectedError({ cause: error, operator: name, model: answer.model, prompt: answer.promptRecord, reply: answer.text, usage: answer.usage });
+    }
+    throw error;
+  }
+  return {
+    files,
+    diff: unifiedDiffOfFiles(context.parent.files, files),
+    operator: name,
+    model: answer.model,
+    prompt: answer.promptRecord,
+    reply: answer.text,
+    usage: answer.usage,
   };
 }
 

@@ -40,7 +40,7 @@ export function templateFor(problem: Problem, name: TemplateName): string {
  * rewrite, crossover, repair) and `form` the reply format asked for.
  */
 export function buildMutationPrompt(
-  kind: 'diff' | 'rewrite' | 'crossover' | 'repair',
+  kind: 'diff' | 'rewrite' | 'crossover' | 'repair' | 'reflect',
   form: MutationForm,
   context: OperatorContext,
   budget: Partial<PromptBudget> = {},
@@ -52,7 +52,9 @@ export function buildMutationPrompt(
     program: formatProgram(problem, parent.files, limits.fixedFileChars),
     score: formatScore(parent.score),
     metrics: formatMetrics(parent.metrics),
-    artifacts: formatArtifacts(parent.artifacts, limits.artifactChars),
+    // The failing cases are shown whole under their own heading; the other feedback beside them.
+    artifacts: formatArtifacts(withoutArtifact(parent.artifacts, context.failingCases?.artifact), limits.artifactChars),
+    failing_cases: formatFailingCases(context),
     inspirations: formatInspirations(problem, context.inspirations.slice(0, limits.maxInspirations), limits.inspirationChars),
     insights: context.insights.length === 0 ? '' : `# Insights from this search so far\n${context.insights.map((insight) => `- ${insight}`).join('\n')}`,
     previous_failure:
@@ -68,6 +70,20 @@ export function buildMutationPrompt(
     system: renderTemplate(templateFor(problem, 'system'), values),
     prompt: renderTemplate(templateFor(problem, kind), values),
   };
+}
+
+function withoutArtifact(artifacts: JsonObject, name: string | undefined): JsonObject {
+  if (name === undefined || !(name in artifacts)) return artifacts;
+  const rest = { ...artifacts };
+  delete rest[name];
+  return rest;
+}
+
+/** Each failing case under its own numbered heading (already bounded by operators/reflective-cases.ts). */
+function formatFailingCases(context: OperatorContext): string {
+  const cases = context.failingCases?.cases ?? [];
+  if (cases.length === 0) return '(none reported)';
+  return cases.map((text, index) => `## Failed case ${index + 1}\n${text}`).join('\n\n');
 }
 
 /** The program's files, evolvable ones in full and fixed ones cut to a budget, each in a fence. */

@@ -3,7 +3,8 @@
  * lamarck.json. `system` is shared by every mutation; each operator has its own user template.
  *
  * Placeholders: description, program, score, metrics, artifacts, inspirations, insights,
- * previous_failure, format, blocks, other_program, other_score, failure, summaries, max_insights.
+ * previous_failure, format, blocks, other_program, other_score, failure, failing_cases, summaries,
+ * max_insights.
  */
 export const defaultTemplates = {
   system: `You are an expert programmer improving a program through careful, testable changes.
@@ -86,6 +87,27 @@ Combine the strongest ideas of A and B into one program that should score higher
 
 # Task
 Fix the error with the smallest change that makes the program run correctly and score well. Do not remove its approach.
+
+{{format}}`,
+
+  reflect: `# Current program (score {{score}})
+
+{{program}}
+
+# Its metrics
+{{metrics}}
+
+# Cases this program failed
+{{failing_cases}}
+
+{{artifacts}}
+
+{{insights}}
+
+{{previous_failure}}
+
+# Task
+Reflect before you edit. For each failed case, say in a sentence what went wrong and which part of the program caused it. Then name the one cause that explains most of the failures, and fix it with an edit that keeps the cases that pass working.
 
 {{format}}`,
 

@@ -178,6 +178,29 @@ describe('lamarck evolve (CLI)', () => {
     expect(runs.stdout).toContain('finished');
   }, 60_000);
 
+  it('reports the Pareto front of a run with objectives, in text and in --json, beside the best combined score', async () => {
+    const { directory } = makeProblem('front', 0);
+    const config = JSON.parse(readFileSync(join(directory, 'lamarck.json'), 'utf8')) as { settings: Record<string, unknown> };
+    config.settings = { ...config.settings, objectives: { x: 'maximize', y: 'minimize' } };
+    writeFileSync(join(directory, 'lamarck.json'), JSON.stringify(config));
+    const json = await runMain(['evolve', directory, '--iterations', '4', '--seed', '2', '--json'], directory);
+    expect(json.code).toBe(0);
+    const summary = JSON.parse(json.stdout) as { bestScore: number; front: { objectives: unknown; members: Array<{ programId: string; score: number; objectives: { x: number; y: number } }> } };
+    expect(summary.front.objectives).toEqual([
+      { metric: 'x', goal: 'maximize' },
+      { metric: 'y', goal: 'minimize' },
+    ]);
+    expect(summary.front.members.length).toBeGreaterThan(0);
+    // No member is beaten by another on both objectives.
+    for (const member of summary.front.members) {
+      const beaten = summary.front.members.some((other) => other.objectives.x >= member.objectives.x && other.objectives.y <= member.objectives.y && other !== member && (other.objectives.x > member.objectives.x || other.objectives.y < member.objectives.y));
+      expect(beaten).toBe(false);
+    }
+    const text = await runMain(['evolve', directory, '--iterations', '2', '--seed', '2'], directory);
+    expect(text.stdout).toMatch(/^pareto front \(x maximize, y minimize\): \d+ programs?$/m);
+    expect(text.stdout).toMatch(/^ {2}prg_\S+: x -?[\d.]+, y -?[\d.]+ \(score -?[\d.]+\)$/m);
+  }, 60_000);
+
   it('shows the best program of a run resumed and still running, not the one its old summary names', async () => {
     const directory = join(root, 'best-running');
     mkdirSync(directory, { recursive: true });
