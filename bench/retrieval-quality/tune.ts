@@ -36,8 +36,18 @@ function ngramKnob(key: keyof RetrievalSettings['characterNgrams'], values: read
   return { name: `ngrams.${key}`, values, apply: (settings, value) => ({ ...settings, characterNgrams: { ...settings.characterNgrams, [key]: value } }) };
 }
 
+function groupKnob<Group extends 'abbreviations' | 'definitions' | 'programmingVocabulary'>(group: Group, key: keyof RetrievalSettings[Group], values: readonly number[]): Knob {
+  return { name: `${group}.${String(key)}`, values, apply: (settings, value) => ({ ...settings, [group]: { ...settings[group], [key]: value } }) };
+}
+
 const knobs: Knob[] = [
   expansionKnob('queryWeight', [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
+  expansionKnob('unknownWordQueryWeight', [0, 0.1, 0.2, 0.3, 0.5, 0.7]),
+  groupKnob('abbreviations', 'weight', [0, 0.1, 0.3, 0.5, 1]),
+  groupKnob('abbreviations', 'maximumCompletions', [1, 2, 4]),
+  groupKnob('definitions', 'queryWeight', [0, 0.1, 0.2, 0.4]),
+  groupKnob('programmingVocabulary', 'weight', [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1]),
+  groupKnob('programmingVocabulary', 'knownWordFactor', [0, 0.1, 0.2, 0.3, 0.5, 1]),
   expansionKnob('documentWeight', [0, 0.25, 0.5, 1, 2]),
   expansionKnob('documentMinimum', [0.25, 0.5, 0.7, 1]),
   expansionKnob('senses', [1, 2, 3]),

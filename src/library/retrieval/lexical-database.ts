@@ -44,6 +44,8 @@ interface PartFiles {
 interface Synset {
   words: string[];
   pointers: { symbol: string; offset: number; part: PartOfSpeech }[];
+  /** The definition, without its quoted examples. */
+  definition: string;
 }
 
 const partBySymbol: Record<string, PartOfSpeech> = { n: 'noun', v: 'verb', a: 'adj', s: 'adj', r: 'adv' };
@@ -95,6 +97,22 @@ export class LexicalDatabase {
     return result;
   }
 
+  /**
+   * The definitions (glosses) of a word's commonest senses, each with its sense's weight
+   * (1 for the commonest, 1/2 for the next). Empty for words more ambiguous than the polysemy
+   * limit, like related(). Not cached: callers keep what they derive from it.
+   */
+  definitions(word: string): { text: string; weight: number }[] {
+    const lemmas = partsOfSpeech
+      .map((part) => ({ part, lemma: this.#lemma(word, part) }))
+      .filter((found): found is { part: PartOfSpeech; lemma: { offsets: number[] } } => found.lemma !== undefined);
+    const polysemy = lemmas.reduce((sum, found) => sum + found.lemma.offsets.length, 0);
+    if (polysemy > this.#maximumPolysemy) return [];
+    return lemmas.flatMap(({ part, lemma }) =>
+      lemma.offsets.slice(0, this.#senses).map((offset, rank) => ({ text: this.#synset(part, offset).definition, weight: 1 / (rank + 1) })),
+    );
+  }
+
   /** The word's entry in one part of speech, trying WordNet's detachment rules for inflections. */
   #lemma(word: string, part: PartOfSpeech): { offsets: number[] } | undefined {
     for (const candidate of baseForms(word, part)) {
@@ -126,7 +144,11 @@ export class LexicalDatabase {
       if (pointerPart !== undefined) pointers.push({ symbol: fields[cursor]!, offset: Number.parseInt(fields[cursor + 1]!, 10), part: pointerPart });
       cursor += 4;
     }
-    return { words, pointers };
+    const gloss = fields.join(' ');
+    const bar = gloss.indexOf('| ');
+    // "definition; \"example\"; \"example\"": the examples are usage, not meaning.
+    const definition = bar === -1 ? '' : gloss.slice(bar + 2).replace(/"[^"]*"/gu, ' ');
+    return { words, pointers, definition };
   }
 
   #part(part: PartOfSpeech): PartFiles {

@@ -6,6 +6,8 @@ import { sharedLexicalDatabase, type LexicalDatabase } from './lexical-database.
 import { fieldVector, type RetrievalSettings } from './retrieval-settings.ts';
 import { searchFieldNames, searchFields } from './searchable-fields.ts';
 import { contentWords, stemWord } from './text-analysis.ts';
+import { WordCompletions } from './word-completions.ts';
+import { programmingVocabulary } from './programming-vocabulary.ts';
 import { definedOnly } from '../../core/defined-only.ts';
 
 /**
@@ -19,7 +21,7 @@ export const indexFieldNames = [...searchFieldNames, 'related', 'learned'] as co
 export type IndexFieldName = (typeof indexFieldNames)[number];
 
 /** How a query term came to be searched. */
-export type TermSource = 'typed' | 'related-word' | 'spelling-variant' | 'learned-trigger';
+export type TermSource = 'typed' | 'related-word' | 'definition-word' | 'programming-vocabulary' | 'abbreviation' | 'spelling-variant' | 'learned-trigger';
 
 export interface LexicalMatch {
   term: string;
@@ -54,6 +56,9 @@ export class LexicalRetriever {
   readonly #spelling = new CharacterNgramIndex();
   /** Every word items have used (the vocabulary), with its stem's term number in the index. */
   readonly #termNumberByWord = new Map<string, number>();
+  readonly #completions = new WordCompletions();
+  /** Stems of every word the library's text fields used (an item's removal leaves them: a stale one only weakens an expansion). */
+  readonly #knownTerms = new Set<string>();
   #learned = new LearnedTriggers();
 
   constructor(settings: RetrievalSettings, options: { commonTermFraction?: number; lexicon?: LexicalDatabase } = {}) {
@@ -65,7 +70,7 @@ export class LexicalRetriever {
       k1: settings.k1,
       ...definedOnly({ commonTermFraction: options.commonTermFraction }),
     });
-    const expands = expansion.queryWeight > 0 || expansion.documentWeight > 0;
+    const expands = expansion.queryWeight > 0 || expansion.unknownWordQueryWeight > 0 || expansion.documentWeight > 0 || settings.definitions.queryWeight > 0 || settings.definitions.documentWeight > 0;
     this.#lexicon = !expands
       ? undefined
       : (options.lexicon ??
@@ -95,7 +100,10 @@ export class LexicalRetriever {
         let number = this.#termNumberByWord.get(word);
         if (number === undefined) {
           this.#spelling.add(word);
-          number = this.#index.termNumber(this.#stem(word));
+          this.#completions.add(word);
+          const stem = this.#stem(word);
+          this.#knownTerms.add(stem);
+          number = this.#index.termNumber(stem);
           this.#termNumberByWord.set(word, number);
         }
         numbers[position] = number;
@@ -103,6 +111,9 @@ export class LexicalRetriever {
           for (const relative of this.#relatives(word)) {
             if (relative.weight >= this.#settings.lexicalExpansion.documentMinimum) related.push(this.#index.termNumber(relatedTerm(this.#stem(relative.word))));
           }
+        }
+        if (expandedFields.has(field) && this.#settings.definitions.documentWeight > 0) {
+          for (const defined of this.#definitionWords(word)) related.push(this.#index.termNumber(relatedTerm(this.#stem(defined.word))));
         }
       }
       return numbers;
@@ -228,11 +239,32 @@ export class LexicalRetriever {
       // Only typed words meet the document's related words: relative-to-relative chains are noise.
       offer(relatedTerm(term), 1, word, 'related-word');
     }
-    const { queryWeight } = this.#settings.lexicalExpansion;
+    const { queryWeight, unknownWordQueryWeight } = this.#settings.lexicalExpansion;
     const ngrams = this.#settings.characterNgrams;
+    const abbreviations = this.#settings.abbreviations;
+    const definitions = this.#settings.definitions;
+    const thesaurus = this.#settings.programmingVocabulary;
     for (const word of words) {
-      if (queryWeight > 0) {
-        for (const relative of this.#relatives(word)) offer(this.#stem(relative.word), queryWeight * relative.weight, word, 'related-word');
+      const known = this.#knownTerms.has(this.#stem(word));
+      const relativeWeight = known ? queryWeight : unknownWordQueryWeight;
+      if (relativeWeight > 0) {
+        for (const relative of this.#relatives(word)) offer(this.#stem(relative.word), relativeWeight * relative.weight, word, 'related-word');
+      }
+      const thesaurusWeight = thesaurus.weight * (known ? thesaurus.knownWordFactor : 1);
+      if (thesaurusWeight > 0) {
+        for (const fellow of stemmedProgrammingVocabulary().get(this.#stem(word)) ?? []) offer(fellow, thesaurusWeight, word, 'programming-vocabulary');
+      }
+      if (definitions.queryWeight > 0 && !(known && definitions.unknownWordsOnly)) {
+        for (const defined of this.#definitionWords(word)) offer(this.#stem(defined.word), definitions.queryWeight * defined.weight, word, 'definition-word');
+      }
+      // Only a word the library never uses is taken for an abbreviation: "test" is a word, not "testing" cut short.
+      if (abbreviations.weight > 0 && word.length >= 4 && !known) {
+        // The stem too: "dedupe" is cut to "dedup", which begins "deduplicate".
+        const stem = this.#stem(word);
+        const completions = this.#completions.complete(word, abbreviations.maximumCompletions);
+        for (const completion of completions.length > 0 || stem.length < 4 ? completions : this.#completions.complete(stem, abbreviations.maximumCompletions)) {
+          offer(this.#stem(completion), abbreviations.weight, word, 'abbreviation');
+        }
       }
       // Known words get variants too: "base64url" and "datetime" are in the library, yet the
       // skills that fit say "base64" and "date" (restricting variants to unknown words lost two
@@ -252,9 +284,36 @@ export class LexicalRetriever {
     return this.#lexicon.related(word).filter((relative) => /^[a-z]+$/.test(relative.word));
   }
 
+  /** Words of the WordNet definitions of a word's commonest senses, weighted by sense. */
+  #definitionWords(word: string): { word: string; weight: number }[] {
+    if (this.#lexicon === undefined || word.length < 3 || /\d/.test(word)) return [];
+    const weights = new Map<string, number>();
+    for (const definition of this.#lexicon.definitions(word)) {
+      for (const defined of contentWords(definition.text)) {
+        if (defined !== word && /^[a-z]+$/.test(defined)) weights.set(defined, Math.max(weights.get(defined) ?? 0, definition.weight));
+      }
+    }
+    return [...weights].map(([defined, weight]) => ({ word: defined, weight }));
+  }
+
   #stem(word: string): string {
     return this.#settings.stemming ? stemWord(word) : word;
   }
+}
+
+let programmingVocabularyStems: Map<string, string[]> | undefined;
+
+/** The thesaurus keyed and valued by stems, built once (stemming is the retriever's default). */
+function stemmedProgrammingVocabulary(): ReadonlyMap<string, readonly string[]> {
+  if (programmingVocabularyStems === undefined) {
+    programmingVocabularyStems = new Map();
+    for (const [word, fellows] of programmingVocabulary()) {
+      const stem = stemWord(word);
+      const known = programmingVocabularyStems.get(stem) ?? [];
+      programmingVocabularyStems.set(stem, [...new Set([...known, ...fellows.map(stemWord)])].filter((fellow) => fellow !== stem));
+    }
+  }
+  return programmingVocabularyStems;
 }
 
 // Related words of a document live under their own prefix, so that only typed query words reach them.

@@ -16,6 +16,8 @@ export interface RetrievalSettings {
   lexicalExpansion: {
     /** Weight of a related word in a query, relative to a word the user typed (0: off). */
     queryWeight: number;
+    /** The same, for a typed word the library never uses (its relatives are the only way in). */
+    unknownWordQueryWeight: number;
     /** BM25F weight of the field holding words related to the name, description and triggers (0: off). */
     documentWeight: number;
     /** A document gets related words of at least this strength (1: synonyms of the commonest sense). */
@@ -35,6 +37,32 @@ export interface RetrievalSettings {
     /** Most variants taken per query word (the most similar). */
     maximumVariants: number;
   };
+  /** Abbreviations: a query word the library lacks that begins library words ("cert" → "certificate"). */
+  abbreviations: {
+    /** Weight of a completed word in a query (0: off). */
+    weight: number;
+    /** Most completions taken per word (the shortest). */
+    maximumCompletions: number;
+  };
+  /** Words of WordNet's definitions (glosses) of the query's words, and of the documents' leading words. */
+  definitions: {
+    /** Weight of a definition word in a query (0: off). */
+    queryWeight: number;
+    /** Only words the library never uses have their definitions searched. */
+    unknownWordsOnly: boolean;
+    /** Weight, in the related field, of definition words of an item's name, description and triggers (0: off). */
+    documentWeight: number;
+  };
+  /** Words from the programming-vocabulary thesaurus (programming-vocabulary.ts). */
+  programmingVocabulary: {
+    /** Weight of a thesaurus word in a query, for a typed word the library never uses (0: off). */
+    weight: number;
+    /**
+     * Factor on that weight for a typed word the library does use: such a word already finds
+     * its items, and its fellows mostly reach the neighbours ("merge" → "conflict").
+     */
+    knownWordFactor: number;
+  };
   /** Scale of the adjustment from triggers learned from outcomes (0: ignore them). */
   learnedTriggerWeight: number;
 }
@@ -44,8 +72,11 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   fieldLengthNormalization: { name: 0.5, description: 0.75, triggers: 0.5, headings: 0.5, body: 0 },
   k1: 1.2,
   stemming: true,
-  lexicalExpansion: { queryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0 },
+  lexicalExpansion: { queryWeight: 0.3, unknownWordQueryWeight: 0.3, documentWeight: 0, documentMinimum: 0.5, senses: 2, maximumPolysemy: 3, hypernymWeight: 0.5, derivationWeight: 0 },
   characterNgrams: { weight: 0.1, minimumSimilarity: 0.6, maximumVariants: 4 },
+  abbreviations: { weight: 0.3, maximumCompletions: 2 },
+  definitions: { queryWeight: 0, unknownWordsOnly: true, documentWeight: 0 },
+  programmingVocabulary: { weight: 0.5, knownWordFactor: 0.2 },
   learnedTriggerWeight: 1,
 };
 
@@ -63,6 +94,9 @@ export function retrievalSettings(overrides: RetrievalSettingsOverrides = {}): R
     stemming: overrides.stemming ?? base.stemming,
     lexicalExpansion: { ...base.lexicalExpansion, ...overrides.lexicalExpansion },
     characterNgrams: { ...base.characterNgrams, ...overrides.characterNgrams },
+    abbreviations: { ...base.abbreviations, ...overrides.abbreviations },
+    definitions: { ...base.definitions, ...overrides.definitions },
+    programmingVocabulary: { ...base.programmingVocabulary, ...overrides.programmingVocabulary },
     learnedTriggerWeight: overrides.learnedTriggerWeight ?? base.learnedTriggerWeight,
   };
 }

@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { Library } from '../../src/library/library.ts';
+import { LexicalDatabase } from '../../src/library/retrieval/lexical-database.ts';
+import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { programmingVocabulary, programmingVocabularyGroups } from '../../src/library/retrieval/programming-vocabulary.ts';
+import type { RetrievalSettingsOverrides } from '../../src/library/retrieval/retrieval-settings.ts';
+import { WordCompletions } from '../../src/library/retrieval/word-completions.ts';
+import { createMemoryStore } from '../../src/testing/memory-store.ts';
+import { skill } from './support.ts';
+
+describe('WordCompletions', () => {
+  it('completes a prefix to the shortest vocabulary words it begins, and nothing for a short or unknown prefix', () => {
+    const completions = new WordCompletions();
+    for (const word of ['certificate', 'certificates', 'certify', 'cert', 'repository', 'cer']) completions.add(word);
+    expect(completions.complete('cert', 2)).toEqual(['certify', 'certificate']);
+    expect(completions.complete('certi', 5)).toEqual(['certify', 'certificate', 'certificates']);
+    expect(completions.complete('repo', 3)).toEqual(['repository']);
+    expect(completions.complete('ce', 3)).toEqual([]);
+    expect(completions.complete('xyzzy', 3)).toEqual([]);
+    expect(completions.complete('cert', 0)).toEqual([]);
+  });
+});
+
+describe('programming vocabulary', () => {
+  it('links every word of a group to the group\'s other words, in lowercase single words', () => {
+    const fellows = programmingVocabulary();
+    expect(fellows.get('cert')).toEqual(expect.arrayContaining(['certificate', 'tls']));
+    expect(fellows.get('heap')).toContain('memory');
+    expect(fellows.get('heap')).not.toContain('heap');
+    for (const group of programmingVocabularyGroups) {
+      for (const word of group) expect(word).toMatch(/^[a-z0-9]+$/);
+    }
+  });
+});
+
+describe('LexicalDatabase definitions', () => {
+  it('gives the glosses of a word\'s commonest senses without their quoted examples', () => {
+    const definitions = new LexicalDatabase().definitions('expire');
+    expect(definitions[0]).toEqual({ text: expect.stringContaining('lose validity') as string, weight: 1 });
+    expect(definitions.map((definition) => definition.text).join(' ')).not.toContain('passports');
+    expect(new LexicalDatabase().definitions('qwxzzy')).toEqual([]);
+  });
+});
+
+async function indexOf(skills: Record<string, string>, retrieval: RetrievalSettingsOverrides = {}): Promise<{ top(task: string): Promise<string | undefined>; index: LibraryIndex }> {
+  const library = new Library({ store: createMemoryStore() });
+  for (const [name, description] of Object.entries(skills)) await library.add('skill', name, skill(description));
+  const index = new LibraryIndex({ retrieval });
+  await index.sync(library);
+  return { index, top: async (task) => (await index.search(task, { kinds: ['skill'] }))[0]?.entry.name };
+}
+
+const operationsSkills = {
+  'tls-certificates': 'Install and renew TLS certificates for HTTPS. Use when a certificate expired.',
+  'find-memory-leaks': 'Find what keeps growing in a long-running process. Use when usage climbs until it crashes.',
+  'ssh-keys': 'Create an SSH key pair and install it on a server.',
+};
+
+describe('vocabulary bridges in search', () => {
+  it('takes a word the library lacks for an abbreviation of a library word, and says so', async () => {
+    const skills = { ...operationsSkills, 'deploy-kubernetes': 'Roll out a service to a kubernetes cluster.' };
+    const { index, top } = await indexOf(skills);
+    // "kube" is in no thesaurus group: only its completion "kubernetes" finds the item.
+    expect(await top('kube rollout')).toBe('deploy-kubernetes');
+    const [hit] = await index.search('our kube', { kinds: ['skill'], explain: true });
+    expect(hit!.entry.name).toBe('deploy-kubernetes');
+    expect(hit!.explanation!.map((match) => [match.term, match.from, match.source])).toContainEqual(['kubernet', 'kube', 'abbreviation']);
+    const without = await indexOf(skills, { abbreviations: { weight: 0 } });
+    expect(await without.top('our kube')).toBeUndefined();
+  });
+
+  it('reaches an item through the programming thesaurus when the library never uses the typed word', async () => {
+    const { index, top } = await indexOf(operationsSkills);
+    // "heap" is nowhere in the library; the thesaurus links it to "memory" in the item's name.
+    expect(await top('the heap keeps growing')).toBe('find-memory-leaks');
+    const [hit] = await index.search('heap', { kinds: ['skill'], explain: true });
+    expect(hit!.explanation!.map((match) => [match.term, match.source])).toContainEqual(['memori', 'programming-vocabulary']);
+    const without = await indexOf(operationsSkills, { programmingVocabulary: { weight: 0 } });
+    expect(await without.top('heap')).toBeUndefined();
+  });
+
+  it('weighs a thesaurus word of a typed word the library knows by the known-word factor', async () => {
+    const skills = { 'git-resolve-conflicts': 'Resolve merge conflicts in git.', 'merge-csv-files': 'Merge several CSV files into one.' };
+    const scoreOf = async (knownWordFactor: number): Promise<number> => {
+      const { index } = await indexOf(skills, { programmingVocabulary: { knownWordFactor } });
+      const hits = await index.search('merge', { kinds: ['skill'], explain: true });
+      const conflicts = hits.find((hit) => hit.entry.name === 'git-resolve-conflicts')!;
+      return conflicts.explanation!.filter((match) => match.source === 'programming-vocabulary').reduce((sum, match) => sum + match.score, 0);
+    };
+    expect(await scoreOf(0)).toBe(0);
+    expect(await scoreOf(0.5)).toBeGreaterThan(await scoreOf(0.1));
+  });
+});
