@@ -76,13 +76,13 @@ export class ParetoFront {
 
   /** The program's objective values, or undefined when a metric is missing or not a finite number (such a program is not ranked). */
   valuesOf(score: number, metrics: JsonObject): number[] | undefined {
-    const values: number[] = [];
-    for (const objective of this.objectives) {
-      const raw = metrics[objective.metric] ?? (objective.metric === 'combined_score' ? score : undefined);
-      if (typeof raw !== 'number' || !Number.isFinite(raw)) return undefined;
-      values.push(raw);
-    }
-    return values;
+    const values = this.objectives.map((objective) => objectiveValue(objective, score, metrics));
+    return values.every((value) => value !== undefined) ? values : undefined;
+  }
+
+  /** The objective metrics a program's evaluation gave no finite value for. */
+  missingMetrics(score: number, metrics: JsonObject): string[] {
+    return this.objectives.filter((objective) => objectiveValue(objective, score, metrics) === undefined).map((objective) => objective.metric);
   }
 
   /** Offers an evaluated program; returns whether it joined the front (members it dominates leave). */
@@ -129,4 +129,9 @@ export class ParetoFront {
     });
     return chosen;
   }
+}
+
+function objectiveValue(objective: Objective, score: number, metrics: JsonObject): number | undefined {
+  const raw = metrics[objective.metric] ?? (objective.metric === 'combined_score' ? score : undefined);
+  return typeof raw === 'number' && Number.isFinite(raw) ? raw : undefined;
 }

@@ -218,7 +218,18 @@ export class EvolutionEngine {
     }
     const fingerprint = fingerprintText(context.loader.textOf(problem.files));
     const record = await recordEvaluation(context, { base, candidate: null, files: problem.files, fingerprint, result, evaluateMs: 0, queuedMs: 0 });
+    this.noteMissingObjectives(record);
     await this.afterRecord(record);
+  }
+
+  /** Says once, at the initial program, when its evaluation lacks an objective: a misspelt metric would otherwise leave the front empty without a word. */
+  private noteMissingObjectives(record: ProgramRecord): void {
+    const front = this.context.database.front;
+    if (front === undefined || record.score === null) return;
+    const missing = front.missingMetrics(record.score, record.metrics);
+    if (missing.length === 0) return;
+    const message = `the initial program's metrics have no number for ${missing.join(', ')} (settings.objectives): a program without every objective is not on the Pareto front, and parents are drawn by score until one is`;
+    this.context.emit({ type: 'notice', runId: record.runId, level: 'warning', message });
   }
 
   /** Whether attempt `iteration` may start: no stop requested, within the iteration and wall-time budgets. */

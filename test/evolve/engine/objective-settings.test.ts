@@ -39,6 +39,28 @@ describe('objectives, reflection and operator weights in lamarck.json settings',
     expect(refusal({ reflection: { artifact: ['failures'] } })).toMatchObject({ field: 'settings.reflection.artifact', message: expect.stringContaining('unknown key') });
   });
 
+  it('warns once when the initial program reports no number for an objective, and draws by score meanwhile', async () => {
+    // fakeEvaluator reports the metric x only: "cost" is misspelt or absent.
+    const handle = evolve({
+      problem: fakeProblem(10, { islands: 1, objectives: { x: 'maximize', cost: 'minimize' } }),
+      store: memoryStore(),
+      evaluator: fakeEvaluator(),
+      operators: [tuningOperator()],
+      iterations: 3,
+      seed: 1,
+    });
+    const notices: string[] = [];
+    const draws: string[] = [];
+    for await (const event of handle.events) {
+      if (event.type === 'notice' && event.level === 'warning') notices.push(event.message);
+      if (event.type === 'candidate-proposed') draws.push(event.draw);
+    }
+    const summary = await handle.result;
+    expect(notices).toEqual([expect.stringContaining('no number for cost (settings.objectives)')]);
+    expect(summary.front).toEqual({ objectives: [{ metric: 'x', goal: 'maximize' }, { metric: 'cost', goal: 'minimize' }], members: [] });
+    expect(draws).not.toContain('pareto');
+  });
+
   it('refuses a weight for an operator the run does not know, naming it and the known ones', async () => {
     const handle = evolve({
       problem: fakeProblem(10, { operators: { 'llm-reflct': 1 } }),
