@@ -78,6 +78,10 @@ export class Gate {
     let withArmAttempts = 0;
     let withArmAnswers = 0;
     let heldOutAnswers = 0;
+    // The proposal is tried on a private index built once, on first need: the shared one keeps
+    // showing the library as it is to everyone else (other tasks, MCP clients) meanwhile.
+    let overlaid: LibraryIndex | undefined;
+    const withProposal = (): LibraryIndex => (overlaid ??= this.#options.index.withOverlay(overlay));
     const unaffected: string[] = [];
     let withScore: number | null = null;
     let withoutScore: number | null = null;
@@ -90,7 +94,7 @@ export class Gate {
         let without = this.#baseline.get(key);
         let withoutAnswered = without !== undefined;
         if (without === undefined) {
-          const attempt = await this.#attempt(task, 'without');
+          const attempt = await this.#attempt(task, 'without', this.#options.index);
           without = attempt.verdict.score;
           withoutAnswered = attempt.answered;
           attempts += 1;
@@ -101,8 +105,7 @@ export class Gate {
         // A skill or lesson that retrieval would not put in this task's prompt cannot change the
         // attempt: the prompt is identical, so the score without it stands for both arms.
         if (!alwaysApplies) {
-          const withSelection = await this.#options.index.withOverlay(overlay, () => this.#selection(task));
-          if (withSelection === (await this.#selection(task))) {
+          if ((await this.#selection(task, withProposal())) === (await this.#selection(task, this.#options.index))) {
             withScores.push(without);
             unaffected.push(task.id);
             withArmAttempts += 1;
@@ -110,7 +113,7 @@ export class Gate {
             continue;
           }
         }
-        const withAttempt = await this.#options.index.withOverlay(overlay, () => this.#attempt(task, 'with'));
+        const withAttempt = await this.#attempt(task, 'with', withProposal());
         withScores.push(withAttempt.verdict.score);
         attempts += 1;
         withArmAttempts += 1;
@@ -151,15 +154,15 @@ export class Gate {
     const probes = this.#options.probes ?? [];
     let probeAnswers = 0;
     for (const probe of probes) {
-      const withProposal = await this.#options.index.withOverlay(overlay, () => this.#attempt(probe, 'probe-with'));
+      const withAttempt = await this.#attempt(probe, 'probe-with', withProposal());
       attempts += 1;
-      if (withProposal.answered) probeAnswers += 1;
-      if (withProposal.verdict.passed) continue;
+      if (withAttempt.answered) probeAnswers += 1;
+      if (withAttempt.verdict.passed) continue;
       // A probe that already failed is not this proposal's doing; one it breaks is.
       const key = `${libraryRevision}\u0000probe\u0000${probe.id}`;
       let passedWithout = this.#baseline.get(key);
       if (passedWithout === undefined) {
-        const without = await this.#attempt(probe, 'probe-without');
+        const without = await this.#attempt(probe, 'probe-without', this.#options.index);
         passedWithout = without.verdict.passed ? 1 : 0;
         attempts += 1;
         if (without.answered) this.#baseline.set(key, passedWithout);
@@ -184,23 +187,23 @@ export class Gate {
     return kinds.some((kind) => kind !== 'skill' && kind !== 'lesson');
   }
 
-  /** What the task's prompt would receive from the library, as artifact and version ids. */
-  async #selection(task: Task): Promise<string> {
-    const knowledge = this.#knowledgeFor(task);
+  /** What the task's prompt would receive from the library `index` shows, as artifact and version ids. */
+  async #selection(task: Task, index: LibraryIndex): Promise<string> {
+    const knowledge = this.#knowledgeFor(task, index);
     await knowledge.skills();
     return knowledge.injected
-      .map((item) => `${item.artifactId}:${this.#options.index.entry(item.artifactId)?.version.id ?? ''}`)
+      .map((item) => `${item.artifactId}:${index.entry(item.artifactId)?.version.id ?? ''}`)
       .sort()
       .join('|');
   }
 
-  #knowledgeFor(task: Task): LibraryKnowledge {
-    return new LibraryKnowledge({ index: this.#options.index, task: task.prompt, tokenBudget: this.#options.config.tokenBudget, maxItems: this.#options.config.maxItems });
+  #knowledgeFor(task: Task, index: LibraryIndex): LibraryKnowledge {
+    return new LibraryKnowledge({ index, task: task.prompt, tokenBudget: this.#options.config.tokenBudget, maxItems: this.#options.config.maxItems });
   }
 
   /** One attempt and its verdict; `answered` when it produced an answer that was judged (evidence). */
-  async #attempt(task: Task, arm: GateAttempt['arm']): Promise<{ verdict: Verdict; answered: boolean }> {
-    const knowledge = this.#knowledgeFor(task);
+  async #attempt(task: Task, arm: GateAttempt['arm'], index: LibraryIndex): Promise<{ verdict: Verdict; answered: boolean }> {
+    const knowledge = this.#knowledgeFor(task, index);
     const outcome = await this.#options.actor(task, knowledge, arm.startsWith('probe') ? 'probe' : 'gate');
     const verdict = await this.#options.judge(task, outcome.answer, outcome.transcript);
     this.#options.onAttempt?.({ task, arm, answer: outcome.answer, verdict, trajectoryId: outcome.trajectoryId });

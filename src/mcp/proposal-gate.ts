@@ -24,7 +24,8 @@ import { definedOnly } from '../core/defined-only.ts';
  * Two things differ from a learn run, both for safety:
  * - the gate overlays the proposal on a private index, never on the index the server answers
  *   searches from, so no client ever reads a proposal that has not passed the gate;
- * - proposals are decided one at a time, because the overlays of two at once would mix.
+ * - proposals are decided one at a time, because two decided at once would each be gated (and
+ *   curated) against a library without the other.
  *
  * Held-out tasks and probes need a model to attempt them. With tasks or probes and no model, a
  * proposal is refused with a `UsageError` (never committed ungated); with neither, the gate has

@@ -185,6 +185,41 @@ describe('LibraryIndex', () => {
     await library.store.close();
   });
 
+  it('tries an overlay on a private index and leaves the shared one as it was', async () => {
+    const library = await seeded();
+    const index = new LibraryIndex();
+    await index.sync(library);
+    const scratch = new Library({ store: createMemoryStore() });
+    await scratch.add('lesson', 'csv-delimiters', lesson('Detect the delimiter of a CSV file before parsing it.'));
+    const proposed = new LibraryIndex();
+    await proposed.sync(scratch);
+    const csvQuotes = index.entries().find((entry) => entry.name === 'csv-quotes')!.artifact.id;
+    const names = async (searched: LibraryIndex): Promise<string[]> => (await searched.search('csv file delimiter quoted')).map((hit) => hit.entry.name);
+    const before = await names(index);
+    expect(before).toEqual(['csv-quotes']);
+
+    const view = index.withOverlay({ entries: proposed.entries(), hide: [csvQuotes] });
+    expect(await names(view)).toEqual(['csv-delimiters']);
+    expect(view.active('lesson').map((entry) => entry.name).sort()).toEqual(['csv-delimiters', 'units']);
+    // Everyone else searching the shared index meanwhile (another task, an MCP client) sees the
+    // library as it is: before, the overlay was applied to the shared index in place.
+    expect(await names(index)).toEqual(before);
+    expect(index.active('lesson').map((entry) => entry.name).sort()).toEqual(['csv-quotes', 'units']);
+    expect(index.size).toBe(5);
+
+    // With vectors: the view embeds the overlay's entries and reuses the shared index's vectors.
+    const hybrid = new LibraryIndex({ embedding: createHashEmbeddingModel() });
+    await hybrid.sync(library);
+    await hybrid.search('csv');
+    const hybridView = hybrid.withOverlay({ entries: proposed.entries() });
+    const delimiters = proposed.entries()[0]!.artifact.id;
+    expect((await hybridView.search('delimiter of a csv file'))[0]!.entry.name).toBe('csv-delimiters');
+    expect(await hybridView.vectorOf(delimiters)).toBeInstanceOf(Float32Array);
+    expect(await hybridView.vectorOf(csvQuotes)).toBe(await hybrid.vectorOf(csvQuotes));
+    expect(await hybrid.vectorOf(delimiters)).toBeUndefined();
+    await library.store.close();
+  });
+
   it('selects within the token budget with the adaptive count', async () => {
     const library = await seeded();
     const index = new LibraryIndex();

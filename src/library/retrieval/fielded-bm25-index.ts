@@ -106,6 +106,11 @@ export class FieldedBm25Index {
     return this.#slotById.has(id);
   }
 
+  /** The ids held, in the order they were (last) added: ties rank in this order. */
+  ids(): string[] {
+    return this.#idBySlot.filter((id): id is string => id !== undefined);
+  }
+
   /** Adds a document given the terms of each field, replacing any earlier one under the same id. */
   add(id: string, fields: readonly (readonly string[])[]): void {
     this.addAll([{ id, fields: fields.map((terms) => terms.map((term) => this.termNumber(term))) }]);

@@ -126,6 +126,11 @@ export class LexicalRetriever {
     this.#index.remove(id);
   }
 
+  /** The ids held, in the order they were (last) added. */
+  ids(): string[] {
+    return this.#index.ids();
+  }
+
   /** Uses this table of learned triggers from now on. */
   setLearnedTriggers(triggers: LearnedTriggers): void {
     this.#learned = triggers;

@@ -82,8 +82,10 @@ export class LibraryIndex {
   readonly #countTokens: (text: string) => number;
   readonly #rerank: LibraryIndexOptions['rerank'];
   #triggerVersion = 0;
+  readonly #options: LibraryIndexOptions;
 
   constructor(options: LibraryIndexOptions = {}) {
+    this.#options = options;
     const commonTermFraction = options.commonTermFraction;
     this.#lexical = new LexicalRetriever(retrievalSettings(options.retrieval), commonTermFraction === undefined ? {} : { commonTermFraction });
     this.#embedding = options.embedding;
@@ -235,29 +237,34 @@ export class LibraryIndex {
   }
 
   /**
-   * Runs `body` while the index shows `entries` (new ones, or new content for existing ids) and
-   * hides `hide`; everything is restored afterwards. The gate uses it to try a proposal without
-   * committing it. Overlays do not nest.
+   * A private index that shows `entries` (new ones, or new content for existing ids) and hides
+   * `hide`, leaving this one as it is: the gate tries a proposal on it without committing it,
+   * while every other search of this index (another task, an MCP client) goes on seeing the
+   * library as it is. It is built from this index's entries in the order this index added them,
+   * the overlay's last, as committing them would, so it ranks as this index would after the commit.
    */
-  async withOverlay<T>(overlay: { entries?: readonly LibraryEntry[]; hide?: readonly string[] }, body: () => Promise<T>): Promise<T> {
-    const replaced = new Map<string, LibraryEntry | undefined>();
-    for (const entry of overlay.entries ?? []) {
-      replaced.set(entry.artifact.id, this.#entries.get(entry.artifact.id));
-      this.upsert(entry);
+  withOverlay(overlay: { entries?: readonly LibraryEntry[]; hide?: readonly string[] }): LibraryIndex {
+    const view = new LibraryIndex(this.#options);
+    const replaced = new Map((overlay.entries ?? []).map((entry) => [entry.artifact.id, entry]));
+    const unchanged = this.#lexical.ids().filter((id) => !replaced.has(id));
+    const indexed = new Set(unchanged);
+    // Entries the lexical index does not hold are none in practice; keep them in the view anyway.
+    const rest = [...this.#entries.keys()].filter((id) => !indexed.has(id) && !replaced.has(id));
+    view.upsertAll([...unchanged, ...rest].map((id) => this.#entries.get(id)!));
+    view.upsertAll([...replaced.values()]);
+    view.#vectors.copyFrom(this.#vectors, (id) => !replaced.has(id));
+    view.#needsEmbedding.clear();
+    if (this.#embedding !== undefined) {
+      for (const id of this.#needsEmbedding) if (!replaced.has(id)) view.#needsEmbedding.add(id);
+      for (const id of replaced.keys()) view.#needsEmbedding.add(id);
     }
-    for (const id of overlay.hide ?? []) this.#hidden.add(id);
-    try {
-      return await body();
-    } finally {
-      for (const id of overlay.hide ?? []) this.#hidden.delete(id);
-      for (const [id, previous] of replaced) {
-        if (previous === undefined) this.remove(id);
-        else this.upsert(previous);
-      }
-    }
+    for (const id of [...this.#hidden, ...(overlay.hide ?? [])]) view.#hidden.add(id);
+    view.#lexical.setLearnedTriggers(this.#lexical.learnedTriggers);
+    view.#triggerVersion = this.#triggerVersion;
+    return view;
   }
 
-  /** Live entries of a kind as the agent would see them now (active, not hidden by an overlay). */
+  /** Live entries of a kind as the agent would see them now (active, not hidden by withOverlay). */
   active(kind: LibraryKind): LibraryEntry[] {
     return [...this.#entries.values()].filter((entry) => entry.kind === kind && entry.status === 'active' && !this.#hidden.has(entry.artifact.id));
   }

@@ -26,6 +26,15 @@ export class VectorIndex {
     return this.#vectors.get(id);
   }
 
+  /** Takes the vectors of `other` that `keep` accepts (vectors are never changed, so they are shared). */
+  copyFrom(other: VectorIndex, keep: (id: string) => boolean): void {
+    for (const [id, vector] of other.#vectors) {
+      if (!keep(id)) continue;
+      this.#dimensions ??= vector.length;
+      this.#vectors.set(id, vector);
+    }
+  }
+
   remove(id: string): boolean {
     return this.#vectors.delete(id);
   }
