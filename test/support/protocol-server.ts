@@ -28,7 +28,9 @@ export type ProtocolReply =
   /** Waits before answering (for timeouts). */
   | { delayMs: number; then: ProtocolReply }
   /** Sends the reply's body cut in half: a JSON body that does not parse, or a stream that stops early. */
-  | { truncate: true; reply: ProtocolReply };
+  | { truncate: true; reply: ProtocolReply }
+  /** The reply this function makes of the request's body: a model whose answer depends on what it is asked. */
+  | { respond: (body: Record<string, unknown>) => ProtocolReply };
 
 export interface RecordedRequest {
   method: string;
@@ -107,6 +109,10 @@ export async function startProtocolServer(): Promise<ProtocolServer> {
       });
       if (closed || response.writableEnded) return;
       await respond(request, response, protocol, body, reply.then, truncate);
+      return;
+    }
+    if ('respond' in reply) {
+      await respond(request, response, protocol, body, reply.respond(body), truncate);
       return;
     }
     if ('truncate' in reply) {
@@ -247,7 +253,7 @@ function anthropicErrorType(status: number): string {
 
 // ---- OpenAI shapes ------------------------------------------------------------------------------
 
-type ChatReply = Exclude<ProtocolReply, { embeddings: unknown } | { status: number } | { dropConnection: true } | { delayMs: number } | { truncate: true } | { body: unknown }>;
+type ChatReply = Exclude<ProtocolReply, { embeddings: unknown } | { status: number } | { dropConnection: true } | { delayMs: number } | { truncate: true } | { body: unknown } | { respond: unknown }>;
 
 let sequence = 0;
 const nextId = (prefix: string): string => `${prefix}${(sequence += 1).toString(36).padStart(8, '0')}`;

@@ -71,7 +71,10 @@ export function ruleForAnswer(answer: string): FormattingRule | undefined {
 export function reflectiveProposerReply(request: ScriptedRequest): ScriptedReplyValue {
   const prompt = request.messages.map((message) => message.text).join('\n');
   const interior = blockInterior(prompt);
-  const answers = [...prompt.matchAll(/"answer":\s*"((?:[^"\\]|\\.)*)"/g)].map((match) => JSON.parse(`"${match[1]}"`) as string);
+  // Failures arrive as JSON (the evaluator feedback) or as `answer: ...` lines (a reflective operator's cases).
+  const answers = [...prompt.matchAll(/"answer":\s*"((?:[^"\\]|\\.)*)"|^answer: (.*)$/gm)].map((match) =>
+    match[1] === undefined ? match[2]!.trim() : (JSON.parse(`"${match[1]}"`) as string),
+  );
   const missing = answers.map(ruleForAnswer).find((rule) => rule !== undefined && !interior.includes(formattingRules[rule].phrase));
   const added = missing === undefined ? 'Answer the question precisely.' : formattingRules[missing].instruction;
   const lines = interior.split('\n');
