@@ -7,9 +7,12 @@
  * usage meter recorded. The curriculum's share of generated tasks kept, on 24 candidates a
  * scripted model writes: sums whose verifier is right, whose expected value is off by one (fails the
  * reference), whose pattern accepts anything (passes the wrong answer), and rewordings of kept sums
- * (near-duplicates). Not measured yet: evaluations to a target success on an evolved agent prompt
- * (that loop is not built).
+ * (near-duplicates). The agent as an evolve problem: evaluations to reach full training success on
+ * examples/agent-prompt with a scripted agent that follows its prompt and a proposer that reads
+ * the failing trajectories, over five seeds, for an agent that follows all three formatting rules
+ * and one that follows only one (bench/agent-prompt-evolution.ts), with the gate's held-out figures.
  */
+import { agentPromptEvolution, median } from './agent-prompt-evolution.ts';
 import { createAgentActor } from '../src/learn/actor.ts';
 import { writeCurriculum } from '../src/learn/curriculum.ts';
 import { parseLearnConfig } from '../src/learn/learn-config.ts';
@@ -120,6 +123,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const alwaysStrong = await learn(tasks, false);
   const cascade = await learn(tasks, true);
   const curriculum = await curriculumShare();
+  const agentPrompt = await agentPromptFigures();
   return {
     tasks: tasks.length,
     cascade: {
@@ -133,7 +137,30 @@ export async function run(): Promise<Record<string, unknown>> {
       summaryEstimateOfAlwaysStrongUsd: round(cascade.cascade?.alwaysStrongEstimateUsd ?? Number.NaN),
     },
     curriculum,
-    notMeasured: ['evaluations to a target success on examples/agent-prompt (the agent-as-evolve-problem loop is not built)'],
+    agentPrompt,
+  };
+}
+
+async function agentPromptFigures() {
+  const settings = { seeds: [1, 2, 3, 4, 5], iterations: 20, target: 1 };
+  const summarize = (runs: Awaited<ReturnType<typeof agentPromptEvolution>>) => {
+    const reached = runs.flatMap((run) => (run.evaluationsToTarget === null ? [] : [run.evaluationsToTarget]));
+    return {
+      reachedTarget: `${reached.length} of ${runs.length} seeds`,
+      medianEvaluationsToTarget: median(reached),
+      evaluationsToTargetPerSeed: runs.map((run) => run.evaluationsToTarget),
+      bestTrainSuccessPerSeed: runs.map((run) => round(run.bestTrainSuccess)),
+      heldOutSuccessInitial: runs[0]?.heldOut.initial ?? null,
+      heldOutSuccessWinnerPerSeed: runs.map((run) => (run.heldOut.winner === null ? null : round(run.heldOut.winner))),
+      committedSeeds: runs.filter((run) => run.committed).length,
+    };
+  };
+  return {
+    problem: 'examples/agent-prompt (8 training tasks, 4 held-out)',
+    iterationsPerRun: settings.iterations,
+    targetTrainSuccess: settings.target,
+    agentFollowingThreeRules: summarize(await agentPromptEvolution({ ...settings, ability: 3 })),
+    agentFollowingOneRule: summarize(await agentPromptEvolution({ ...settings, ability: 1 })),
   };
 }
 
