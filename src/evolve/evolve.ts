@@ -14,6 +14,7 @@ import { createWeightedModelChooser, type InsightsRefresher, type ModelChooser }
 import { defaultCollaborators } from './engine/default-collaborators.ts';
 import { parseEngineSettings, type EngineSettings } from './engine/engine-settings.ts';
 import { EvolutionEngine } from './engine/evolution-engine.ts';
+import type { ProposalRouteBook } from './engine/proposal-routes.ts';
 import type { EvolveEvent, EvolveSummary } from './engine/events.ts';
 import { loadProblem } from './problem/index.ts';
 import type { Evaluator, Operator, Problem } from './types.ts';
@@ -35,6 +36,8 @@ export interface EvolveOptions {
   modelChooser?: ModelChooser;
   /** The strong model of a cascade: it proposes again when the chosen model's reply cannot be used as an edit. */
   escalateTo?: LanguageModelClient | undefined;
+  /** Where the cascade's per-operator routes are kept between runs (`lamarck evolve` gives the library's, src/learn/evolve-route-book.ts). */
+  routeBook?: ProposalRouteBook | undefined;
   embeddings?: EmbeddingClient;
   /** Replace the problem's evaluator or the default operators (tests, benchmarks, custom operators). */
   evaluator?: Evaluator;
@@ -179,6 +182,7 @@ async function prepareClaimedRun(
       operators,
       chooser,
       escalateTo: options.escalateTo,
+      routeBook: options.routeBook,
       insights: options.insights ?? defaults.insights,
       embeddings: options.embeddings,
       meter,

@@ -67,9 +67,26 @@ export async function recordCheapAttempt(
   routeAfterFailures: number,
   provenance: { runId: string; taskId: string; trajectoryIds: string[] },
 ): Promise<ModelRoute> {
+  return recordCheapOutcomes(library, taskKind, { attempts: 1, failures: escalated ? 1 : 0 }, routeAfterFailures, {
+    trajectoryIds: provenance.trajectoryIds,
+    evaluation: { origin: 'model-cascade', runId: provenance.runId, taskId: provenance.taskId, escalated },
+  });
+}
+
+/**
+ * Adds cheap attempts and failures to a kind's record and commits its new version (learn adds one
+ * attempt per task; evolve adds a run's proposals per operator when the run ends).
+ */
+export async function recordCheapOutcomes(
+  library: Library,
+  taskKind: string,
+  added: { attempts: number; failures: number },
+  routeAfterFailures: number,
+  provenance: { trajectoryIds: string[]; evaluation: Record<string, string | number | boolean> },
+): Promise<ModelRoute> {
   const before = (await readModelRoute(library, taskKind)) ?? { taskKind, route: 'cheap-first' as const, cheapAttempts: 0, cheapFailures: 0 };
-  const cheapAttempts = before.cheapAttempts + 1;
-  const cheapFailures = before.cheapFailures + (escalated ? 1 : 0);
+  const cheapAttempts = before.cheapAttempts + added.attempts;
+  const cheapFailures = before.cheapFailures + added.failures;
   const needsStrong = cheapFailures >= routeAfterFailures && cheapFailures * 2 >= cheapAttempts;
   const next: ModelRoute = { taskKind, route: needsStrong ? 'strong' : 'cheap-first', cheapAttempts, cheapFailures };
   const content = {
@@ -79,7 +96,7 @@ export async function recordCheapAttempt(
   const options = {
     message: `route ${taskKind}: ${next.route} (the cheap model escalated ${cheapFailures} of ${cheapAttempts})`,
     trajectoryIds: provenance.trajectoryIds,
-    evaluation: { origin: 'model-cascade', runId: provenance.runId, taskId: provenance.taskId, escalated },
+    evaluation: provenance.evaluation,
   };
   const name = routeArtifactName(taskKind);
   const existing = await library.get('prompt', name);

@@ -12,6 +12,9 @@ import type { EnsembleMember } from '../../model/types.ts';
 import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
 import type { Store } from '../../store/types.ts';
+import type { EvolveCascadeSummary } from '../../evolve/engine/proposal-routes.ts';
+import { libraryRouteBook } from '../../learn/evolve-route-book.ts';
+import { openLibrary } from './library.ts';
 import type { CliContext } from '../context.ts';
 import type { Output } from '../output.ts';
 import { integer, positiveInteger, positiveNumber } from '../option-parsers.ts';
@@ -82,12 +85,15 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const agentModel = options.agentModel === undefined ? models[0]?.model : resolveModel(options.agentModel, { ...resolveOptions, field: '--agent-model' });
         const agent = agentProblemWiring({ context, agentModel, external: external !== undefined });
         const evaluatorFactory = (problem: Problem): Evaluator => agent.evaluatorFor(problem) ?? external?.evaluatorFactory(problem) ?? createEvaluator(problem);
+        // A cascade's per-operator routes live in the library beside learn's (src/learn/evolve-route-book.ts).
+        const routeBook = escalateTo === undefined ? undefined : libraryRouteBook(await openLibrary(context, store));
         const handle = evolve({
           ...definedOnly({ problem: problemDir }),
           cwd: context.cwd,
           store,
           models,
           escalateTo,
+          routeBook,
           ...(embeddings ? { embeddings } : {}),
           ...runOptions,
           evaluatorFactory,
@@ -161,6 +167,7 @@ export function jsonSummary(summary: EvolveSummary): Record<string, unknown> {
     tokens: { input: summary.usage.inputTokens, output: summary.usage.outputTokens },
     durationMs: Math.round(summary.durationMs),
     evaluationsPerSecond: Math.round(summary.evaluationsPerSecond * 1000) / 1000,
+    ...definedOnly({ cascade: summary.cascade }),
   };
 }
 
@@ -179,7 +186,18 @@ function textSummary(summary: EvolveSummary): string {
   lines.push(...kindLines('rejections', 'rejection', summary.rejections, summary.latestMessages));
   lines.push(...frontLines(summary.front));
   lines.push(...operatorLines(summary.operators));
+  if (summary.cascade !== undefined) lines.push(cascadeLine(summary.cascade));
   return lines.join('\n');
+}
+
+/** What the cascade did and saved against always-strong, as learn's summary says it. */
+function cascadeLine(cascade: EvolveCascadeSummary): string {
+  const saved =
+    cascade.savedEstimateUsd === undefined
+      ? 'the strong model never proposed, so no always-strong estimate'
+      : `always-strong would have cost about $${cascade.alwaysStrongEstimateUsd!.toFixed(4)}, saved about $${cascade.savedEstimateUsd.toFixed(4)} (estimated from the strong model's mean cost per proposal)`;
+  const routed = cascade.strongOperators.length === 0 ? '' : `; routed to the strong model: ${cascade.strongOperators.join(', ')}`;
+  return `cascade: ${cascade.cheap} proposals by the first model, ${cascade.escalated} escalated, ${cascade.routedStrong} sent straight to the strong one, ${cascade.repairedByStrong} broken children repaired by it; proposal cost $${cascade.costUsd.toFixed(4)}; ${saved}${routed}`;
 }
 
 /**

@@ -83,6 +83,7 @@ export async function recordEvaluation(context: EngineContext, attempt: Evaluate
   }
   progress.recordAttempt(record, { evaluated: true, initial: candidate === null, deferFailure: deferred, parentScore: candidate?.parent.score ?? null });
   if (candidate?.repairOf) finishRepair(context, candidate.repairOf, record.id, ok, iteration);
+  if (candidate?.cascade !== undefined) context.routes?.observe(candidate.operator.name, candidate.cascade, !ok);
   if (candidate !== null) {
     candidate.operator.observe?.({ parent: candidate.parent, proposal: candidate.proposal, result });
     context.operatorMix?.update(candidate.operator.name, { parentScore: candidate.parent.score, childScore: record.score, costUsd: record.costUsd });
@@ -126,6 +127,7 @@ export async function recordRejection(context: EngineContext, candidate: Rejecte
     if (context.applyFailures.size > 1000) context.applyFailures.delete(context.applyFailures.keys().next().value!);
   }
   context.progress.recordAttempt(record, { evaluated: false, initial: false });
+  if (candidate.cascade !== undefined) context.routes?.observe(candidate.operator.name, candidate.cascade, false);
   context.operatorMix?.update(record.operator, { parentScore: null, childScore: null, costUsd: record.costUsd });
   if (candidate.repairOf !== null) finishRepair(context, candidate.repairOf, record.id, false, iteration);
   const kind = failure.kind === 'novelty-rejected' || failure.kind === 'apply-failed' || failure.kind === 'not-applicable' ? failure.kind : 'model-error';

@@ -14,6 +14,7 @@ import type { Operator } from '../types.ts';
 import type { ModelChooser } from './collaborators.ts';
 import type { TuningBursts } from './tuning-bursts.ts';
 import type { ModelBandit } from '../model-bandit.ts';
+import type { ProposalCascade, ProposalRoutes } from './proposal-routes.ts';
 
 /**
  * The engine state saved with `Store.putState` so a resumed run continues where it was: the RNG,
@@ -54,6 +55,8 @@ export interface EngineCheckpoint {
   islandFailures?: FailedProgramInfo[][];
   /** Unusable-model calls in a row; absent in older checkpoints. */
   modelStreak?: number;
+  /** The cascade's per-operator routes and totals (runs with a strong model to escalate to); absent in older checkpoints. */
+  routes?: JsonObject;
   /** Seeded runs: the candidates proposed and not yet applied, in attempt order. Absent: not an exact resume point. */
   window?: SavedCandidate[];
   /** Seeded runs: the attempt number the next proposal takes. */
@@ -73,6 +76,8 @@ export interface SavedCandidate {
   proposal?: CandidateProposal;
   /** Or the reason it is recorded without evaluation. */
   rejected?: Pick<RejectedCandidate, 'outcome' | 'failure' | 'applyFailure'>;
+  /** Which model of the cascade made it; absent in older checkpoints and without a cascade. */
+  cascade?: ProposalCascade;
 }
 
 export function checkpointScope(runId: string): string {
@@ -103,6 +108,7 @@ export interface CheckpointedParts {
   novelty: NoveltyFilter;
   repairs: RepairQueue;
   modelWatch: UnusableModelWatch;
+  routes: ProposalRoutes | undefined;
 }
 
 /** A seeded run's resume point, beyond the parts: what it had proposed and the record it was writing. */
@@ -130,7 +136,7 @@ export function captureCheckpoint(parts: CheckpointedParts, state: { recorded: n
     applyFailures: [...parts.applyFailures.entries()].slice(-100),
     notices: [...parts.notices],
     bursts: parts.bursts.saveState(),
-    ...definedOnly({ operatorMix: parts.operatorMix?.saveState() }),
+    ...definedOnly({ operatorMix: parts.operatorMix?.saveState(), routes: parts.routes?.saveState() }),
     ...resumePointFields(parts, resumePoint),
     savedAt: state.savedAt,
   };
@@ -171,5 +177,6 @@ export function restoreCheckpoint(checkpoint: EngineCheckpoint, parts: Checkpoin
   if (checkpoint.repairs !== undefined) parts.repairs.restoreState(checkpoint.repairs);
   checkpoint.islandFailures?.forEach((failures, index) => parts.database.islands[index]?.restoreFailures(failures));
   if (checkpoint.modelStreak !== undefined) parts.modelWatch.restoreState(checkpoint.modelStreak);
+  if (checkpoint.routes !== undefined) parts.routes?.restoreState(checkpoint.routes);
   return { random: Random.fromState(checkpoint.random), insights: [...checkpoint.insights] };
 }

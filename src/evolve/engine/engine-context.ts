@@ -16,6 +16,7 @@ import { InsightsSchedule } from './insights-schedule.ts';
 import { assertKnownOperatorWeights, createOperatorMix, operatorWeight } from './operator-choice.ts';
 import { ProgramLoader } from './program-loader.ts';
 import { assertInitialProgramFits } from './program-size.ts';
+import { ProposalRoutes } from './proposal-routes.ts';
 import { RepairQueue, repairOperatorName } from './repair-queue.ts';
 import { NoiseGuard } from './noise-guard.ts';
 import { RunProgress } from './run-progress.ts';
@@ -70,6 +71,8 @@ export class EngineContext {
   readonly log: EngineEventLog;
   readonly insightsSchedule: InsightsSchedule;
   readonly modelWatch: UnusableModelWatch;
+  /** With a strong model to escalate to: which operators go to it at once, and what the cascade did (proposal-routes.ts). */
+  readonly routes: ProposalRoutes | undefined;
 
   constructor(options: EngineOptions) {
     this.options = options;
@@ -94,6 +97,7 @@ export class EngineContext {
     this.attemptIds = this.ordered;
     const hasModel = options.chooser !== undefined && options.chooser.models.length > 0;
     this.eligibleOperators = options.operators.filter((operator) => hasModel || !operator.needsModel);
+    this.routes = hasModel && options.escalateTo !== undefined ? new ProposalRoutes(options.settings.routeAfterFailures) : undefined;
     this.operatorMix = options.settings.operatorMix === 'adaptive' ? createOperatorMix(this.eligibleOperators, options.settings.operatorWeights) : undefined;
     // Bursts need a model (their children) and a tuner that may run (a zero weight turns it off).
     this.tuner = hasModel ? this.eligibleOperators.find((operator) => operator.name === 'numeric-tune' && this.weightOf(operator) > 0) : undefined;
@@ -150,6 +154,7 @@ export class EngineContext {
       novelty: this.novelty,
       repairs: this.repairs,
       modelWatch: this.modelWatch,
+      routes: this.routes,
     };
   }
 }

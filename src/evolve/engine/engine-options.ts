@@ -9,6 +9,7 @@ import type { AttemptBase } from './attempt-record.ts';
 import type { InsightsRefresher, ModelChooser } from './collaborators.ts';
 import type { EngineSettings } from './engine-settings.ts';
 import type { EvolveEvent } from './events.ts';
+import type { ProposalCascade, ProposalRouteBook } from './proposal-routes.ts';
 import type { PendingRepair } from './repair-queue.ts';
 
 /** What an EvolutionEngine is built from (evolve.ts assembles it), and what one attempt carries from proposal to evaluation. */
@@ -21,6 +22,8 @@ export interface EngineOptions {
   chooser?: ModelChooser | undefined;
   /** The strong model of a cascade: asked again when the chosen model's reply cannot be used (escalate-proposal.ts). */
   escalateTo?: LanguageModelClient | undefined;
+  /** Where the cascade's per-operator routes are kept between runs (the library); without it a run starts every operator cheap-first and keeps what it learns to itself. */
+  routeBook?: ProposalRouteBook | undefined;
   insights?: InsightsRefresher | undefined;
   embeddings?: EmbeddingClient | undefined;
   meter: UsageMeter;
@@ -41,6 +44,8 @@ interface AttemptCandidate {
   iteration: number;
   /** The pending child this candidate repairs, if it is such a repair. */
   repairOf: PendingRepair | null;
+  /** With a strong model to escalate to: which model of the cascade made the proposal, and what each cost. */
+  cascade?: ProposalCascade | undefined;
 }
 
 /** A novel child: evaluated, then applied. */

@@ -53,6 +53,8 @@ export interface EngineSettings {
   noise: NoiseSettings;
   /** Where the reflective operator finds a parent's failing cases, and how much of them it shows. */
   reflection: ReflectionSettings;
+  /** With a strong model to escalate to: the cheap model's failures with one operator before that operator goes to the strong model at once (proposal-routes.ts). */
+  routeAfterFailures: number;
 }
 
 export const defaultOperatorWeights: Record<string, number> = {
@@ -117,6 +119,7 @@ const settingsSchema = z.strictObject({
       caseChars: z.number().int().min(100).max(20_000).optional(),
     })
     .optional(),
+  routeAfterFailures: positiveInteger.optional(),
 });
 
 export type EngineSettingsInput = z.input<typeof settingsSchema>;
@@ -168,5 +171,6 @@ export function parseEngineSettings(
     maxProgramChars: input.maxProgramChars ?? 200_000,
     noise: { repeats: input.noise?.repeats ?? defaultNoiseSettings.repeats },
     reflection: { ...defaultReflection, ...definedOnly({ artifacts: input.reflection?.artifacts, maxCases: input.reflection?.maxCases, caseChars: input.reflection?.caseChars }) },
+    routeAfterFailures: input.routeAfterFailures ?? 4,
   };
 }

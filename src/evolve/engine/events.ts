@@ -1,4 +1,5 @@
 import type { ParetoFrontSummary } from '../database/pareto-front.ts';
+import type { EvolveCascadeSummary } from './proposal-routes.ts';
 import type { OperatorYield } from './operator-yield.ts';
 
 /**
@@ -55,6 +56,8 @@ export interface EvolveSummary {
   durationMs: number;
   evaluationsPerSecond: number;
   resumed: boolean;
+  /** With a strong model to escalate to: what the cascade did and saved against always-strong (proposal-routes.ts). */
+  cascade?: EvolveCascadeSummary;
 }
 
 /** Running totals carried by per-candidate events, so a progress line needs no other state. */

@@ -4,7 +4,9 @@ import { fingerprintText } from '../database/text-fingerprint.ts';
 import type { EvaluationResult } from '../types.ts';
 import { recordEvaluation, recordRejection, finishRepair } from './apply-outcome.ts';
 import type { AttemptBase } from './attempt-record.ts';
-import { captureCheckpoint, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type EngineCheckpoint, type ResumePoint } from './checkpoint.ts';
+import type { JsonObject } from '../../core/json.ts';
+import { committedRoutesKey, countsFromJson } from './proposal-routes.ts';
+import { captureCheckpoint, checkpointScope, loadCheckpoint, restoreCheckpoint, saveCheckpoint, type EngineCheckpoint, type ResumePoint } from './checkpoint.ts';
 import { EngineContext } from './engine-context.ts';
 import type { Candidate, EngineOptions, EvaluationCandidate } from './engine-options.ts';
 import type { EvolveSummary } from './events.ts';
@@ -61,6 +63,7 @@ export class EvolutionEngine {
     const context = this.context;
     const { runId, problem, chooser, seed, resume, store } = context.options;
     context.startedAt = context.clock.now();
+    await this.startRoutes();
     if (resume) await this.resume();
     const models = chooser?.models.map((model) => model.spec) ?? [];
     const operators = context.eligibleOperators.map((operator) => operator.name);
@@ -86,6 +89,7 @@ export class EvolutionEngine {
     // proposed after it is abandoned, so a checkpoint taken now would not match the store.
     if (!context.ordered) await this.writeCheckpoint().catch(() => undefined);
     await context.log.settled();
+    await this.commitRoutes();
     const summary = this.summary();
     context.emit({ type: 'run-finished', runId, summary });
     await context.log.settled();
@@ -353,7 +357,37 @@ export class EvolutionEngine {
     const unrepaired = context.repairs.leftovers().map((pending) => pending.failureKind);
     const durationMs = context.clock.now() - context.startedAt;
     const usage = { inputTokens, outputTokens, costUsd };
-    return context.progress.summary({ status: summaryStatus(reason), stopReason: reason, message: context.stopMessage, durationMs, usage, resumed: context.options.resume, unrepaired, front: context.database.front?.summary() ?? null });
+    const summary = context.progress.summary({ status: summaryStatus(reason), stopReason: reason, message: context.stopMessage, durationMs, usage, resumed: context.options.resume, unrepaired, front: context.database.front?.summary() ?? null });
+    const cascade = context.routes?.summary();
+    return cascade === undefined ? summary : { ...summary, cascade };
+  }
+
+  /** The cascade's routes as the library holds them when the run starts (a resumed run's checkpoint overrides them). */
+  private async startRoutes(): Promise<void> {
+    const { routes, options } = this.context;
+    if (routes === undefined || options.routeBook === undefined) return;
+    const operators = this.context.eligibleOperators.filter((operator) => operator.needsModel).map((operator) => operator.name);
+    try {
+      routes.start(await options.routeBook.read(operators));
+    } catch (error) {
+      this.context.emit({ type: 'notice', runId: options.runId, level: 'warning', message: `the cascade's routes could not be read, so every operator starts cheap-first: ${toLamarckError(error).message}` });
+    }
+  }
+
+  /** Adds what this run learned about each operator's route to the library, once (a resumed run adds only what came after). */
+  private async commitRoutes(): Promise<void> {
+    const { routes, options } = this.context;
+    if (routes === undefined || options.routeBook === undefined) return;
+    const scope = checkpointScope(options.runId);
+    try {
+      const committed = await options.store.getState(scope, committedRoutesKey);
+      const added = routes.addedSince(committed === undefined ? undefined : countsFromJson(committed));
+      if (Object.keys(added).length === 0) return;
+      await options.routeBook.commit(added, { runId: options.runId, routeAfterFailures: options.settings.routeAfterFailures });
+      await options.store.putState(scope, committedRoutesKey, routes.counts() as unknown as JsonObject);
+    } catch (error) {
+      this.context.emit({ type: 'notice', runId: options.runId, level: 'warning', message: `the cascade's routes could not be saved to the library: ${toLamarckError(error).message}` });
+    }
   }
 }
 

@@ -1,4 +1,6 @@
 import { definedOnly } from '../../core/defined-only.ts';
+import type { LanguageModelClient } from '../../model/types.ts';
+import type { PendingRepair } from './repair-queue.ts';
 import { Random } from '../../core/random.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
 import { failingCasesOf } from '../operators/reflective-cases.ts';
@@ -6,7 +8,8 @@ import { selectInspirations } from '../select-inspirations.ts';
 import { selectParent, type ParentChoice } from '../select-parent.ts';
 import type { CandidateProposal } from '../types.ts';
 import { finishRepair } from './apply-outcome.ts';
-import { proposeWithEscalation } from './escalate-proposal.ts';
+import { proposeWithEscalation, type EscalationSpent } from './escalate-proposal.ts';
+import type { ProposalCascade } from './proposal-routes.ts';
 import { classifyProposalError, spentProposal, type AttemptBase } from './attempt-record.ts';
 import type { EngineContext } from './engine-context.ts';
 import type { Candidate, RejectedCandidate } from './engine-options.ts';
@@ -53,7 +56,7 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   const partners = secondParentCandidates(database, choice.programId, islandIndex);
   const offers = { hasPartner: partners.length > 0, hasFeedback: failingCases !== undefined };
   const operator = burst !== undefined ? context.tuner! : chooseOperator(context.eligibleOperators, settings.operatorWeights, context.random, choice, offers, context.operatorMix);
-  const model = operator.needsModel ? options.chooser?.choose(context.random) : undefined;
+  const chosen = operator.needsModel ? options.chooser?.choose(context.random) : undefined;
   const operatorRandom = new Random(context.random.integer(0x100000000));
   const otherParentId = needsSecondParent(operator) ? partners[context.random.integer(partners.length)] : undefined;
   database.noteChild(choice.programId);
@@ -67,6 +70,9 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   const parent = toSnapshot(parentRecord);
   const inspirations = (await Promise.all(inspirationIds.map((id) => loader.get(id)))).filter((record) => record !== undefined).map((record) => toSnapshot(record));
   const otherRecord = otherParentId === undefined ? undefined : await loader.get(otherParentId);
+  // The cascade may hand the proposal to the strong model at once (after every draw, so the random stream is the same either way).
+  const strongReason = strongAtOnce(context, chosen, operator.name, repairOf, parentRecord.model);
+  const model = strongReason === undefined ? chosen : options.escalateTo;
   const began = context.clock.now();
   const base: AttemptBase = {
     id: context.programId(iteration),
@@ -81,7 +87,14 @@ export async function proposeCandidate(context: EngineContext, iteration: number
     createdAt: began,
   };
   context.emit({ type: 'candidate-proposed', runId, iteration, parentId: parent.id, island: islandIndex, operator: operator.name, model: base.model, draw: choice.kind });
-  const attempt = { base, parent, operator, iteration, repairOf };
+  const attempt: { base: AttemptBase; parent: typeof parent; operator: typeof operator; iteration: number; repairOf: typeof repairOf; cascade?: ProposalCascade | undefined } = { base, parent, operator, iteration, repairOf };
+  const spent: EscalationSpent = { escalated: false, firstCostUsd: 0 };
+  const cascadeOf = (costUsd: number): ProposalCascade | undefined => {
+    if (context.routes === undefined || model === undefined) return undefined;
+    if (spent.escalated) return { used: 'escalated', reason: 'apply-failed', cheapCostUsd: spent.firstCostUsd, strongCostUsd: costUsd };
+    if (model === options.escalateTo) return { used: 'strong', reason: strongReason, cheapCostUsd: 0, strongCostUsd: costUsd };
+    return { used: 'cheap', cheapCostUsd: costUsd, strongCostUsd: 0 };
+  };
   const rejected = (outcome: RejectedCandidate['outcome'], failure: RejectedCandidate['failure'], applyFailure: string | null = null): RejectedCandidate => {
     base.proposeMs = context.clock.now() - began;
     return { ...attempt, kind: 'rejected', outcome, failure, applyFailure };
@@ -107,8 +120,10 @@ export async function proposeCandidate(context: EngineContext, iteration: number
       model,
       options.escalateTo,
       options.meter,
+      spent,
     );
     proposal = proposed.proposal;
+    attempt.cascade = cascadeOf(proposal.usage.costUsd);
     // An escalated proposal is the strong model's: the record and the bandit credit it.
     if (proposed.model !== model && proposed.model !== undefined) base.model = proposed.model.spec;
   } catch (error) {
@@ -120,8 +135,9 @@ export async function proposeCandidate(context: EngineContext, iteration: number
       return undefined;
     }
     const status = failure.kind === 'apply-failed' || failure.kind === 'not-applicable' ? 'rejected' : 'failed';
-    const spent = { status, files: {}, proposal: spentProposal(error, operator.name) } as const;
-    return rejected(spent, { kind: failure.kind, message: failure.message }, failure.kind === 'apply-failed' ? failure.message : null);
+    const spentOutcome = { status, files: {}, proposal: spentProposal(error, operator.name) } as const;
+    attempt.cascade = cascadeOf(spentOutcome.proposal?.usage.costUsd ?? 0);
+    return rejected(spentOutcome, { kind: failure.kind, message: failure.message }, failure.kind === 'apply-failed' ? failure.message : null);
   }
   if (model !== undefined) noteModelOutcome(context, null);
   base.proposeMs = context.clock.now() - began;
@@ -149,6 +165,18 @@ export async function proposeCandidate(context: EngineContext, iteration: number
   if (reason !== null) return rejected({ status: 'rejected', files: proposal.files, proposal }, { kind: 'novelty-rejected', message: reason });
   context.pendingHashes.add(fingerprint.contentHash);
   return { ...attempt, kind: 'evaluate', proposal, fingerprint };
+}
+
+/**
+ * Why the strong model of a cascade makes this proposal at once, if it does: the attempt repairs a
+ * child a cheaper model made and broke (its evaluation failed: the cascade's failed check, so the
+ * next try at that work is the strong model's), or the operator is routed to it (proposal-routes.ts).
+ */
+function strongAtOnce(context: EngineContext, chosen: LanguageModelClient | undefined, operator: string, repairOf: PendingRepair | null, brokenChildModel: string | null): ProposalCascade['reason'] {
+  const { escalateTo } = context.options;
+  if (chosen === undefined || escalateTo === undefined || chosen === escalateTo || context.routes === undefined) return undefined;
+  if (repairOf !== null && brokenChildModel !== null && brokenChildModel !== escalateTo.spec) return 'child-failed';
+  return context.routes.routeOf(operator) === 'strong' ? 'routed' : undefined;
 }
 
 /** Stops the run once enough model calls in a row fail because the model cannot be used. */

@@ -1,3 +1,4 @@
+import { definedOnly } from '../../core/defined-only.ts';
 import { NotFoundError } from '../../core/errors.ts';
 import { fingerprintText } from '../database/text-fingerprint.ts';
 import type { EngineContext } from './engine-context.ts';
@@ -13,7 +14,7 @@ import { toSnapshot } from './program-loader.ts';
  */
 
 export function saveCandidate(candidate: Candidate): SavedCandidate {
-  const saved = { iteration: candidate.iteration, base: { ...candidate.base }, operator: candidate.operator.name, repairOf: candidate.repairOf };
+  const saved = { iteration: candidate.iteration, base: { ...candidate.base }, operator: candidate.operator.name, repairOf: candidate.repairOf, ...definedOnly({ cascade: candidate.cascade }) };
   if (candidate.kind === 'evaluate') return { ...saved, proposal: candidate.proposal };
   return { ...saved, rejected: { outcome: candidate.outcome, failure: candidate.failure, applyFailure: candidate.applyFailure } };
 }
@@ -26,7 +27,7 @@ export async function restoreCandidate(context: EngineContext, saved: SavedCandi
     // The run was resumed with other operators, or its store lost the parent: the window cannot be replayed.
     throw operator === undefined ? new NotFoundError(`operator of attempt ${saved.iteration}`, saved.operator) : new NotFoundError(`parent of attempt ${saved.iteration}`, saved.base.parentId ?? '(none)');
   }
-  const attempt = { base: { ...saved.base }, parent: toSnapshot(parentRecord), operator, iteration: saved.iteration, repairOf: saved.repairOf };
+  const attempt = { base: { ...saved.base }, parent: toSnapshot(parentRecord), operator, iteration: saved.iteration, repairOf: saved.repairOf, cascade: saved.cascade };
   if (saved.proposal !== undefined) {
     return { ...attempt, kind: 'evaluate', proposal: saved.proposal, fingerprint: fingerprintText(context.loader.textOf(saved.proposal.files)) };
   }

@@ -8,8 +8,11 @@ import { evolve } from '../../../src/evolve/evolve.ts';
 import type { Evaluator } from '../../../src/evolve/types.ts';
 import { openStore } from '../../../src/store/open-store.ts';
 import type { Store } from '../../../src/store/types.ts';
+import type { EvolveSummary } from '../../../src/evolve/engine/events.ts';
+import { readModelRoute } from '../../../src/learn/model-routes.ts';
+import { Library } from '../../../src/library/library.ts';
 import { fakeEvaluator, programPath } from './fakes.ts';
-import { seededIterations, seededRunOptions, type SeededRunKind } from './fixtures/seeded-run.ts';
+import { seededIterations, seededRouteBook, seededRunOptions, type SeededRunKind } from './fixtures/seeded-run.ts';
 import { closeAfterEach } from './test-resources.ts';
 
 /**
@@ -46,11 +49,19 @@ async function storeIn(directory: string): Promise<Store> {
   return keep(await openStore({ cwd: directory }));
 }
 
+const summaries = new Map<string, EvolveSummary>();
+
 async function finish(store: Store, evaluations: number, kind: SeededRunKind, evaluator: Evaluator, resume?: string, clock?: Clock): Promise<string> {
-  const handle = evolve({ ...seededRunOptions(evaluations, kind), store, evaluator, ...(resume === undefined ? {} : { resume }), ...(clock === undefined ? {} : { clock }) });
+  const handle = evolve({ ...seededRunOptions(evaluations, kind), store, evaluator, routeBook: seededRouteBook(store, kind), ...(resume === undefined ? {} : { resume }), ...(clock === undefined ? {} : { clock }) });
   const summary = await handle.result;
   expect(summary.status).toBe('finished');
+  summaries.set(summary.runId, summary);
   return handle.runId;
+}
+
+/** What the cascade learned, as the library keeps it. */
+async function routesIn(store: Store): Promise<unknown> {
+  return readModelRoute(new Library({ store }), 'evolve-llm-sampled');
 }
 
 /** Runs the child until it prints `signal`, then kills it; returns its run id. */
@@ -89,9 +100,13 @@ describe('a seeded run killed with SIGKILL and resumed', () => {
     // A deterministic scripted model beside the tuner: the model bandit, hybrid bursts and insights are resumed too.
     [1, 'stalled', 'evaluation', 'model'],
     [3, 'applied 6', 'evaluation', 'model'],
+    // A cheap model escalated to a strong one until the model operator is routed to it: the routes are resumed too.
+    [1, 'stalled', 'evaluation', 'cascade'],
+    [3, 'applied 6', 'evaluation', 'cascade'],
   ])('gives the uninterrupted run\'s sequence of candidates and scores (%i evaluation slots, killed on "%s", stalling at: %s, %s)', async (evaluations, signal, stallOn, kind) => {
     const reference = await storeIn(keepDirectory(mkdtempSync(join(tmpdir(), 'lamarck-seeded-reference-'))));
-    const expected = await stepsOf(reference, await finish(reference, evaluations, kind, fakeEvaluator()));
+    const referenceRun = await finish(reference, evaluations, kind, fakeEvaluator());
+    const expected = await stepsOf(reference, referenceRun);
     expect(expected).toHaveLength(seededIterations + 1);
     expect(new Set(expected.map(([, , code]) => code)).size).toBeGreaterThan(seededIterations / 2);
 
@@ -108,6 +123,15 @@ describe('a seeded run killed with SIGKILL and resumed', () => {
     const hourLater: Clock = { now: () => Date.now() + 3_600_000, sleep: systemClock.sleep };
     await finish(store, evaluations, kind, fakeEvaluator(), runId, hourLater);
     expect(await stepsOf(store, runId)).toEqual(expected);
+    if (kind === 'cascade') {
+      // The same proposals escalated and routed, the same saving, and the same routes in the library.
+      const cascade = summaries.get(referenceRun)!.cascade!;
+      expect(cascade.escalated).toBeGreaterThan(0);
+      expect(cascade.routedStrong).toBeGreaterThan(0);
+      expect(summaries.get(runId)!.cascade).toEqual(cascade);
+      expect(await routesIn(store)).toEqual(await routesIn(reference));
+      expect(await routesIn(reference)).toMatchObject({ route: 'strong' });
+    }
     for (const program of await store.listPrograms(runId)) expect(program.timing.queuedMs).toBeLessThan(600_000);
   });
 });
