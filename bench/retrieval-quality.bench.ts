@@ -23,6 +23,7 @@ const ablations: Record<string, RetrievalSettingsOverrides> = {
   withoutNgrams: { characterNgrams: { weight: 0 } },
   withoutAbbreviations: { abbreviations: { weight: 0 } },
   withoutProgrammingVocabulary: { programmingVocabulary: { weight: 0 } },
+  withoutConversionDirection: { conversionDirectionWeight: 0 },
   // Off by default (no gain on the development split): the row says what turning it on does.
   withWordNetDefinitions: { definitions: { queryWeight: 0.2, unknownWordsOnly: false } },
   textOnly: {
@@ -30,6 +31,7 @@ const ablations: Record<string, RetrievalSettingsOverrides> = {
     characterNgrams: { weight: 0 },
     abbreviations: { weight: 0 },
     programmingVocabulary: { weight: 0 },
+    conversionDirectionWeight: 0,
   },
 };
 

@@ -57,6 +57,7 @@ const knobs: Knob[] = [
   ngramKnob('weight', [0, 0.1, 0.2, 0.3, 0.5]),
   ngramKnob('minimumSimilarity', [0.5, 0.6, 0.7, 0.8]),
   ...fieldKnobs,
+  { name: 'conversionDirectionWeight', values: [0, 0.05, 0.1, 0.2, 0.3], apply: (settings, value) => ({ ...settings, conversionDirectionWeight: value }) },
   { name: 'k1', values: [0.6, 0.9, 1.2, 1.6, 2.2], apply: (settings, value) => ({ ...settings, k1: value }) },
 ];
 

@@ -5,6 +5,7 @@ import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
 import { programmingVocabulary, programmingVocabularyGroups } from '../../src/library/retrieval/programming-vocabulary.ts';
 import type { RetrievalSettingsOverrides } from '../../src/library/retrieval/retrieval-settings.ts';
 import { WordCompletions } from '../../src/library/retrieval/word-completions.ts';
+import { conversionEnds, directionAgreement } from '../../src/library/retrieval/conversion-direction.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { skill } from './support.ts';
 
@@ -89,5 +90,30 @@ describe('vocabulary bridges in search', () => {
     };
     expect(await scoreOf(0)).toBe(0);
     expect(await scoreOf(0.5)).toBeGreaterThan(await scoreOf(0.1));
+  });
+});
+
+describe('conversion direction', () => {
+  it('reads the two ends of a converter\'s name and whether a query names them in that order', () => {
+    const analyze = (text: string): string[] => text.split(' ');
+    const ends = conversionEnds('csv-to-json', analyze)!;
+    expect([...ends.from, ...ends.to]).toEqual(['csv', 'json']);
+    expect(conversionEnds('markdown-into-html', analyze)?.to).toEqual(new Set(['html']));
+    expect(conversionEnds('resize-images', analyze)).toBeUndefined();
+    const reach = (words: string[][]): Set<string>[] => words.map((word) => new Set(word));
+    expect(directionAgreement(ends, reach([['turn'], ['csv'], ['json']]))).toBe(1);
+    expect(directionAgreement(ends, reach([['json', 'object'], ['csv']]))).toBe(-1);
+    expect(directionAgreement(ends, reach([['csv'], ['file']]))).toBe(0);
+  });
+
+  it('puts the converter whose direction the task states first, where the words alone tie', async () => {
+    const skills = { 'csv-to-json': 'Convert between CSV and JSON.', 'json-to-csv': 'Convert between CSV and JSON.' };
+    const directed = await indexOf(skills);
+    expect(await directed.top('turn my csv into json')).toBe('csv-to-json');
+    expect(await directed.top('json to csv please')).toBe('json-to-csv');
+    // The thesaurus counts: "objects" stands for JSON.
+    expect(await directed.top('the csv export must become a list of objects')).toBe('csv-to-json');
+    const undirected = await indexOf(skills, { conversionDirectionWeight: 0 });
+    expect(await undirected.top('turn my csv into json')).toBe(await undirected.top('json to csv please'));
   });
 });

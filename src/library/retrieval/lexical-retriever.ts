@@ -7,6 +7,7 @@ import { fieldVector, type RetrievalSettings } from './retrieval-settings.ts';
 import { searchFieldNames, searchFields } from './searchable-fields.ts';
 import { contentWords, stemWord } from './text-analysis.ts';
 import { WordCompletions } from './word-completions.ts';
+import { conversionEnds, directionAgreement, type ConversionEnds } from './conversion-direction.ts';
 import { programmingVocabulary } from './programming-vocabulary.ts';
 import { definedOnly } from '../../core/defined-only.ts';
 
@@ -57,6 +58,7 @@ export class LexicalRetriever {
   /** Every word items have used (the vocabulary), with its stem's term number in the index. */
   readonly #termNumberByWord = new Map<string, number>();
   readonly #completions = new WordCompletions();
+  readonly #conversions = new Map<string, ConversionEnds>();
   /** Stems of every word the library's text fields used (an item's removal leaves them: a stale one only weakens an expansion). */
   readonly #knownTerms = new Set<string>();
   #learned = new LearnedTriggers();
@@ -83,6 +85,11 @@ export class LexicalRetriever {
 
   /** Adds or replaces items in one batch (what building an index does: see FieldedBm25Index.addAll). */
   addAll(items: readonly LexicalItem[]): void {
+    for (const item of items) {
+      const ends = conversionEnds(item.name, (text) => contentWords(text).map((word) => this.#stem(word)));
+      if (ends === undefined) this.#conversions.delete(item.id);
+      else this.#conversions.set(item.id, ends);
+    }
     this.#index.addAll(items.map((item) => ({ id: item.id, fields: this.#numberedFields(item) })));
   }
 
@@ -124,6 +131,7 @@ export class LexicalRetriever {
 
   remove(id: string): void {
     this.#index.remove(id);
+    this.#conversions.delete(id);
   }
 
   /** The ids held, in the order they were (last) added. */
@@ -171,7 +179,7 @@ export class LexicalRetriever {
 
   search(query: string, options: { limit: number; accept?: (id: string) => boolean }): ScoredId[] {
     const queryWeights = weights(this.#queryTerms(query));
-    const ranked = this.#index.search(queryWeights, options);
+    const ranked = this.#directed(query, this.#index.search(queryWeights, options));
     const adjustments = this.#adjustments(queryWeights);
     if (adjustments.size === 0) return ranked;
     // Learned triggers adjust the text's scores, and bring in items the text alone missed. Failed
@@ -191,6 +199,26 @@ export class LexicalRetriever {
       .filter((hit) => hit.score > 0)
       .sort((first, second) => second.score - first.score || first.id.localeCompare(second.id))
       .slice(0, options.limit);
+  }
+
+  /**
+   * Converters whose direction the query's word order agrees with gain a share of their score,
+   * those it contradicts lose it (conversion-direction.ts); others keep theirs.
+   */
+  #directed(query: string, ranked: ScoredId[]): ScoredId[] {
+    const weight = this.#settings.conversionDirectionWeight;
+    if (weight === 0 || !ranked.some((hit) => this.#conversions.has(hit.id))) return ranked;
+    const vocabulary = stemmedProgrammingVocabulary();
+    const reach = contentWords(query).map((word) => {
+      const term = this.#stem(word);
+      return new Set([term, ...(vocabulary.get(term) ?? [])]);
+    });
+    return ranked
+      .map((hit) => {
+        const ends = this.#conversions.get(hit.id);
+        return ends === undefined ? hit : { id: hit.id, score: hit.score * (1 + weight * directionAgreement(ends, reach)) };
+      })
+      .sort((first, second) => second.score - first.score || first.id.localeCompare(second.id));
   }
 
   explain(id: string, query: string): LexicalMatch[] {

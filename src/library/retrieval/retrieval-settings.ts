@@ -63,6 +63,11 @@ export interface RetrievalSettings {
      */
     knownWordFactor: number;
   };
+  /**
+   * Share of a converter's score ("csv-to-json") gained when the query names its source before its
+   * target, and lost when the other way round (0: off).
+   */
+  conversionDirectionWeight: number;
   /** Scale of the adjustment from triggers learned from outcomes (0: ignore them). */
   learnedTriggerWeight: number;
 }
@@ -77,6 +82,7 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   abbreviations: { weight: 0.3, maximumCompletions: 2 },
   definitions: { queryWeight: 0, unknownWordsOnly: true, documentWeight: 0 },
   programmingVocabulary: { weight: 0.5, knownWordFactor: 0.2 },
+  conversionDirectionWeight: 0.1,
   learnedTriggerWeight: 1,
 };
 
@@ -97,6 +103,7 @@ export function retrievalSettings(overrides: RetrievalSettingsOverrides = {}): R
     abbreviations: { ...base.abbreviations, ...overrides.abbreviations },
     definitions: { ...base.definitions, ...overrides.definitions },
     programmingVocabulary: { ...base.programmingVocabulary, ...overrides.programmingVocabulary },
+    conversionDirectionWeight: overrides.conversionDirectionWeight ?? base.conversionDirectionWeight,
     learnedTriggerWeight: overrides.learnedTriggerWeight ?? base.learnedTriggerWeight,
   };
 }
