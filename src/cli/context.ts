@@ -4,6 +4,7 @@ import { parseAgentConfig } from '../agent/agent-config.ts';
 import { parseMcpServersConfig } from '../agent/mcp-tools.ts';
 import { parseEvolveConfig } from '../evolve/evolve-config.ts';
 import { parseLearnConfig } from '../learn/learn-config.ts';
+import { parseRetrievalConfig } from '../library/retrieval/retrieval-config.ts';
 import { modelConfig } from '../model/model-config.ts';
 import { openStoreTarget } from '../store/open-store.ts';
 import { resolveStoreTarget, type StoreTarget } from '../store/store-url.ts';
@@ -42,6 +43,7 @@ function checkSections(config: LamarckConfig): LamarckConfig {
   parseEvolveConfig(config.evolve, config.source);
   parseAgentConfig(config.agent, config.source);
   parseLearnConfig(config.learn, config.source);
+  parseRetrievalConfig(config.retrieval, config.source);
   parseMcpServersConfig(config.mcpServers);
   return config;
 }

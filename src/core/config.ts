@@ -11,7 +11,7 @@ import { nonEmptyString, nonNegativeInteger, positiveInteger, positiveNumber } f
  * Lamarck's configuration: `lamarck.config.json` or `lamarck.config.ts` in the working directory,
  * then environment variables on top. Core reads the file and the environment and owns only the
  * store and budget settings; each module validates its own section (ADR 0006): the model section in
- * src/model/model-config.ts, evolve, agent, learn and the MCP servers in their modules. Every
+ * src/model/model-config.ts, evolve, agent, learn, retrieval and the MCP servers in their modules. Every
  * invalid value becomes a ConfigError that names the field and says what was expected.
  */
 
@@ -51,6 +51,8 @@ export interface LamarckConfig {
   evolve?: Record<string, unknown>;
   agent?: Record<string, unknown>;
   learn?: Record<string, unknown>;
+  /** Retrieval beyond lexical ranking (the model re-rank): src/library/retrieval/retrieval-config.ts. */
+  retrieval?: Record<string, unknown>;
   mcpServers?: Record<string, unknown>;
 }
 
@@ -90,6 +92,7 @@ const fileSchema = z.strictObject({
   evolve: opaqueSection.optional(),
   agent: opaqueSection.optional(),
   learn: opaqueSection.optional(),
+  retrieval: opaqueSection.optional(),
   mcpServers: opaqueSection.optional(),
 });
 
@@ -113,6 +116,7 @@ export function parseConfig(raw: unknown, options: { source?: string; env?: Node
   if (file.evolve !== undefined) config.evolve = file.evolve;
   if (file.agent !== undefined) config.agent = file.agent;
   if (file.learn !== undefined) config.learn = file.learn;
+  if (file.retrieval !== undefined) config.retrieval = file.retrieval;
   if (file.mcpServers !== undefined) config.mcpServers = file.mcpServers;
   applyEnvironment(config, env);
   if (config.store.path !== undefined && options.cwd !== undefined && !isUrlLike(config.store.path)) {

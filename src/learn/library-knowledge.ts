@@ -119,6 +119,8 @@ export class LibraryKnowledge implements AgentKnowledge {
       .select(this.#options.task, {
         kinds: ['skill', 'lesson'],
         tokenBudget: this.#options.tokenBudget,
+        // The index re-ranks only when one is configured (retrieval.rerank in the configuration).
+        rerank: true,
         ...definedOnly({ maxItems: this.#options.maxItems }),
       })
       .then((selection) => {

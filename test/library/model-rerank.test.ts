@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/core/config.ts';
+import { ConfigError } from '../../src/core/errors.ts';
+import { LibraryKnowledge } from '../../src/learn/library-knowledge.ts';
 import { Library } from '../../src/library/library.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import { configuredRerank } from '../../src/library/retrieval/retrieval-config.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { createScriptedModel } from '../../src/testing/scripted-model.ts';
 import { skill } from './support.ts';
@@ -49,6 +53,54 @@ describe('model re-rank (opt-in)', () => {
     expect(reasons).toHaveLength(2);
     expect(reasons[0]).toMatch(/^the re-rank model failed: /);
     expect(reasons[1]).toBe('the re-rank model named no candidate');
+    model.verify();
+  });
+});
+
+describe('retrieval.rerank in the configuration (what lamarck learn and lamarck run retrieve with)', () => {
+  it('is off unless enabled, takes the first configured model or the one named, and names a bad field', () => {
+    const models = ['openai-compatible:http://127.0.0.1:9/v1#first'];
+    expect(configuredRerank(parseConfig({ models }))).toBeUndefined();
+    expect(configuredRerank(parseConfig({ models, retrieval: { rerank: { enabled: false, topK: 3 } } }))).toBeUndefined();
+    const fromModels = configuredRerank(parseConfig({ models, retrieval: { rerank: { enabled: true } } }))!;
+    expect(fromModels.model.spec).toContain('first');
+    expect(fromModels.candidates).toBe(5);
+    const named = configuredRerank(parseConfig({ models, retrieval: { rerank: { enabled: true, model: 'openai-compatible:http://127.0.0.1:9/v1#ranker', topK: 3 } } }))!;
+    expect(named.model.spec).toContain('ranker');
+    expect(named.candidates).toBe(3);
+    const field = (raw: unknown): string => {
+      try {
+        configuredRerank(parseConfig(raw));
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as ConfigError).field;
+      }
+      throw new Error('expected a ConfigError');
+    };
+    expect(field({ models, retrieval: { rerank: { enabled: true, topK: 1 } } })).toBe('retrieval.rerank.topK');
+    expect(field({ models, retrieval: { rerank: { enabled: 'yes' } } })).toBe('retrieval.rerank.enabled');
+    expect(field({ models, retrieval: { rerank: { enable: true } } })).toMatch(/^retrieval\.rerank/);
+    expect(field({ models, retrieval: { rerank: { enabled: true, model: 'no-such-provider:x' } } })).toBe('retrieval.rerank.model');
+    expect(field({ retrieval: { rerank: { enabled: true } } })).toBe('retrieval.rerank.model');
+    expect(field({ models, retrieval: 3 })).toBe('retrieval');
+  });
+
+  it("reorders what a task's knowledge selects, and keeps the lexical order when the reply is unusable", async () => {
+    const library = await datesLibrary();
+    const lexicalIndex = new LibraryIndex();
+    await lexicalIndex.sync(library);
+    const knowledge = (index: LibraryIndex): LibraryKnowledge => new LibraryKnowledge({ index, task, tokenBudget: 1000, maxItems: 3 });
+    const lexical = (await knowledge(lexicalIndex).skills()).map((skill) => skill.name);
+    expect(lexical.length).toBeGreaterThanOrEqual(2);
+
+    const model = createScriptedModel({ replies: [{ object: { order: [2, 1] } }, 'not json', 'still not json'] });
+    const reasons: string[] = [];
+    const index = new LibraryIndex({ rerank: { model, candidates: 2, onKeptLexicalOrder: (reason) => reasons.push(reason) } });
+    await index.sync(library);
+    expect((await knowledge(index).skills()).map((skill) => skill.name)).toEqual([lexical[1], lexical[0], ...lexical.slice(2)]);
+    expect(reasons).toEqual([]);
+    expect((await knowledge(index).skills()).map((skill) => skill.name)).toEqual(lexical);
+    expect(reasons).toHaveLength(1);
     model.verify();
   });
 });

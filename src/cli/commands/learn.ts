@@ -15,6 +15,7 @@ import { summarizeFailures } from '../../learn/step-failure.ts';
 import { readTaskStream, type Task } from '../../learn/task-stream.ts';
 import { preferencePairs, sftExamples, toJsonl } from '../../learn/training-data.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
+import { configuredRerank } from '../../library/retrieval/retrieval-config.ts';
 import { modelConfig } from '../../model/model-config.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveParsedModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
@@ -119,7 +120,8 @@ async function learn(context: CliContext, output: Output, tasksPath: string | un
         : resolveParsedModel(models.escalate, { ...modelOptions, field: 'escalate' });
   const embedding = resolveConfiguredEmbeddingModel(models);
   const meter = createUsageMeter(config.budget);
-  const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
+  const rerank = configuredRerank(config, { cwd: context.cwd, meter, onKeptLexicalOrder: (reason) => output.warn(`retrieval kept the lexical order: ${reason}`) });
+  const index = new LibraryIndex({ embedding, rerank });
 
   // The run and its events go to the store, so `lamarck runs` lists learn runs beside evolve runs.
   const runConfig = settingsToJson({ ...settings, model: model.spec, learner: learner.spec, escalate: strong?.spec });

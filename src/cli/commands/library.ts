@@ -9,6 +9,7 @@ import { LibraryMirror } from '../../library/library-mirror.ts';
 import type { LibraryEntry } from '../../library/library-types.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
 import type { LexicalMatch } from '../../library/retrieval/lexical-retriever.ts';
+import { parseRetrievalConfig } from '../../library/retrieval/retrieval-config.ts';
 import type { LamarckConfig } from '../../core/config.ts';
 import { modelConfig } from '../../model/model-config.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveParsedModel } from '../../model/resolve-model.ts';
@@ -104,14 +105,14 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .option('--limit <n>', 'most results', '10')
     .option('--all', 'include candidates and retired ones')
     .option('--explain', 'show why each item matched: the query terms found and the fields they were found in')
-    .option('--rerank', 'let a language model reorder the top 5 (--model, or the first configured model)')
+    .option('--rerank', 'let a language model reorder the top hits (--model, else retrieval.rerank.model, else the first configured model; retrieval.rerank.topK of them, default 5)')
     .option('-m, --model <spec>', 'the model for --rerank')
     .action(async (query: string, options: { limit: string; all?: boolean; explain?: boolean; rerank?: boolean; model?: string }, sub: Command) =>
       context.action(sub, async (output) => {
         const library = await openLibrary(context);
         const config = await context.config();
         const embedding = resolveConfiguredEmbeddingModel(config);
-        const rerank = options.rerank === true ? { model: rerankModel(config, options.model, context.cwd), onKeptLexicalOrder: (reason: string) => output.warn(reason) } : undefined;
+        const rerank = options.rerank === true ? { ...rerankOptions(config, options.model, context.cwd), onKeptLexicalOrder: (reason: string) => output.warn(reason) } : undefined;
         const index = new LibraryIndex({ embedding, rerank });
         await index.sync(library);
         const statuses: ArtifactStatus[] = options.all === true ? ['active', 'candidate', 'retired'] : ['active'];
@@ -265,11 +266,15 @@ function distinguishingLine(distinguishing: { from: string; terms: readonly stri
   return `unlike ${distinguishing.from}: ${distinguishing.terms.length === 0 ? 'no query term of its own' : distinguishing.terms.join(', ')}`;
 }
 
-/** The model `--rerank` asks: `--model`, else the first configured model; none is a usage error. */
-function rerankModel(config: LamarckConfig, given: string | undefined, cwd: string): LanguageModelClient {
+/**
+ * What `--rerank` uses: the model `--model` names, else `retrieval.rerank.model`, else the first
+ * configured model (none is a usage error), and `retrieval.rerank.topK` candidates.
+ */
+function rerankOptions(config: LamarckConfig, given: string | undefined, cwd: string): { model: LanguageModelClient; candidates: number } {
+  const { rerank } = parseRetrievalConfig(config.retrieval, config.source);
   const models = modelConfig(config);
-  const field = given === undefined ? 'models.0' : '--model';
-  const spec = given === undefined ? models.models[0] : parseModelSpec(given, field);
-  if (spec === undefined) throw new UsageError('--rerank needs a model: pass --model <spec> or configure "models" in lamarck.config.json');
-  return resolveParsedModel(spec, { ...modelOptionsFromConfig(models), cwd, field });
+  const field = given !== undefined ? '--model' : rerank.model !== undefined ? 'retrieval.rerank.model' : 'models.0';
+  const spec = given !== undefined ? parseModelSpec(given, field) : rerank.model !== undefined ? parseModelSpec(rerank.model, field, config.source) : models.models[0];
+  if (spec === undefined) throw new UsageError('--rerank needs a model: pass --model <spec>, or set retrieval.rerank.model or "models" in lamarck.config.json');
+  return { model: resolveParsedModel(spec, { ...modelOptionsFromConfig(models), cwd, field }), candidates: rerank.topK };
 }

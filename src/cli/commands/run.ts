@@ -11,8 +11,10 @@ import { requirePath } from '../../core/require-path.ts';
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import { LibraryKnowledge } from '../../learn/library-knowledge.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
+import { configuredRerank } from '../../library/retrieval/retrieval-config.ts';
 import { resolveConfiguredEmbeddingModel } from '../../model/resolve-model.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
+import type { UsageMeter } from '../../model/types.ts';
 import { findPricing } from '../../model/pricing.ts';
 import { configuredApiKeys, modelConfig } from '../../model/model-config.ts';
 import type { ModelConfig } from '../../model/model-settings.ts';
@@ -88,7 +90,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const maxSteps = options.maxSteps ?? agentConfig.maxSteps;
         const maxTimeSeconds = options.timeLimit ?? agentConfig.maxTimeSeconds;
         const limits: AgentLimits = definedOnly({ maxSteps, maxUsd: options.maxUsd, maxTimeMs: maxTimeSeconds === undefined ? undefined : maxTimeSeconds * 1000 });
-        const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '');
+        const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '', { output, meter });
         const run = runAgentWithEscalation({
           task: task ?? '',
           ...definedOnly({ knowledge }),
@@ -133,10 +135,12 @@ export function registerRunCommand(program: Command, context: CliContext): void 
  * What the learned library offers this task: retrieved skills and lessons within the token budget
  * set for learning, every active guardrail, and the library's tools. An empty library offers nothing.
  */
-async function libraryKnowledge(context: CliContext, config: LamarckConfig, task: string): Promise<LibraryKnowledge> {
+async function libraryKnowledge(context: CliContext, config: LamarckConfig, task: string, run: { output: Output; meter: UsageMeter }): Promise<LibraryKnowledge> {
   const learnConfig = parseLearnConfig(config.learn, config.source);
   const embedding = resolveConfiguredEmbeddingModel(config);
-  const index = new LibraryIndex(embedding === undefined ? {} : { embedding });
+  // The re-rank's model calls count against the run's budget like the agent's own.
+  const rerank = configuredRerank(config, { cwd: context.cwd, meter: run.meter, onKeptLexicalOrder: (reason) => run.output.warn(`retrieval kept the lexical order: ${reason}`) });
+  const index = new LibraryIndex({ embedding, rerank });
   await index.sync(await openLibrary(context));
   return new LibraryKnowledge({ index, task, tokenBudget: learnConfig.tokenBudget, maxItems: learnConfig.maxItems });
 }
