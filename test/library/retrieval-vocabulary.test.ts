@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../src/core/random.ts';
 import { Library } from '../../src/library/library.ts';
 import { LexicalDatabase } from '../../src/library/retrieval/lexical-database.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
@@ -19,6 +20,26 @@ describe('WordCompletions', () => {
     expect(completions.complete('ce', 3)).toEqual([]);
     expect(completions.complete('xyzzy', 3)).toEqual([]);
     expect(completions.complete('cert', 0)).toEqual([]);
+  });
+
+  it('agrees with a scan of the vocabulary, whatever order words came in, and completes a prefix that begins too many words to nothing', () => {
+    const random = new Random(7);
+    const letters = 'abc';
+    const vocabulary = Array.from({ length: 300 }, () => Array.from({ length: 4 + random.integer(5) }, () => letters[random.integer(letters.length)]).join(''));
+    const completions = new WordCompletions({ maximumMatches: 1000 });
+    for (const word of vocabulary) completions.add(word);
+    const distinct = [...new Set(vocabulary)];
+    for (const prefix of ['abc', 'abca', 'cab', 'bbbb', 'aaaaa']) {
+      const expected = distinct
+        .filter((word) => word.length > prefix.length && word.startsWith(prefix))
+        .sort((first, second) => first.length - second.length || (first < second ? -1 : 1))
+        .slice(0, 3);
+      expect(completions.complete(prefix, 3)).toEqual(expected);
+    }
+    const capped = new WordCompletions({ maximumMatches: 2 });
+    for (const word of ['config', 'configure', 'configuration', 'confirm']) capped.add(word);
+    expect(capped.complete('conf', 1)).toEqual([]);
+    expect(capped.complete('configu', 1)).toEqual(['configure']);
   });
 });
 
