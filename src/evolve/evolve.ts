@@ -5,7 +5,7 @@ import { EventChannel } from '../core/event-channel.ts';
 import { pendingRunId, type RunHandle } from '../core/run-handle.ts';
 import { isJsonObject, type JsonObject } from '../core/json.ts';
 import { createUsageMeter } from '../model/usage-meter.ts';
-import type { EmbeddingClient, EnsembleMember, LanguageModelClient } from '../model/types.ts';
+import type { EmbeddingClient, EnsembleMember, LanguageModelClient, UsageMeter } from '../model/types.ts';
 import { createId } from '../core/ids.ts';
 import { openStore } from '../store/open-store.ts';
 import { RunLease } from '../store/run-lease.ts';
@@ -41,8 +41,12 @@ export interface EvolveOptions {
   embeddings?: EmbeddingClient;
   /** Replace the problem's evaluator or the default operators (tests, benchmarks, custom operators). */
   evaluator?: Evaluator;
-  /** Builds the evaluator from the loaded problem (`evolve --workers external` hands evaluations to a queue); `evaluator` wins when both are given. */
-  evaluatorFactory?: (problem: Problem) => Evaluator;
+  /**
+   * Builds the evaluator from the loaded problem (`evolve --workers external` hands evaluations to a
+   * queue); `evaluator` wins when both are given. `run.meter` is the run's usage meter, for an
+   * evaluator that calls models itself (an agent problem's), so its calls count against the budget.
+   */
+  evaluatorFactory?: (problem: Problem, run: { meter: UsageMeter }) => Evaluator;
   operators?: readonly Operator[];
   insights?: InsightsRefresher;
   /** Child attempts in the whole run (resumed runs count what they did before). */
@@ -168,7 +172,7 @@ async function prepareClaimedRun(
     previous !== undefined
       ? await store.updateRun(previous.id, { status: 'running' })
       : await store.createRun({ id: lease.runId, kind: 'evolve', name: options.name ?? problem.name, config });
-  const evaluator = options.evaluator ?? options.evaluatorFactory?.(problem) ?? defaults.evaluator;
+  const evaluator = options.evaluator ?? options.evaluatorFactory?.(problem, { meter }) ?? defaults.evaluator;
   const operators = options.operators ?? defaults.operators;
   if (evaluator === undefined || operators === undefined) throw new ConfigError('evaluator', 'no evaluator or operators available for this problem');
   return {

@@ -5,7 +5,7 @@ import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { createAgentEvaluator } from '../../learn/agent-problem/agent-evaluator.ts';
 import { gateAgentWinner, gateResultToJson, type AgentGateResult } from '../../learn/agent-problem/agent-gate.ts';
 import { readAgentProblemConfig, type AgentProblemConfig } from '../../learn/agent-problem/agent-problem-config.ts';
-import type { LanguageModelClient } from '../../model/types.ts';
+import type { LanguageModelClient, UsageMeter } from '../../model/types.ts';
 import type { CliContext } from '../context.ts';
 import { openLibrary } from './library.ts';
 
@@ -17,8 +17,8 @@ import { openLibrary } from './library.ts';
  * so the evaluator factory is where it is caught.
  */
 export interface AgentProblemWiring {
-  /** The agent evaluator for an agent problem; undefined for any other problem. */
-  evaluatorFor(problem: Problem): Evaluator | undefined;
+  /** The agent evaluator for an agent problem, its model calls counted by the run's meter; undefined for any other problem. */
+  evaluatorFor(problem: Problem, meter: UsageMeter): Evaluator | undefined;
   /** After the run: the gate's result, or undefined when the problem was not an agent problem. */
   gate(summary: EvolveSummary): Promise<AgentGateResult | undefined>;
 }
@@ -31,7 +31,7 @@ export function agentProblemWiring(options: {
 }): AgentProblemWiring {
   let loaded: { problem: Problem; config: AgentProblemConfig; model: LanguageModelClient } | undefined;
   return {
-    evaluatorFor(problem) {
+    evaluatorFor(problem, meter) {
       if (problem.evaluator.kind !== 'agent') return undefined;
       if (options.external) throw new UsageError('--workers external cannot run an agent problem: its evaluator is the agent, which runs in this process');
       if (options.agentModel === undefined) {
@@ -39,7 +39,7 @@ export function agentProblemWiring(options: {
       }
       const config = readAgentProblemConfig(problem);
       loaded = { problem, config, model: options.agentModel };
-      return createAgentEvaluator({ problem, model: options.agentModel, config });
+      return createAgentEvaluator({ problem, model: options.agentModel, config, meter });
     },
     async gate(summary) {
       if (loaded === undefined || summary.status === 'failed') return undefined;

@@ -8,7 +8,7 @@ import { evolveRunOptions } from '../../evolve/evolve-config.ts';
 import type { Evaluator, Problem } from '../../evolve/types.ts';
 import { modelConfig } from '../../model/model-config.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveModels, resolveParsedModel } from '../../model/resolve-model.ts';
-import type { EnsembleMember } from '../../model/types.ts';
+import type { EnsembleMember, UsageMeter } from '../../model/types.ts';
 import { openJobQueue } from '../../queue/open-job-queue.ts';
 import type { JobQueue } from '../../queue/types.ts';
 import type { Store } from '../../store/types.ts';
@@ -84,7 +84,7 @@ export function registerEvolveCommand(program: Command, context: CliContext): vo
         const external = options.workers === 'external' ? await externalEvaluation(context, store, options.jobLeaseSeconds) : undefined;
         const agentModel = options.agentModel === undefined ? models[0]?.model : resolveModel(options.agentModel, { ...resolveOptions, field: '--agent-model' });
         const agent = agentProblemWiring({ context, agentModel, external: external !== undefined });
-        const evaluatorFactory = (problem: Problem): Evaluator => agent.evaluatorFor(problem) ?? external?.evaluatorFactory(problem) ?? createEvaluator(problem);
+        const evaluatorFactory = (problem: Problem, run: { meter: UsageMeter }): Evaluator => agent.evaluatorFor(problem, run.meter) ?? external?.evaluatorFactory(problem) ?? createEvaluator(problem);
         // A cascade's per-operator routes live in the library beside learn's (src/learn/evolve-route-book.ts).
         const routeBook = escalateTo === undefined ? undefined : libraryRouteBook(await openLibrary(context, store));
         const handle = evolve({

@@ -21,6 +21,7 @@ export interface AgentEvaluatorOptions {
   problem: Problem;
   /** The model the agent acts with (not necessarily the one that proposes edits). */
   model: LanguageModelClient;
+  /** Counts the agent's calls (the run's meter, so they count against the run's budget). */
   meter?: UsageMeter | undefined;
   /** The problem's config when already read; read from `problem` otherwise. */
   config?: AgentProblemConfig | undefined;
@@ -52,6 +53,12 @@ export function createAgentEvaluator(options: AgentEvaluatorOptions): Evaluator 
         meter: options.meter,
         signal: evaluateOptions.signal,
       });
+      // A run the budget stopped says nothing about the candidate: its score would be the budget's.
+      const stopped = summary.outcomes.find((outcome) => outcome.errorCode === 'budget-exceeded');
+      if (stopped !== undefined) {
+        const message = `the budget ran out while the agent acted on task ${stopped.task.id}: ${stopped.reason}`;
+        return { ok: false, score: null, metrics: agentMetrics(summary), artifacts: { failure_reason: message }, failure: { kind: 'budget', message }, stages: 1, durationMs: performance.now() - started };
+      }
       const score = summary.success - config.section.costWeight * summary.costUsd;
       return {
         ok: true,

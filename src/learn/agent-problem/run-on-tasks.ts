@@ -19,6 +19,8 @@ export interface TaskRunOutcome {
   /** `fail`: the verifier rejected the answer; `error`: the run gave no answer or failed. */
   verdict: 'pass' | 'fail' | 'error';
   reason: string;
+  /** The agent run's error code when it failed (`budget-exceeded` when the budget stopped it). */
+  errorCode: string | undefined;
   transcript: string;
   costUsd: number;
   tokens: number;
@@ -45,7 +47,10 @@ export async function runOnTasks(options: RunOnTasksOptions): Promise<TasksRunSu
   const outcomes: TaskRunOutcome[] = [];
   for (const task of options.tasks) {
     if (options.signal?.aborted === true) throw options.signal.reason ?? new Error('evaluation aborted');
-    outcomes.push(await runOne(task, options));
+    const outcome = await runOne(task, options);
+    outcomes.push(outcome);
+    // Past the budget every further call is refused at once: the rest would only repeat the refusal.
+    if (outcome.errorCode === 'budget-exceeded') break;
   }
   const passed = outcomes.filter((outcome) => outcome.passed).length;
   return {
@@ -74,11 +79,11 @@ async function runOne(task: Task, options: RunOnTasksOptions): Promise<TaskRunOu
   const transcript = lines.join('\n');
   if (result.answer === null) {
     const reason = result.error === undefined ? `no answer (${result.stopReason})` : `${result.error.code}: ${result.error.message}`;
-    return { task, passed: false, answer: null, verdict: 'error', reason, transcript, ...usage };
+    return { task, passed: false, answer: null, verdict: 'error', reason, errorCode: result.error?.code, transcript, ...usage };
   }
   // readAgentProblemConfig refuses a task without a verifier, so every task here has one.
   const verdict = await runVerifier(task.verify!, result.answer, task);
-  return { task, passed: verdict.passed, answer: result.answer, verdict: verdict.passed ? 'pass' : 'fail', reason: verdict.feedback, transcript, ...usage };
+  return { task, passed: verdict.passed, answer: result.answer, verdict: verdict.passed ? 'pass' : 'fail', reason: verdict.feedback, errorCode: undefined, transcript, ...usage };
 }
 
 /** A line of the run's summary per event the reader of a failure needs. */

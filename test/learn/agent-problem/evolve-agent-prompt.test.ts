@@ -100,4 +100,36 @@ describe('the agent as an evolve problem (examples/agent-prompt)', () => {
     expect(gate.committed).toEqual([]);
     expect(await library.get('prompt', 'agent-prompt-system')).toBeUndefined();
   });
+
+  it("counts the agent's calls against the run's budget, and an evaluation the budget cut short is a budget failure, not a score", async () => {
+    const problem = await loadProblem(exampleDirectory);
+    const config = readAgentProblemConfig(problem);
+    // Each agent call costs $0.6 (600 input tokens at $1,000 per million): an evaluation of 8 tasks costs $4.8.
+    const agent = createScriptedModel({
+      spec: 'scripted:agent',
+      pricing: { inputPerMillion: 1000, outputPerMillion: 0 },
+      replies: Array.from({ length: 12 }, () => formattingAgentReply(config.trainTasks)),
+    });
+    const proposer = createScriptedModel({ spec: 'scripted:proposer', replies: [reflectiveProposerReply] });
+    const store = createMemoryStore();
+    const summary = await evolve({
+      problem,
+      store,
+      models: [proposer],
+      operators: [createLlmDiffOperator()],
+      evaluatorFactory: (loaded, run) => createAgentEvaluator({ problem: loaded, model: agent, config, meter: run.meter }),
+      iterations: 5,
+      seed: 7,
+      concurrency: { window: 1 },
+      budget: { usd: 7 },
+    }).result;
+    // The initial evaluation spent $4.8; the child's reached $7.2 after four tasks and the fifth call was refused.
+    agent.verify();
+    proposer.verify();
+    expect(summary.stopReason).toBe('budget-usd');
+    expect(summary.usage.costUsd).toBeCloseTo(7.2, 6);
+    const programs = await store.listPrograms(summary.runId);
+    expect(programs.map((program) => program.failure?.kind ?? program.score)).toEqual([0, 'budget']);
+    expect(programs[1]!.failure?.message).toMatch(/the budget ran out while the agent acted on task/);
+  });
 });
