@@ -43,6 +43,7 @@ interface RunOptions {
   resume?: string;
   readOnly?: boolean;
   library?: boolean;
+  systemPrompt?: string;
 }
 
 export function registerRunCommand(program: Command, context: CliContext): void {
@@ -61,6 +62,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
     .option('--tools <dir>', 'load synthesized tools from this directory (repeatable)', collect, [])
     .option('--read-only', 'do not offer write_file')
     .option('--no-library', 'run without the learned skills, lessons, guardrails and tools')
+    .option('--system-prompt <name>', "add the library prompt <name> (its head version) to the agent's instructions, e.g. the one an agent problem's gate committed")
     .option('--resume <run-id>', 'continue a run that was interrupted or stopped on a budget')
     .action(async (task: string | undefined, options: RunOptions, command: Command) =>
       context.action(command, async (output) => {
@@ -90,6 +92,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         const maxSteps = options.maxSteps ?? agentConfig.maxSteps;
         const maxTimeSeconds = options.timeLimit ?? agentConfig.maxTimeSeconds;
         const limits: AgentLimits = definedOnly({ maxSteps, maxUsd: options.maxUsd, maxTimeMs: maxTimeSeconds === undefined ? undefined : maxTimeSeconds * 1000 });
+        const instructions = options.systemPrompt === undefined ? undefined : await libraryPromptText(context, options.systemPrompt);
         const knowledge = options.library === false ? undefined : await libraryKnowledge(context, config, task ?? '', { output, meter });
         const run = runAgentWithEscalation({
           task: task ?? '',
@@ -103,7 +106,7 @@ export function registerRunCommand(program: Command, context: CliContext): void 
           capabilities: { networkHosts: options.grantNet ?? [], writeFiles: options.readOnly !== true },
           mcpServers: parseMcpServersConfig(config.mcpServers),
           toolDirectories,
-          ...definedOnly({ workspace, resume: options.resume }),
+          ...definedOnly({ workspace, resume: options.resume, instructions }),
           onEvent: (event) => reportProgress(output, event),
         }, strong, strongSpec === undefined ? undefined : findPricing(strongSpec, formatModelSpec(strongSpec), models.prices));
         // Ctrl-C ends the run cleanly (state saved, MCP servers closed, run marked stopped), so it
@@ -129,6 +132,18 @@ export function registerRunCommand(program: Command, context: CliContext): void 
         return result.status === 'answered' ? 0 : 1;
       }),
     );
+}
+
+/**
+ * The text of a library prompt's head version. Prompts are never injected by themselves; this is
+ * how a system prompt evolved on an agent problem and committed by its gate reaches a run, and a
+ * rollback of the prompt changes what later runs are told.
+ */
+async function libraryPromptText(context: CliContext, name: string): Promise<string> {
+  const entry = await (await openLibrary(context)).get('prompt', name);
+  if (entry === undefined) throw new UsageError(`--system-prompt: the library has no prompt named ${name} (lamarck library prompts ls lists them)`);
+  if (entry.status === 'retired') throw new UsageError(`--system-prompt: the prompt ${name} is retired`);
+  return entry.content.text;
 }
 
 /**

@@ -98,11 +98,22 @@ describe('lamarck evolve on an agent problem (over HTTP)', () => {
     expect(versions.map((version) => [version.number, version.head])).toEqual([[1, false], [2, true]]);
     expect(versions[1]!.evaluation).toMatchObject({ origin: 'evolve-agent-problem', runId: report.runId, programId: report.bestProgramId });
 
+    // lamarck run reads the committed prompt when asked to: the agent answers as the winner tells it, and after a rollback as before the search.
+    const ask = (): Promise<{ code: number; stdout: string; stderr: string }> =>
+      lamarck(cwd, '--json', 'run', 'How many arms does an octopus have?', '--system-prompt', 'agent-prompt-system', '--no-library', '--model', `openai-compatible:${url}#agent`);
+    const evolved = await ask();
+    expect(evolved.code).toBe(0);
+    expect((JSON.parse(evolved.stdout) as { answer: string }).answer).toBe('8');
     const rollback = await lamarck(cwd, 'library', 'prompts', 'rollback', 'agent-prompt-system@1');
     expect(rollback.code).toBe(0);
     const shown = await lamarck(cwd, 'library', 'prompts', 'show', 'agent-prompt-system');
     expect(shown.stdout).toContain("Answer the user's question.");
     expect(shown.stdout).not.toContain('only the answer itself');
+    const rolledBack = await ask();
+    expect((JSON.parse(rolledBack.stdout) as { answer: string }).answer).toBe('The answer is 8.');
+    const missing = await lamarck(cwd, 'run', 'Anything?', '--system-prompt', 'no-such-prompt', '--model', `openai-compatible:${url}#agent`);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain('the library has no prompt named no-such-prompt');
   });
 
   it('refuses an agent problem with no model for the agent, and with external workers, naming why', async () => {
