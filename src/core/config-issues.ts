@@ -30,7 +30,8 @@ export function describeIssue(issues: readonly z.core.$ZodIssue[], options: Desc
   const issue = pickIssue(issues);
   const path = issue.path.map(String);
   const prefix = options.prefix ?? [];
-  const join = (parts: readonly string[]): string => (parts.length === 0 ? '(root)' : parts.join('.'));
+  // A key that is the empty string is shown as "" so the field is never blank.
+  const join = (parts: readonly string[]): string => (parts.length === 0 ? '(root)' : parts.map((part) => (part === '' ? '""' : part)).join('.'));
   if (issue.code === 'unrecognized_keys') {
     const allowed = options.schema === undefined ? [] : allowedKeys(options.schema, issue.path);
     return {

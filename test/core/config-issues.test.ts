@@ -30,6 +30,11 @@ describe('one translation from schema complaints to ConfigErrors', () => {
     expect(messageOf({ name: 'x', nmae: 'y' })).toBe('file.json: nmae: unknown key (allowed: name, limits, items)');
   });
 
+  it('shows an unknown key that is the empty string as "", so the field is never blank', () => {
+    expect(messageOf({ name: 'x', '': 1 })).toBe('file.json: "": unknown key (allowed: name, limits, items)');
+    expect(messageOf({ name: 'x', limits: { '': 1 } })).toBe('file.json: limits."": unknown key (allowed: steps)');
+  });
+
   it('keeps the schema\'s own words and quotes the wrong value', () => {
     expect(messageOf({ name: 'x', limits: { steps: -2 } })).toBe('file.json: limits.steps: expected a positive integer, got -2');
   });
