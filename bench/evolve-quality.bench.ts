@@ -8,10 +8,15 @@
  *   AlphaEvolve-style models mostly write) on function-minimization. Goal: >= 80% of its proposals
  *   evaluated; also the share of improvements that came from the tuner's bursts on model children.
  * `--quick` runs 2 seeds and a tenth of the evaluations, to check the suite works.
+ * `--only <part>` runs one part (function-minimization, circle-packing, js-bin-packing or yield) and
+ * `--seeds 1,2,3` chooses the seeds. Seeds run one after another, and the suite lowers its own
+ * priority (nice 10, inherited by the evaluators) so a long run leaves the machine usable.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
+import type { ParseArgsOptionsConfig } from 'node:util';
 import { join } from 'node:path';
+import { definedOnly } from '../src/core/defined-only.ts';
 import { Random } from '../src/core/random.ts';
 import type { EvolveEvent, EvolveSummary } from '../src/evolve/engine/events.ts';
 import { evolve, type EvolveOptions } from '../src/evolve/evolve.ts';
@@ -20,21 +25,53 @@ import { openStore } from '../src/store/open-store.ts';
 import { createScriptedModel, type ScriptedRequest } from '../src/testing/index.ts';
 import { median, round } from './stats.ts';
 
-const seeds = [1, 2, 3, 4, 5];
+const defaultSeeds = [1, 2, 3, 4, 5];
+const examples = [
+  { name: 'function-minimization', iterations: 200, goal: 1.47 },
+  { name: 'circle-packing', iterations: 100, goal: 2.45 },
+  { name: 'js-bin-packing', iterations: 100, goal: null },
+] as const;
+const parts = [...examples.map((example) => example.name), 'yield'] as const;
+const niceness = 10;
 
-export async function run({ quick }: { quick: boolean }): Promise<Record<string, unknown>> {
-  const useSeeds = quick ? seeds.slice(0, 2) : seeds;
+export const options: ParseArgsOptionsConfig = {
+  only: { type: 'string' },
+  seeds: { type: 'string' },
+};
+
+export async function run({ quick, flags = {} }: { quick: boolean; flags?: Record<string, string | boolean | undefined> }): Promise<Record<string, unknown>> {
+  const only = typeof flags['only'] === 'string' ? flags['only'] : undefined;
+  if (only !== undefined && !(parts as readonly string[]).includes(only)) {
+    throw new Error(`evolve-quality: --only must be one of ${parts.join(', ')}, not ${JSON.stringify(only)}`);
+  }
+  const useSeeds = typeof flags['seeds'] === 'string' ? parseSeeds(flags['seeds']) : quick ? defaultSeeds.slice(0, 2) : defaultSeeds;
   const scale = (iterations: number): number => (quick ? Math.max(4, Math.round(iterations / 10)) : iterations);
+  lowerPriority();
   const modelFree: Record<string, unknown> = {};
-  for (const example of [
-    { name: 'function-minimization', iterations: 200, goal: 1.47 },
-    { name: 'circle-packing', iterations: 100, goal: 2.45 },
-    { name: 'js-bin-packing', iterations: 100, goal: null },
-  ]) {
+  for (const example of examples) {
+    if (only !== undefined && only !== example.name) continue;
     modelFree[example.name] = await measureExample(example.name, scale(example.iterations), useSeeds, example.goal);
   }
-  const yieldFigures = await measureYield(scale(60), useSeeds);
-  return { seeds: useSeeds, modelFree, yield: yieldFigures };
+  const yieldFigures = only === undefined || only === 'yield' ? await measureYield(scale(60), useSeeds) : undefined;
+  return { seeds: useSeeds, ...definedOnly({ only }), modelFree, ...definedOnly({ yield: yieldFigures }) };
+}
+
+/** `1,2,3` -> [1, 2, 3]; anything but positive integers is refused by name. */
+export function parseSeeds(text: string): number[] {
+  const seeds = text.split(',').map((part) => part.trim());
+  if (seeds.length === 0 || seeds.some((part) => !/^\d+$/.test(part) || Number(part) === 0)) {
+    throw new Error(`evolve-quality: --seeds must be positive integers separated by commas, such as 1,2,3, not ${JSON.stringify(text)}`);
+  }
+  return seeds.map(Number);
+}
+
+/** Evaluators inherit the priority, so the whole run yields to interactive work. */
+function lowerPriority(): void {
+  try {
+    if (os.getPriority() < niceness) os.setPriority(niceness);
+  } catch {
+    // Not permitted here: the run goes on at the priority it was given.
+  }
 }
 
 async function measureExample(name: string, iterations: number, useSeeds: readonly number[], goal: number | null) {
@@ -44,8 +81,10 @@ async function measureExample(name: string, iterations: number, useSeeds: readon
   const runs: Record<string, unknown>[] = [];
   for (const seed of useSeeds) {
     const { summary, wallSeconds } = await runOnce({ problem, iterations, seed, concurrency: { evaluations: 2 } });
+    console.error(`evolve-quality ${name} seed ${seed}: best ${summary.bestScore} in ${wallSeconds} s (load ${round(os.loadavg()[0]!, 2)})`);
     runs.push({
       seed,
+      loadAverage1m: round(os.loadavg()[0]!, 2),
       initialScore: summary.initialScore,
       bestScore: summary.bestScore,
       evaluations: summary.evaluations,
@@ -90,8 +129,10 @@ async function measureYield(iterations: number, useSeeds: readonly number[]) {
       }
     }
     const improvements = Object.values(improvementsBy).reduce((sum, count) => sum + count, 0);
+    console.error(`evolve-quality yield seed ${seed}: ${evaluatedFromModel}/${proposedByModel} model proposals evaluated in ${wallSeconds} s`);
     runs.push({
       seed,
+      loadAverage1m: round(os.loadavg()[0]!, 2),
       bestScore: summary.bestScore,
       proposedByModel,
       evaluatedFromModel,
