@@ -26,6 +26,10 @@ const ablations: Record<string, RetrievalSettingsOverrides> = {
   withoutConversionDirection: { conversionDirectionWeight: 0 },
   // Off by default (no gain on the development split): the row says what turning it on does.
   withWordNetDefinitions: { definitions: { queryWeight: 0.2, unknownWordsOnly: false } },
+  // The signals ranked apart and fused by reciprocal rank instead of one linear blend (off by default).
+  reciprocalRankFusionOfSignals: { signalFusion: { method: 'reciprocal-rank' } },
+  // The best of a development grid (k 1–60, typed 0.5–4, blend 0–10): the blend's ranking outvotes the rest.
+  reciprocalRankFusionWithBlend: { signalFusion: { method: 'reciprocal-rank', k: 5, typedWeight: 1, blendWeight: 10 } },
   textOnly: {
     lexicalExpansion: { queryWeight: 0, unknownWordQueryWeight: 0, documentWeight: 0 },
     characterNgrams: { weight: 0 },

@@ -7,6 +7,7 @@ import { CharacterNgramIndex, trigrams } from '../../src/library/retrieval/chara
 import { LearnedTriggers } from '../../src/library/retrieval/learned-triggers.ts';
 import { LexicalDatabase } from '../../src/library/retrieval/lexical-database.ts';
 import { LibraryIndex } from '../../src/library/retrieval/library-index.ts';
+import type { RetrievalSettingsOverrides } from '../../src/library/retrieval/retrieval-settings.ts';
 import { TriggerHistory } from '../../src/library/retrieval/trigger-history.ts';
 import { createMemoryStore } from '../../src/testing/memory-store.ts';
 import { skill } from './support.ts';
@@ -165,5 +166,27 @@ describe('learned triggers in the library index', () => {
     const head = await history.head();
     expect(head.number).toBe(6);
     expect(head.triggers.itemCount).toBe(6);
+  });
+});
+
+describe('reciprocal-rank fusion of the signals', () => {
+  it('gives an item found only by a WordNet relative the same voice as the typed word\'s item, where the linear blend weighs it down', async () => {
+    const library = new Library({ store: createMemoryStore() });
+    await library.add('skill', 'album', skill('Arrange photo files into albums.'));
+    await library.add('skill', 'frame', skill('Hang a picture on the wall.'));
+    const scores = async (retrieval: RetrievalSettingsOverrides): Promise<Record<string, number>> => {
+      const index = new LibraryIndex({ retrieval });
+      await index.sync(library);
+      return Object.fromEntries((await index.search('photo', { kinds: ['skill'] })).map((hit) => [hit.entry.name, hit.score]));
+    };
+    // "picture" is a WordNet synonym of "photo", searched at a fraction of a typed word's weight.
+    const linear = await scores({});
+    expect(linear['album']).toBeGreaterThan(2 * linear['frame']!);
+    // Fused, each item is first in its own signal's ranking: rank fusion drops how well it matched.
+    const fused = await scores({ signalFusion: { method: 'reciprocal-rank', k: 60 } });
+    expect(fused['album']).toBeCloseTo(1 / 61, 12);
+    expect(fused['frame']).toBeCloseTo(1 / 61, 12);
+    const typedFirst = await scores({ signalFusion: { method: 'reciprocal-rank', typedWeight: 2 } });
+    expect(typedFirst['album']).toBeCloseTo(2 / 61, 12);
   });
 });

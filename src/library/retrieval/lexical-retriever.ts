@@ -178,13 +178,47 @@ export class LexicalRetriever {
   }
 
   search(query: string, options: { limit: number; accept?: (id: string) => boolean }): ScoredId[] {
-    const queryWeights = weights(this.#queryTerms(query));
-    const ranked = this.#directed(query, this.#index.search(queryWeights, options));
+    const terms = this.#queryTerms(query);
+    if (this.#settings.signalFusion.method === 'reciprocal-rank') return this.#directed(query, this.#fusedSignals(terms, options)).slice(0, options.limit);
+    return this.#withLearned(weights(terms), this.#directed(query, this.#index.search(weights(terms), options)), options);
+  }
+
+  /**
+   * Each signal's terms rank the items alone, and the rankings are fused by reciprocal rank (the
+   * ablation of the linear blend): a signal that finds an item nobody else does still counts,
+   * whatever its scores' scale. Learned triggers adjust the typed words' ranking.
+   */
+  #fusedSignals(terms: ReadonlyMap<string, QueryTerm>, options: { limit: number; accept?: (id: string) => boolean }): ScoredId[] {
+    const { k, typedWeight, blendWeight } = this.#settings.signalFusion;
+    const depth = Math.max(options.limit, 50);
+    const bySource = new Map<TermSource, Map<string, number>>();
+    for (const [term, origin] of terms) {
+      // A typed word meeting a document's related words is part of the typed signal.
+      const source = origin.source === 'related-word' && term.startsWith(relatedPrefix) ? 'typed' : origin.source;
+      const group = bySource.get(source) ?? new Map<string, number>();
+      group.set(term, origin.weight);
+      bySource.set(source, group);
+    }
+    const lists: { ranked: ScoredId[]; weight: number }[] = [];
+    for (const [source, group] of bySource) {
+      const ranked = this.#index.search(group, { ...options, limit: depth });
+      if (source === 'typed') lists.push({ ranked: this.#withLearned(weights(terms), ranked, { ...options, limit: depth }), weight: typedWeight });
+      else lists.push({ ranked, weight: 1 });
+    }
+    if (blendWeight > 0) lists.push({ ranked: this.#index.search(weights(terms), { ...options, limit: depth }), weight: blendWeight });
+    const fused = new Map<string, number>();
+    for (const { ranked, weight } of lists) ranked.forEach((hit, rank) => fused.set(hit.id, (fused.get(hit.id) ?? 0) + weight / (k + rank + 1)));
+    return [...fused].map(([id, score]) => ({ id, score })).sort((first, second) => second.score - first.score || first.id.localeCompare(second.id));
+  }
+
+  /**
+   * Learned triggers adjust the text's scores, and bring in items the text alone missed. Failed
+   * uses demote an item by at most half its text score: it stays findable, so its use and
+   * failure counts keep growing and curation can still retire it.
+   */
+  #withLearned(queryWeights: ReadonlyMap<string, number>, ranked: ScoredId[], options: { limit: number; accept?: (id: string) => boolean }): ScoredId[] {
     const adjustments = this.#adjustments(queryWeights);
     if (adjustments.size === 0) return ranked;
-    // Learned triggers adjust the text's scores, and bring in items the text alone missed. Failed
-    // uses demote an item by at most half its text score: it stays findable, so its use and
-    // failure counts keep growing and curation can still retire it.
     const scores = new Map(ranked.map((hit) => [hit.id, hit.score]));
     for (const [id, adjustment] of adjustments) {
       const text = scores.get(id);

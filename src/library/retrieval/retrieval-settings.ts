@@ -70,6 +70,14 @@ export interface RetrievalSettings {
   conversionDirectionWeight: number;
   /** Scale of the adjustment from triggers learned from outcomes (0: ignore them). */
   learnedTriggerWeight: number;
+  /**
+   * How the signals combine: 'linear' scores every query term in one weighted BM25F query;
+   * 'reciprocal-rank' ranks the items by each signal's terms alone (typed words, WordNet
+   * relatives, thesaurus fellows, abbreviations, spelling variants, definition words) and fuses
+   * the rankings by reciprocal rank, the typed words' ranking (with learned triggers) counting
+   * `typedWeight` times and the linear blend's `blendWeight` times (0: signals only).
+   */
+  signalFusion: { method: 'linear' | 'reciprocal-rank'; k: number; typedWeight: number; blendWeight: number };
 }
 
 export const defaultRetrievalSettings: RetrievalSettings = {
@@ -84,10 +92,11 @@ export const defaultRetrievalSettings: RetrievalSettings = {
   programmingVocabulary: { weight: 0.5, knownWordFactor: 0.2 },
   conversionDirectionWeight: 0.1,
   learnedTriggerWeight: 1,
+  signalFusion: { method: 'linear', k: 60, typedWeight: 1, blendWeight: 0 },
 };
 
 export type RetrievalSettingsOverrides = {
-  [Key in keyof RetrievalSettings]?: RetrievalSettings[Key] extends number | boolean ? RetrievalSettings[Key] : Partial<RetrievalSettings[Key]>;
+  [Key in keyof RetrievalSettings]?: RetrievalSettings[Key] extends number | boolean | string ? RetrievalSettings[Key] : Partial<RetrievalSettings[Key]>;
 };
 
 /** Settings with some knobs overridden (nested records merge key by key). */
@@ -105,6 +114,7 @@ export function retrievalSettings(overrides: RetrievalSettingsOverrides = {}): R
     programmingVocabulary: { ...base.programmingVocabulary, ...overrides.programmingVocabulary },
     conversionDirectionWeight: overrides.conversionDirectionWeight ?? base.conversionDirectionWeight,
     learnedTriggerWeight: overrides.learnedTriggerWeight ?? base.learnedTriggerWeight,
+    signalFusion: { ...base.signalFusion, ...overrides.signalFusion },
   };
 }
 
