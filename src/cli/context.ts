@@ -6,6 +6,7 @@ import { parseEvolveConfig } from '../evolve/evolve-config.ts';
 import { parseLearnConfig } from '../learn/learn-config.ts';
 import { parseRetrievalConfig } from '../library/retrieval/retrieval-config.ts';
 import { modelConfig } from '../model/model-config.ts';
+import { requirePath } from '../core/require-path.ts';
 import { openStoreTarget } from '../store/open-store.ts';
 import { resolveStoreTarget, type StoreTarget } from '../store/store-url.ts';
 import type { Store } from '../store/types.ts';
@@ -21,6 +22,12 @@ export interface CliContext {
   readonly streams: OutputStreams;
   config(): Promise<LamarckConfig>;
   store(): Promise<Store>;
+  /**
+   * The store for a command that only reads it (`runs`, `best`, `lineage`, `library`, `serve`,
+   * `mcp`, ...): a SQLite file that is not there is refused with one line that names it, instead
+   * of being created empty under a mistyped name. Commands that write (`evolve`, `learn`) use `store()`.
+   */
+  existingStore(): Promise<Store>;
   /**
    * Which store this command uses, without opening it: `--store`, else `LAMARCK_STORE`, else `store`
    * in lamarck.config.json, else `.lamarck/lamarck.db`. Its `display` never holds a password.
@@ -68,6 +75,13 @@ export function createCliContext(options: { cwd: string; env: NodeJS.ProcessEnv;
     },
     async store() {
       return (storePromise ??= context.storeTarget().then((target) => openStoreTarget(target)));
+    },
+    async existingStore() {
+      if (storePromise === undefined) {
+        const target = await context.storeTarget();
+        if (target.kind === 'sqlite' && target.path !== ':memory:') await requirePath(target.path, 'file', 'store');
+      }
+      return context.store();
     },
     async action(command, body) {
       const flags = command.optsWithGlobals<{ json?: boolean; verbose?: boolean; store?: string }>();

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -51,8 +51,10 @@ describe('--store postgres://', () => {
     const runs = await lamarck(cwd, '--json', 'runs', '--store', url);
     expect(runs.code, runs.stderr).toBe(0);
     expect((JSON.parse(runs.stdout) as { id: string }[]).map((run) => run.id)).toEqual([runId]);
+    // Without --store, runs looks for the SQLite file, which evolve never created.
     const local = await lamarck(cwd, '--json', 'runs');
-    expect(JSON.parse(local.stdout)).toEqual([]);
+    expect(local.code).toBe(1);
+    expect(existsSync(join(cwd, '.lamarck', 'lamarck.db'))).toBe(false);
   });
 
   it('is read from LAMARCK_STORE and from store in lamarck.config.json too', async () => {

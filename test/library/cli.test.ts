@@ -111,6 +111,9 @@ describe('lamarck skills and lamarck library', () => {
 
   it('offers the same subcommands for lessons, guardrails, tools and prompts', async () => {
     const cwd = directory.path;
+    // An empty store: a command that only reads refuses one that is not there.
+    mkdirSync(join(cwd, '.lamarck'), { recursive: true });
+    await SqliteStore.open({ path: join(cwd, '.lamarck', 'lamarck.db') }).close();
     for (const kind of ['lessons', 'guardrails', 'tools', 'prompts']) {
       const listed = await lamarck(cwd, 'library', kind, 'ls');
       expect(listed.code).toBe(0);

@@ -13,7 +13,7 @@ export function registerBestCommand(program: Command, context: CliContext): void
     .option('--code', 'print the program files')
     .action(async (runId: string, options: { code?: boolean }, command: Command) =>
       context.action(command, async (output) => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const best = await findBest(store, runId);
         // A run that scored nothing shows its initial program and why it failed; the command fails too.
         const exitCode = best.status === 'evaluated' ? 0 : 1;

@@ -20,7 +20,7 @@ export function registerTriggerCommands(library: Command, context: CliContext): 
     .description('list the versions of the learned triggers, oldest first')
     .action(async (_options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const history = new TriggerHistory(await context.store());
+        const history = new TriggerHistory(await context.existingStore());
         const head = await history.headNumber();
         const versions = await history.history();
         if (output.json) {
@@ -44,7 +44,7 @@ export function registerTriggerCommands(library: Command, context: CliContext): 
     .option('--limit <n>', 'most triggers shown per item', positiveInteger, 12)
     .action(async (name: string | undefined, options: { at?: string; limit: number }, sub: Command) =>
       context.action(sub, async (output) => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const history = new TriggerHistory(store);
         const number = options.at === undefined ? await history.headNumber() : await existingVersion(history, options.at);
         const version = await history.version(number);
@@ -75,7 +75,7 @@ export function registerTriggerCommands(library: Command, context: CliContext): 
     .description('make an earlier version of the learned triggers current again (as a new version); 0 forgets everything learned')
     .action(async (version: string, _options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const history = new TriggerHistory(await context.store());
+        const history = new TriggerHistory(await context.existingStore());
         const before = await history.headNumber();
         const target = await existingVersion(history, version);
         const after = await history.rollback(target);

@@ -36,7 +36,7 @@ export function registerLibraryCommand(program: Command, context: CliContext): v
     .description('rewrite the plain-file mirror of the library from the store')
     .action(async (_options: unknown, command: Command) =>
       context.action(command, async (output) => {
-        const opened = await openLibrary(context);
+        const opened = await openLibrary(context, await context.existingStore());
         await opened.syncMirror();
         if (output.json) output.printJson({ mirror: opened.mirror?.directory ?? null });
         else output.info(`mirror written to ${opened.mirror?.directory ?? '(no mirror configured)'}`);
@@ -65,7 +65,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .option('--status <status>', 'only this status: active, candidate or retired')
     .action(async (options: { all?: boolean; status?: string }, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const status = options.status === undefined ? undefined : parseStatus(options.status);
         const entries = (await library.list({ kind, ...definedOnly({ status }) })).filter(
           (entry) => options.all === true || status !== undefined || entry.status !== 'retired',
@@ -86,7 +86,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .description(`print a ${kind}: its head, or an earlier version with name@version`)
     .action(async (reference: string, _options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const { name, version } = reference.includes('@') ? parseReference(reference) : { name: reference, version: undefined };
         const entry = await library.require(kind, name);
         const chosen = version === undefined ? { version: entry.version, content: entry.content } : await library.version(kind, name, version);
@@ -109,7 +109,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .option('-m, --model <spec>', 'the model for --rerank')
     .action(async (query: string, options: { limit: string; all?: boolean; explain?: boolean; rerank?: boolean; model?: string }, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const config = await context.config();
         const embedding = resolveConfiguredEmbeddingModel(config);
         const rerank = options.rerank === true ? { ...rerankOptions(config, options.model, context.cwd), onKeptLexicalOrder: (reason: string) => output.warn(reason) } : undefined;
@@ -147,7 +147,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .description(`list the versions of a ${kind}, oldest first`)
     .action(async (name: string, _options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const entry = await library.require(kind, name);
         const versions = await library.history(kind, name);
         if (output.json) {
@@ -177,7 +177,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .description(`show what changed between two versions: ${kind === 'skill' ? 'skills' : `library ${plural}`} diff name@1 name@2`)
     .action(async (from: string, to: string, _options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const fromReference = parseReference(from);
         const toReference = parseReference(to);
         if (fromReference.name !== toReference.name) {
@@ -194,7 +194,7 @@ export function addArtifactSubcommands(command: Command, kind: LibraryKind, cont
     .description(`make an earlier version the head again: rollback name@version`)
     .action(async (reference: string, _options: unknown, sub: Command) =>
       context.action(sub, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const { name, version } = parseReference(reference);
         const before = await library.require(kind, name);
         const entry = await library.rollback(kind, name, version);

@@ -12,7 +12,7 @@ export function registerLineageCommand(program: Command, context: CliContext): v
     .argument('<program>', 'program id (prg_...)')
     .action(async (programId: string, _options: unknown, command: Command) =>
       context.action(command, async (output) => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const chain: ProgramRecord[] = [];
         const seen = new Set<string>();
         let current = await store.getProgram(programId);

@@ -49,7 +49,7 @@ export function registerMcpCommand(program: Command, context: CliContext): void 
         const config = await context.config();
         const learnConfig = parseLearnConfig(config.learn, config.source);
         // --store (a global option) reaches the context, which opens the same store every command would.
-        const library = await openLibrary(context, await context.store());
+        const library = await openLibrary(context, await context.existingStore());
         const embedding = resolveConfiguredEmbeddingModel(config);
         // Task files are read and checked before anything is served: a bad line refuses to start.
         const proposals = await createConfiguredProposalGate({ config, learnConfig, library, cwd: context.cwd, ...definedOnly({ holdoutPath: flags.holdout }) });

@@ -17,7 +17,7 @@ export function registerRunsCommand(program: Command, context: CliContext): void
     .option('--limit <n>', 'at most this many runs', (value: string) => Number(value), 50)
     .action(async (options: { kind?: RunKind; limit: number }, command: Command) =>
       context.action(command, async (output) => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const runs = await store.listRuns({ ...definedOnly({ kind: options.kind }), limit: options.limit });
         const views = await Promise.all(runs.map((run) => runStatusView(store, run)));
         const occupancies = await Promise.all(runs.map((run) => (run.kind === 'evolve' ? readOccupancy(store, run.id) : undefined)));

@@ -33,7 +33,7 @@ export function registerServeCommand(program: Command, context: CliContext): voi
       context.action(command, async (output) => {
         const config = await context.config();
         // --store (a global option) reaches the context, which opens the same store every command would.
-        const store = await context.store();
+        const store = await context.existingStore();
         const library = await openLibrary(context, store);
         const token = flags.token ?? (context.env['LAMARCK_TOKEN'] || undefined);
         const dashboard = await startDashboard({

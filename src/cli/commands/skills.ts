@@ -38,7 +38,7 @@ export function registerSkillsCommand(program: Command, context: CliContext): vo
     .option('--include-candidates', 'export candidate skills too')
     .action(async (directory: string, options: { includeCandidates?: boolean }, command: Command) =>
       context.action(command, async (output) => {
-        const library = await openLibrary(context);
+        const library = await openLibrary(context, await context.existingStore());
         const target = resolve(context.cwd, directory);
         const names = await exportSkills(library, target, {
           statuses: options.includeCandidates === true ? ['active', 'candidate'] : ['active'],

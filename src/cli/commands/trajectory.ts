@@ -16,7 +16,7 @@ export function registerTrajectoryCommand(program: Command, context: CliContext)
     .argument('<id>', 'trajectory id (trj_...) or the id of the run that produced it')
     .action(async (id: string, _options: unknown, command: Command) =>
       context.action(command, async (output) => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const found = (await store.getTrajectory(id)) ?? (await trajectoryOfRun(id));
         if (found === undefined) throw new NotFoundError('trajectory', id);
         if (output.json) {
@@ -40,7 +40,7 @@ export function registerTrajectoryCommand(program: Command, context: CliContext)
     })
     .action(async (options: { run?: string; task?: string; limit?: number }, command: Command) =>
       context.action(command, async () => {
-        const store = await context.store();
+        const store = await context.existingStore();
         const records = await store.listTrajectories({
           ...definedOnly({ runId: options.run, taskId: options.task, limit: options.limit }),
         });
@@ -52,7 +52,7 @@ export function registerTrajectoryCommand(program: Command, context: CliContext)
     );
 
   async function trajectoryOfRun(runId: string): Promise<TrajectoryWithSteps | undefined> {
-    const store = await context.store();
+    const store = await context.existingStore();
     const [first] = await store.listTrajectories({ runId, limit: 1 });
     return first === undefined ? undefined : store.getTrajectory(first.id);
   }
