@@ -1,13 +1,16 @@
 /**
- * A small BM25 index over tool documents (name, description, schema property names and
+ * A BM25F index over tool documents (fields: name, description, schema property names and
  * descriptions), kept incrementally so MCP list changes and new synthesized tools update it without
- * a rebuild. With an inverted index a query touches only the postings of its own terms, so
- * retrieval over thousands of tools stays well under a millisecond.
+ * a rebuild. It is the library's fielded index (one implementation of postings, updates and
+ * scoring); only the tokenizer is the agent's own, since tool names are identifiers and schemas
+ * carry type words that are noise.
  */
-const k1 = 1.2;
-const b = 0.75;
+import { definedOnly } from '../core/defined-only.ts';
+import { FieldedBm25Index } from '../library/retrieval/fielded-bm25-index.ts';
+
 /** The name is what a model and a user most often search by; it counts three times. */
-const nameWeight = 3;
+const fieldWeights = [3, 1, 1];
+const lengthNormalization = [0.75, 0.75, 0.75];
 
 const stopWords = new Set([
   'a', 'an', 'and', 'are', 'as', 'at', 'be', 'by', 'for', 'from', 'in', 'into', 'is', 'it', 'of', 'on',
@@ -44,79 +47,37 @@ export interface ToolSearchHit {
   score: number;
 }
 
-interface Entry {
-  length: number;
-  termCounts: Map<string, number>;
-}
-
 export class ToolIndex {
-  private readonly entries = new Map<string, Entry>();
-  private readonly postings = new Map<string, Set<string>>();
-  private totalLength = 0;
+  // Exact scores: no common-term cut-off (a tool set is small, and every query term should count).
+  private readonly index = new FieldedBm25Index({ weights: fieldWeights, lengthNormalization, commonTermFraction: 1 });
 
   get size(): number {
-    return this.entries.size;
+    return this.index.size;
   }
 
   add(document: IndexedDocument): void {
-    if (this.entries.has(document.name)) this.remove(document.name);
-    const terms = documentTerms(document);
-    const termCounts = new Map<string, number>();
-    for (const term of terms) termCounts.set(term, (termCounts.get(term) ?? 0) + 1);
-    this.entries.set(document.name, { length: terms.length, termCounts });
-    this.totalLength += terms.length;
-    for (const term of termCounts.keys()) {
-      let posting = this.postings.get(term);
-      if (posting === undefined) this.postings.set(term, (posting = new Set()));
-      posting.add(document.name);
-    }
+    this.index.add(document.name, documentFields(document));
   }
 
   remove(name: string): void {
-    const entry = this.entries.get(name);
-    if (entry === undefined) return;
-    this.entries.delete(name);
-    this.totalLength -= entry.length;
-    for (const term of entry.termCounts.keys()) {
-      const posting = this.postings.get(term);
-      posting?.delete(name);
-      if (posting?.size === 0) this.postings.delete(term);
-    }
+    this.index.remove(name);
   }
 
   has(name: string): boolean {
-    return this.entries.has(name);
+    return this.index.has(name);
   }
 
   /** The best `limit` documents for the query, best first; documents sharing no term are left out. */
   search(query: string, limit: number, exclude?: ReadonlySet<string>): ToolSearchHit[] {
-    const count = this.entries.size;
-    if (count === 0 || limit <= 0) return [];
-    const averageLength = this.totalLength / count || 1;
-    const scores = new Map<string, number>();
-    for (const term of new Set(tokenize(query))) {
-      const posting = this.postings.get(term);
-      if (posting === undefined) continue;
-      const idf = Math.log(1 + (count - posting.size + 0.5) / (posting.size + 0.5));
-      for (const name of posting) {
-        if (exclude?.has(name) === true) continue;
-        const entry = this.entries.get(name)!;
-        const frequency = entry.termCounts.get(term)!;
-        const weight = (frequency * (k1 + 1)) / (frequency + k1 * (1 - b + (b * entry.length) / averageLength));
-        scores.set(name, (scores.get(name) ?? 0) + idf * weight);
-      }
-    }
-    return topK(scores, limit);
+    if (limit <= 0) return [];
+    const terms = new Map(tokenize(query).map((term) => [term, 1]));
+    const accept = exclude === undefined ? undefined : (name: string): boolean => !exclude.has(name);
+    return this.index.search(terms, { limit, ...definedOnly({ accept }) }).map((hit) => ({ name: hit.id, score: hit.score }));
   }
 }
 
-function documentTerms(document: IndexedDocument): string[] {
-  const nameTerms = tokenize(document.name);
-  const terms: string[] = [];
-  for (let repeat = 0; repeat < nameWeight; repeat += 1) terms.push(...nameTerms);
-  terms.push(...tokenize(document.description));
-  if (document.inputSchema !== undefined) terms.push(...tokenize(schemaText(document.inputSchema)));
-  return terms;
+function documentFields(document: IndexedDocument): string[][] {
+  return [tokenize(document.name), tokenize(document.description), document.inputSchema === undefined ? [] : tokenize(schemaText(document.inputSchema))];
 }
 
 /** Property names and descriptions of a JSON Schema, recursively; types and keywords are noise. */
@@ -134,12 +95,4 @@ function schemaText(schema: Record<string, unknown>, depth = 0): string {
   const items = schema['items'];
   if (typeof items === 'object' && items !== null) parts.push(schemaText(items as Record<string, unknown>, depth + 1));
   return parts.join(' ');
-}
-
-function topK(scores: Map<string, number>, limit: number): ToolSearchHit[] {
-  const hits: ToolSearchHit[] = [];
-  for (const [name, score] of scores) hits.push({ name, score });
-  // Ties break by name so retrieval is deterministic.
-  hits.sort((left, right) => right.score - left.score || (left.name < right.name ? -1 : 1));
-  return hits.slice(0, limit);
 }
