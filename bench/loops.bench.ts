@@ -14,7 +14,7 @@
  */
 import { agentPromptEvolution, median } from './agent-prompt-evolution.ts';
 import { createAgentActor } from '../src/learn/actor.ts';
-import { writeCurriculum } from '../src/learn/curriculum.ts';
+import { domainTarget, writeCurriculum } from '../src/learn/curriculum.ts';
 import { parseLearnConfig } from '../src/learn/learn-config.ts';
 import { runLearn } from '../src/learn/learn-loop.ts';
 import { parseTaskStream, type Task } from '../src/learn/task-stream.ts';
@@ -109,7 +109,7 @@ function curriculumCandidates(): object[] {
 
 async function curriculumShare() {
   const model = createScriptedModel({ spec: 'scripted:writer', replies: [{ object: { tasks: curriculumCandidates() } }] });
-  const curriculum = await writeCurriculum({ model, domain: 'sums', count: 24, tag: 'sums' });
+  const curriculum = await writeCurriculum({ model, targets: [domainTarget('sums', 'sums')], count: 24 });
   const reasons: Record<string, number> = {};
   for (const drop of curriculum.dropped) {
     const reason = drop.reason.startsWith('a near-duplicate') ? 'near-duplicate' : drop.reason.includes('fails the reference') ? 'verifier fails the reference' : drop.reason.includes('passes the wrong') ? 'verifier passes the wrong solution' : 'other';

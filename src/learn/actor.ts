@@ -26,7 +26,7 @@ export interface TaskAttemptOutcome {
   errorCode?: string;
 }
 
-export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe') => Promise<TaskAttemptOutcome>;
+export type Actor = (task: Task, knowledge: LibraryKnowledge, purpose: 'learn' | 'gate' | 'probe' | 'calibrate') => Promise<TaskAttemptOutcome>;
 
 export interface AgentActorOptions {
   model: LanguageModelClient;
@@ -43,7 +43,8 @@ export function createAgentActor(options: AgentActorOptions): Actor {
       model: options.model,
       knowledge,
       taskId: task.id,
-      metadata: { purpose },
+      // The task's tags go with the run, so the curriculum can group failures by kind (curriculum-gaps.ts).
+      metadata: { purpose, tags: [...task.tags] },
       ...definedOnly({ store: options.store, limits: options.limits, meter: options.meter, workspace: options.workspace }),
     });
     const result = await run.result;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.ts';
-import { writeCurriculum } from '../../src/learn/curriculum.ts';
+import { domainTarget, writeCurriculum } from '../../src/learn/curriculum.ts';
 import { parseTaskStream } from '../../src/learn/task-stream.ts';
 import { createScriptedModel } from '../../src/testing/scripted-model.ts';
 import { startProtocolServer, type ProtocolServer } from '../support/protocol-server.ts';
@@ -36,11 +36,11 @@ async function lamarck(cwd: string, ...argv: string[]): Promise<{ code: number; 
 describe('curriculum', () => {
   it('keeps a task only when its verifier passes the reference and fails the wrong solution, and drops near-duplicates, each with why', async () => {
     const model = createScriptedModel({ replies: [{ object: { tasks: candidates } }] });
-    const curriculum = await writeCurriculum({ model, domain: 'school arithmetic', count: 6, tag: 'arithmetic' });
+    const curriculum = await writeCurriculum({ model, targets: [domainTarget('school arithmetic', 'arithmetic')], count: 6 });
     model.verify();
     expect(curriculum.generated).toBe(6);
-    expect(curriculum.kept.map((task) => task.prompt)).toEqual(['Add 17 and 25.', 'Give an even number between 50 and 60.']);
-    expect(curriculum.kept.every((task) => task.tags.join(',') === 'arithmetic,self-generated')).toBe(true);
+    expect(curriculum.kept.map((kept) => kept.task.prompt)).toEqual(['Add 17 and 25.', 'Give an even number between 50 and 60.']);
+    expect(curriculum.kept.every((kept) => kept.task.tags.join(',') === 'arithmetic,self-generated' && kept.target === 'domain-arithmetic')).toBe(true);
     expect(curriculum.dropped.map((drop) => [drop.index, drop.reason])).toEqual([
       [1, expect.stringMatching(/^its exact verifier fails the reference solution/)],
       [2, 'its regex verifier passes the wrong solution "12"'],
@@ -67,7 +67,7 @@ describe('curriculum', () => {
       const cwd = directory.path;
       const model = `openai-compatible:${server.baseURL}#test-model`;
       server.enqueue({ text: JSON.stringify({ tasks: candidates }) });
-      const written = await lamarck(cwd, '--json', 'curriculum', 'school arithmetic', '--tag', 'arithmetic', '--count', '6', '--out', 'generated.jsonl', '--model', model);
+      const written = await lamarck(cwd, '--json', 'curriculum', 'school arithmetic', '--tag', 'arithmetic', '--count', '6', '--tries', '0', '--out', 'generated.jsonl', '--model', model);
       expect(written.stderr).toBe('');
       expect(written.code).toBe(0);
       expect(JSON.parse(written.stdout)).toMatchObject({ generated: 6, kept: 2 });
