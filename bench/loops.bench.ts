@@ -7,12 +7,14 @@
  * usage meter recorded. The curriculum's share of generated tasks kept, on 24 candidates a
  * scripted model writes: sums whose verifier is right, whose expected value is off by one (fails the
  * reference), whose pattern accepts anything (passes the wrong answer), and rewordings of kept sums
- * (near-duplicates). The agent as an evolve problem: evaluations to reach full training success on
+ * (near-duplicates); with `--from-gaps` after a learn run, and with difficulty calibrated towards
+ * half success for agents of three abilities (bench/curriculum-figures.ts). The agent as an evolve problem: evaluations to reach full training success on
  * examples/agent-prompt with a scripted agent that follows its prompt and a proposer that reads
  * the failing trajectories, over five seeds, for an agent that follows all three formatting rules
  * and one that follows only one (bench/agent-prompt-evolution.ts), with the gate's held-out figures.
  */
 import { agentPromptEvolution, median } from './agent-prompt-evolution.ts';
+import { calibrationFigures, fromGapsFigures } from './curriculum-figures.ts';
 import { createAgentActor } from '../src/learn/actor.ts';
 import { domainTarget, writeCurriculum } from '../src/learn/curriculum.ts';
 import { parseLearnConfig } from '../src/learn/learn-config.ts';
@@ -122,7 +124,7 @@ export async function run(): Promise<Record<string, unknown>> {
   const tasks = taskStream();
   const alwaysStrong = await learn(tasks, false);
   const cascade = await learn(tasks, true);
-  const curriculum = await curriculumShare();
+  const curriculum = { domain: await curriculumShare(), fromGaps: await fromGapsFigures(), calibration: await calibrationFigures() };
   const agentPrompt = await agentPromptFigures();
   return {
     tasks: tasks.length,

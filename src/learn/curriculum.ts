@@ -163,15 +163,15 @@ interface CurriculumState {
 
 async function writeForTarget(options: CurriculumOptions, target: CurriculumTarget, state: CurriculumState): Promise<void> {
   const rounds = options.calibration?.rounds ?? 1;
-  let request = `Domain: ${target.description}\n\nWrite ${options.count} tasks.`;
+  const fresh = (count: number): string => `Domain: ${target.description}\n\nWrite ${count} tasks.`;
+  let request = fresh(options.count);
   for (let round = 0; round < rounds; round += 1) {
-    const keptBefore = state.kept.filter((kept) => kept.target === target.id).length;
-    if (keptBefore >= options.count) return;
     const candidates = await askForTasks(options, request, state);
     const outcome = await checkBatch(options, target, candidates, state);
     const needed = options.count - state.kept.filter((kept) => kept.target === target.id).length;
-    if (needed <= 0 || (outcome.tooEasy.length === 0 && outcome.tooHard.length === 0)) return;
-    request = variantRequest(target, outcome, needed);
+    if (needed <= 0 || candidates.length === 0) return;
+    // Variants of what missed the band when some did; otherwise more tasks like the first batch.
+    request = outcome.tooEasy.length === 0 && outcome.tooHard.length === 0 ? fresh(needed) : variantRequest(target, outcome, needed);
   }
 }
 

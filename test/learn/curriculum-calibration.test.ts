@@ -14,8 +14,8 @@ import { createLeveledAgent, createSumWriter, leveledAgentReply, sumTerms } from
 // of a numbers 2 of 4 tries, a - 1 numbers 3 of 4, a - 2 always, a + 1 once, a + 2 never.
 const firstBatch = [2, 3, 4, 7, 8];
 
-async function calibrated(options: { ability: number; agentCalls: number; batches: number; low?: number; high?: number; meter?: UsageMeter }) {
-  const write = createSumWriter(firstBatch);
+async function calibrated(options: { ability: number; agentCalls: number; batches: number; low?: number; high?: number; meter?: UsageMeter; firstAddends?: number[]; count?: number }) {
+  const write = createSumWriter(options.firstAddends ?? firstBatch);
   const writer = createScriptedModel({ spec: 'scripted:writer', replies: Array.from({ length: options.batches }, () => (request) => ({ object: write(request.lastUserText) })) });
   // One agent behind every reply, so its tries at a prompt are counted across calls.
   const agent = createLeveledAgent(options.ability);
@@ -30,7 +30,7 @@ async function calibrated(options: { ability: number; agentCalls: number; batche
     high: options.high ?? 0.75,
     rounds: 3,
   };
-  const curriculum = await writeCurriculum({ model: writer, targets: [domainTarget('sums of several numbers', 'sums')], count: 3, calibration, meter: options.meter });
+  const curriculum = await writeCurriculum({ model: writer, targets: [domainTarget('sums of several numbers', 'sums')], count: options.count ?? 3, calibration, meter: options.meter });
   return { curriculum, writer, agentModel };
 }
 
@@ -85,6 +85,13 @@ describe('curriculum difficulty calibrated towards half success', () => {
       { passes: 2, tries: 4 },
     ]);
     expect(curriculum.calibration?.keptSuccessRate).toBe(0.5);
+  });
+
+  it('asks for more tasks like the first when a batch falls short with nothing too easy or too hard to vary', async () => {
+    const { curriculum, writer } = await calibrated({ ability: 4, agentCalls: 8, batches: 2, firstAddends: [3], count: 2 });
+    writer.verify();
+    expect(writer.calls[1]!.lastUserText).toMatch(/^Domain: sums of several numbers\s+Write 1 tasks\./);
+    expect(curriculum.kept.map((kept) => addends(kept.task.prompt))).toEqual([3, 3]);
   });
 
   it('stops at the budget with the tasks measured so far, the unmeasured one dropped with why', async () => {
