@@ -75,7 +75,8 @@ async function failureClusters(library: Library): Promise<FailureClusterGap[]> {
     const verdict = trajectory.verdict;
     if (verdict === null || typeof verdict['passed'] !== 'boolean') continue;
     const kind = await taskKind(library, trajectory, runs);
-    latest.set(trajectory.taskId ?? trajectory.task, { prompt: trajectory.task, kind, passed: verdict['passed'], feedback: typeof verdict['feedback'] === 'string' ? verdict['feedback'] : '' });
+    // Keyed by id and prompt: two curriculum files may both hold a `sums-generated-1`.
+    latest.set(`${trajectory.taskId ?? ''}\u0000${trajectory.task}`, { prompt: trajectory.task, kind, passed: verdict['passed'], feedback: typeof verdict['feedback'] === 'string' ? verdict['feedback'] : '' });
   }
   const byKind = new Map<string, JudgedTask[]>();
   const untagged: JudgedTask[] = [];

@@ -106,6 +106,27 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     expect(server.pending).toBe(0);
   });
 
+  it('says in text which target each kept task aims at, how often the agent solved it, and the kept tasks\' success against 0.5', async () => {
+    const cwd = directory.path;
+    const agent = createLeveledAgent(3);
+    const write = createSumWriter([3, 2]);
+    server.enqueue(
+      { respond: (body) => ({ text: JSON.stringify(write(firstUserText(body))) }) },
+      ...Array.from({ length: 8 }, (): ProtocolReply => ({ respond: (body) => ({ toolCalls: [{ name: 'final_answer', input: { answer: agent(firstUserText(body)) } }] }) })),
+    );
+    const spec = (model: string): string => `openai-compatible:${server.baseURL}#${model}`;
+    const result = await lamarck(cwd, 'curriculum', 'sums of several numbers', '--tag', 'sums', '--count', '2', '--model', spec('writer'), '--agent', spec('agent'), '--out', 'sums.jsonl');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(server.pending).toBe(0);
+    expect(result.stdout.split('\n')).toEqual([
+      'kept sums-generated-1 for domain-sums, the agent solved it 2 of 4 times',
+      'kept sums-generated-2 for domain-sums, the agent solved it 3 of 4 times',
+      expect.stringMatching(/^2 of 2 tasks kept in 1 batches, written to .*sums\.jsonl; the agent's success on them 0\.63 \(target 0\.5, band 0\.25-0\.75\); cost \$0\.0+$/),
+      '',
+    ]);
+  });
+
   it('says so, and writes nothing, when the library shows no gap', async () => {
     const cwd = directory.path;
     const result = await lamarck(cwd, 'curriculum', '--from-gaps', '--tries', '0', '--model', `openai-compatible:${server.baseURL}#writer`, '--out', 'generated.jsonl');
