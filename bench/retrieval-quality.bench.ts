@@ -68,18 +68,19 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
     ablation[name] = { development: summary(await measure(development, ranker(ablated))), test: summary(await measure(test, ranker(ablated))) };
   }
   result['ablation'] = ablation;
-  result['learnedTriggerCurve'] = await learnedTriggerCurve(development, test, quick ? [0, 10] : [0, 10, 50]);
+  // The last point is one pass over every development statement: do lessons reach new wordings?
+  result['learnedTriggerCurve'] = await learnedTriggerCurve(development, test, quick ? [0, 10] : [0, 10, 50, development.length], quick ? 10 : 50);
   return result;
 }
 
 /**
  * Outcomes are development statements in a seeded random order. The agent sees the top three
  * skills and uses the right one when it is among them (the task passes); otherwise it uses the
- * top one and fails. After each count of outcomes: accuracy on the statements of the longest run
+ * top one and fails. After each count of outcomes: accuracy on the first `repeatCount` statements
  * asked again (repeats; at 0 outcomes, before any learning) and on the test statements (similar
  * tasks in other words).
  */
-async function learnedTriggerCurve(development: readonly TaskStatement[], test: readonly TaskStatement[], checkpoints: readonly number[]): Promise<unknown[]> {
+async function learnedTriggerCurve(development: readonly TaskStatement[], test: readonly TaskStatement[], checkpoints: readonly number[], repeatCount: number): Promise<unknown[]> {
   const library = await loadSkillLibrary();
   const index = await indexFor(library, {});
   const random = new Random(12);
@@ -89,8 +90,8 @@ async function learnedTriggerCurve(development: readonly TaskStatement[], test: 
     [stream[position], stream[other]] = [stream[other]!, stream[position]!];
   }
   const idByName = new Map(index.entries().map((entry) => [entry.name, entry.artifact.id]));
-  // The statements the longest run learns from, asked again at every checkpoint (before and after).
-  const repeats = stream.slice(0, Math.max(...checkpoints));
+  // The statements the first runs learn from, asked again at every checkpoint (before and after).
+  const repeats = stream.slice(0, repeatCount);
   const points: unknown[] = [];
   let learned = 0;
   for (const checkpoint of checkpoints) {
