@@ -41,7 +41,8 @@ export async function measureSuccess(task: Task, settings: CalibrationSettings):
   let passes = 0;
   for (let attempt = 0; attempt < settings.tries; attempt += 1) {
     const outcome = await settings.actor(task, settings.knowledge(task), 'calibrate');
-    if (outcome.errorCode === 'budget-exceeded') throw new CalibrationBudgetStop(outcome.error ?? 'the budget is spent');
+    // The outcome's error reads `code: message`; the stop says the message alone, as the writer's refusal does.
+    if (outcome.errorCode === 'budget-exceeded') throw new CalibrationBudgetStop((outcome.error ?? 'the budget is spent').replace(/^budget-exceeded: /, ''));
     if (outcome.answer === null) continue;
     const verdict = await runVerifier(verify, outcome.answer, task, settings.cwd === undefined ? {} : { cwd: settings.cwd });
     if (verdict.passed) passes += 1;

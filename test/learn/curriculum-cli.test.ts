@@ -127,6 +127,27 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     ]);
   });
 
+  it('counts the agent\'s tries against the configured budget and writes what was measured when it runs out', async () => {
+    const cwd = directory.path;
+    writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ budget: { maxCalls: 5 } }));
+    const agent = createLeveledAgent(3);
+    const write = createSumWriter([3, 2]);
+    // The writer's call and 4 tries at the first sum; the first try at the second is refused.
+    server.enqueue(
+      { respond: (body) => ({ text: JSON.stringify(write(firstUserText(body))) }) },
+      ...Array.from({ length: 4 }, (): ProtocolReply => ({ respond: (body) => ({ toolCalls: [{ name: 'final_answer', input: { answer: agent(firstUserText(body)) } }] }) })),
+    );
+    const spec = (model: string): string => `openai-compatible:${server.baseURL}#${model}`;
+    const result = await lamarck(cwd, '--json', 'curriculum', 'sums', '--tag', 'sums', '--count', '2', '--model', spec('writer'), '--agent', spec('agent'), '--out', 'sums.jsonl');
+    expect(result.code).toBe(0);
+    expect(server.pending).toBe(0);
+    const report = JSON.parse(result.stdout) as { stopped: string; kept: number; dropped: Array<{ reason: string }> };
+    expect(report.stopped).toMatch(/^the budget ran out: budget reached: calls used 5 of 5/);
+    expect(report.kept).toBe(1);
+    expect(report.dropped.map((drop) => drop.reason)).toEqual(['the budget ran out before its difficulty was measured']);
+    expect(parseTaskStream(readFileSync(join(cwd, 'sums.jsonl'), 'utf8')).map((task) => task.id)).toEqual(['sums-generated-1']);
+  });
+
   it('says so, and writes nothing, when the library shows no gap', async () => {
     const cwd = directory.path;
     const result = await lamarck(cwd, 'curriculum', '--from-gaps', '--tries', '0', '--model', `openai-compatible:${server.baseURL}#writer`, '--out', 'generated.jsonl');
