@@ -77,8 +77,8 @@ export async function run({ quick }: { quick: boolean }): Promise<Record<string,
  * Outcomes are development statements in a seeded random order. The agent sees the top three
  * skills and uses the right one when it is among them (the task passes); otherwise it uses the
  * top one and fails. After each count of outcomes: accuracy on the first `repeatCount` statements
- * asked again (repeats; at 0 outcomes, before any learning) and on the test statements (similar
- * tasks in other words).
+ * asked again (repeats; at 0 outcomes, before any learning), on all development statements (the
+ * stream's own wordings), and on the test statements (similar tasks in other words).
  */
 async function learnedTriggerCurve(development: readonly TaskStatement[], test: readonly TaskStatement[], checkpoints: readonly number[], repeatCount: number): Promise<unknown[]> {
   const library = await loadSkillLibrary();
@@ -105,6 +105,7 @@ async function learnedTriggerCurve(development: readonly TaskStatement[], test: 
     points.push({
       outcomes: checkpoint,
       repeats: summary(await measure(repeats, ranker(index))),
+      development: summary(await measure(development, ranker(index))),
       test: summary(await measure(test, ranker(index))),
     });
   }
