@@ -6,6 +6,7 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { writeWebBuildStamp } from '../src/serve/web-build-stamp.ts';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const outdir = `${root}dist/web`;
@@ -27,5 +28,7 @@ const result = await build({
 });
 copyFileSync(`${root}web/index.html`, `${outdir}/index.html`);
 copyFileSync(`${root}web/favicon.svg`, `${outdir}/favicon.svg`);
+// Which sources these pages are: a dashboard started in this checkout refuses them once web/ changes.
+writeWebBuildStamp(root, outdir);
 const bytes = Object.values(result.metafile.outputs).reduce((sum, output) => sum + output.bytes, 0);
 if (process.env['LAMARCK_BUILD_QUIET'] === undefined) console.log(`web: ${Object.keys(result.metafile.outputs).length} files, ${Math.round(bytes / 1024)} KiB in dist/web`);

@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InternalError } from '../core/errors.ts';
+import { checkWebBuild } from './web-build-stamp.ts';
 
 /**
  * The built front end (`npm run build` writes it to `dist/web/`), read into memory once: a few
@@ -32,12 +33,16 @@ const contentTypes: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-export function defaultAssetDirectory(): string {
-  const candidates = [new URL('../web/', import.meta.url), new URL('../../dist/web/', import.meta.url)].map((url) => fileURLToPath(url));
+/** `moduleUrl`: where this module is (a test places it in a checkout of its own). */
+export function defaultAssetDirectory(moduleUrl: string = import.meta.url): string {
+  const candidates = [new URL('../web/', moduleUrl), new URL('../../dist/web/', moduleUrl)].map((url) => fileURLToPath(url));
   const found = candidates.find((directory) => existsSync(join(directory, 'index.html')));
   if (found === undefined) {
     throw new InternalError(`the dashboard's pages are not built (looked in ${candidates.join(' and ')}); run npm run build`);
   }
+  // In a checkout (from src/serve or dist/serve, the root is two folders up), pages built from
+  // older sources are refused at once; the published package has no web/ to compare with.
+  checkWebBuild(fileURLToPath(new URL('../../', moduleUrl)), found);
   return found;
 }
 
