@@ -29,7 +29,8 @@ export interface FailureClusterGap {
   /** Tasks of the kind judged at least once. */
   attempted: number;
   terms: string[];
-  examples: string[];
+  /** Some failed tasks, with the agent's answer (null when it gave none). */
+  examples: Array<{ prompt: string; answer: string | null }>;
   feedback: string[];
 }
 
@@ -62,6 +63,7 @@ export async function findLibraryGaps(library: Library, options: FindGapsOptions
 
 interface JudgedTask {
   prompt: string;
+  answer: string | null;
   kind: string | undefined;
   passed: boolean;
   feedback: string;
@@ -76,7 +78,7 @@ async function failureClusters(library: Library): Promise<FailureClusterGap[]> {
     if (verdict === null || typeof verdict['passed'] !== 'boolean') continue;
     const kind = await taskKind(library, trajectory, runs);
     // Keyed by id and prompt: two curriculum files may both hold a `sums-generated-1`.
-    latest.set(`${trajectory.taskId ?? ''}\u0000${trajectory.task}`, { prompt: trajectory.task, kind, passed: verdict['passed'], feedback: typeof verdict['feedback'] === 'string' ? verdict['feedback'] : '' });
+    latest.set(`${trajectory.taskId ?? ''}\u0000${trajectory.task}`, { prompt: trajectory.task, answer: trajectory.answer, kind, passed: verdict['passed'], feedback: typeof verdict['feedback'] === 'string' ? verdict['feedback'] : '' });
   }
   const byKind = new Map<string, JudgedTask[]>();
   const untagged: JudgedTask[] = [];
@@ -105,7 +107,7 @@ function cluster(kind: string, failed: readonly JudgedTask[], attempted: readonl
     failed: failed.length,
     attempted: attempted.length,
     terms: salientTerms(failed, attempted.filter((task) => task.passed)),
-    examples: failed.slice(0, examplesPerCluster).map((task) => task.prompt),
+    examples: failed.slice(0, examplesPerCluster).map((task) => ({ prompt: task.prompt, answer: task.answer })),
     feedback: [...new Set(failed.map((task) => task.feedback).filter((text) => text !== ''))].slice(0, examplesPerCluster),
   };
 }

@@ -116,7 +116,7 @@ export function gapTarget(gap: LibraryGap): CurriculumTarget {
     `Tasks of the kind "${gap.kind}", which the agent keeps failing: ${gap.failed} of ${gap.attempted} such tasks still fail.`,
     gap.terms.length > 0 ? `What the failed tasks share: ${gap.terms.join(', ')}.` : '',
     'Failed tasks, for example:',
-    ...gap.examples.map((example) => `- ${example}`),
+    ...gap.examples.map((example) => `- ${example.prompt} (the agent answered ${example.answer === null ? 'nothing' : JSON.stringify(example.answer.slice(0, 200))})`),
     ...(gap.feedback.length > 0 ? ['What the verifier said:', ...gap.feedback.map((feedback) => `- ${feedback}`)] : []),
     'Write new tasks that practise what these need, not copies of them.',
   ];

@@ -47,16 +47,16 @@ describe('the library\'s gaps', () => {
     await learnWith(library, tasks, 3);
     const gaps = await findLibraryGaps(library, { maxGaps: 10 });
     expect(gaps).toEqual([
-      { id: 'failures-convert', type: 'failure-cluster', kind: 'convert', failed: 2, attempted: 2, terms: ['convert', 'kilometres', 'miles'], examples: ['Convert 5 miles to kilometres.', 'Convert 12 miles to kilometres.'], feedback: ['the answer does not match the expected text'] },
-      { id: 'failures-sums', type: 'failure-cluster', kind: 'sums', failed: 2, attempted: 4, terms: [], examples: [sumPrompt(5, 5), sumPrompt(6, 6)], feedback: ['the answer does not match the expected text'] },
-      { id: 'failures-capital', type: 'failure-cluster', kind: 'capital', failed: 1, attempted: 1, terms: ['capital', 'france', 'name'], examples: ['Name the capital of France.'], feedback: ['the answer does not match the expected text'] },
+      { id: 'failures-convert', type: 'failure-cluster', kind: 'convert', failed: 2, attempted: 2, terms: ['convert', 'kilometres', 'miles'], examples: [{ prompt: 'Convert 5 miles to kilometres.', answer: 'no idea' }, { prompt: 'Convert 12 miles to kilometres.', answer: 'no idea' }], feedback: ['the answer does not match the expected text'] },
+      { id: 'failures-sums', type: 'failure-cluster', kind: 'sums', failed: 2, attempted: 4, terms: [], examples: [{ prompt: sumPrompt(5, 5), answer: expect.stringMatching(/^\d+$/) }, { prompt: sumPrompt(6, 6), answer: expect.stringMatching(/^\d+$/) }], feedback: ['the answer does not match the expected text'] },
+      { id: 'failures-capital', type: 'failure-cluster', kind: 'capital', failed: 1, attempted: 1, terms: ['capital', 'france', 'name'], examples: [{ prompt: 'Name the capital of France.', answer: 'no idea' }], feedback: ['the answer does not match the expected text'] },
     ]);
     // What the writer is told about a cluster: its size, shared terms, examples and feedback.
     const target = gapTarget(gaps[0]!);
     expect(target).toMatchObject({ id: 'failures-convert', kind: 'convert' });
     expect(target.description).toContain('2 of 2 such tasks still fail');
     expect(target.description).toContain('What the failed tasks share: convert, kilometres, miles.');
-    expect(target.description).toContain('- Convert 12 miles to kilometres.');
+    expect(target.description).toContain('- Convert 12 miles to kilometres. (the agent answered "no idea")');
   });
 
   it('counts a task by its latest attempt: failures a later run passed are no gap', async () => {
