@@ -1,11 +1,13 @@
 import type { QuickJSContext, QuickJSDeferredPromise, QuickJSHandle, QuickJSRuntime } from 'quickjs-emscripten-core';
 import type { QuickJsInstance } from './quickjs-instance-pool.ts';
 import { QUICKJS_PRELUDE } from './quickjs-prelude.ts';
+import { describeTimeStop, ToolTimeBudget, type TimeStop } from './tool-time-budget.ts';
 import { epochNow, hostCallErrorName, hostCallRefusal, type CallLimits, type GuestCapabilities, type SandboxErrorCode, type SandboxFailure, type WorkerResult } from './quickjs-protocol.ts';
 
 /**
  * One tool call inside a QuickJS worker: a fresh runtime and context on a pooled WASM instance,
- * with the deadline checked by the interrupt handler and between bounded batches of promise jobs,
+ * with its time (CPU time plus host-call waits, under a wall-clock backstop: tool-time-budget.ts)
+ * checked by the interrupt handler and between bounded batches of promise jobs,
  * a hard memory cap (the WASM memory's maximum), a stack limit, and no I/O at all except host calls
  * (fetch, files) that the host thread performs and answers. Input and output cross as JSON text,
  * so no host object or prototype is ever reachable from the guest.
@@ -21,6 +23,8 @@ export interface CallHost {
   log(level: string, message: string): void;
   /** Whether the host asked this call to stop (read from shared memory; cheap enough for the interrupt handler). */
   abortRequested(): boolean;
+  /** The call has now waited this long on host calls in all (the host counts it as the call's time). */
+  reportWaited?(totalMs: number): void;
 }
 
 export interface CallSpec {
@@ -98,8 +102,9 @@ export class SandboxCall {
   /** Promises rejected on the spot; disposed with the context, after the guest is done with them. */
   private readonly refusedHostCalls: QuickJSDeferredPromise[] = [];
   private nextRequestId = 1;
-  private deadline: number;
-  private timedOut = false;
+  private readonly budget: ToolTimeBudget;
+  /** Set when the call's time ran out: the readings the timeout is decided and reported from. */
+  private timeStop: TimeStop | undefined;
   private aborted = false;
   private active = true;
   private wake: (() => void) | undefined;
@@ -109,7 +114,7 @@ export class SandboxCall {
     this.instance = instance;
     this.spec = spec;
     this.host = host;
-    this.deadline = spec.limits.deadlineAt;
+    this.budget = new ToolTimeBudget(spec.limits.timeoutMs, spec.limits.wallClockMs, spec.limits.startedAt);
     this.runtime = instance.module.newRuntime();
     // QuickJS's own accounting undercounts in this build (see the instance pool); it still refuses
     // single allocations over the limit. The WASM memory maximum is the real cap.
@@ -200,15 +205,16 @@ export class SandboxCall {
       this.aborted = true;
       return true;
     }
-    if (epochNow() <= this.deadline) return false;
-    if (!this.aborted) this.timedOut = true;
+    const stop = this.budget.check();
+    if (stop === undefined) return false;
+    if (!this.aborted) this.timeStop ??= stop;
     return true;
   }
 
   private classifyOnce(error: unknown): SandboxFailure {
     if (error instanceof SandboxStop) return error.failure;
     if (this.aborted) return { code: 'aborted', message: 'the tool call was aborted' };
-    if (this.timedOut) return { code: 'timeout', message: `the tool ran past its ${this.spec.limits.timeoutMs} ms time limit` };
+    if (this.timeStop !== undefined) return this.timeoutFailure(this.timeStop);
     if (error instanceof GuestThrow) return this.classifyGuestError(error);
     // Anything else came from the host side of the boundary: the instance cannot be trusted again.
     this.instance.broken = true;
@@ -309,19 +315,28 @@ export class SandboxCall {
       this.aborted = true;
       throw new SandboxStop('aborted', 'the tool call was aborted');
     }
-    if (epochNow() <= this.deadline) return;
-    this.timedOut = true;
-    throw new SandboxStop('timeout', `the tool ran past its ${this.spec.limits.timeoutMs} ms time limit`);
+    const stop = this.budget.check();
+    if (stop === undefined) return;
+    this.timeStop ??= stop;
+    throw new SandboxStop('timeout', this.timeoutFailure(stop).message);
+  }
+
+  private timeoutFailure(stop: TimeStop): SandboxFailure {
+    return { code: 'timeout', message: describeTimeStop(stop, this.spec.limits.timeoutMs, this.budget.wallClockMs) };
   }
 
   private async waitForHostCallOrDeadline(): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
+    const waitStarted = epochNow();
     await new Promise<void>((resolve) => {
       this.wake = resolve;
-      timer = setTimeout(resolve, Math.min(2_147_483_647, Math.max(0, this.deadline - epochNow()) + 1));
+      timer = setTimeout(resolve, Math.min(2_147_483_647, this.budget.waitAllowanceMs() + 1));
     });
     clearTimeout(timer);
     this.wake = undefined;
+    // Waiting on what the tool asked for is the tool's time, unlike waiting for a core.
+    this.budget.noteWait(epochNow() - waitStarted);
+    this.host.reportWaited?.(this.budget.waitedMs);
   }
 
   private classifyGuestError(thrown: GuestThrow): SandboxFailure {
@@ -349,7 +364,7 @@ export class SandboxCall {
   private describe(handle: QuickJSHandle): { name: string; message: string } | undefined {
     if (this.describeError === undefined) return undefined;
     try {
-      this.deadline = epochNow() + DESCRIBE_GRACE_MS;
+      this.budget.allowGrace(DESCRIBE_GRACE_MS);
       const result = this.context.callFunction(this.describeError, this.context.undefined, handle);
       if (result.error !== undefined) {
         result.error.dispose();

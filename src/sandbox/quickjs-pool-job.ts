@@ -3,6 +3,7 @@ import { HostCalls } from './quickjs-host-calls.ts';
 import type { HostToWorker, QuickJsOutcome, SandboxFailure, WorkerResult, WorkerToHost } from './quickjs-protocol.ts';
 import type { FileAccess } from './tool-files.ts';
 import { ToolLogCollector } from './tool-log-collector.ts';
+import { describeTimeStop, wallClockBackstopMs, type TimeStop } from './tool-time-budget.ts';
 import type { NetworkAccess } from './tool-network.ts';
 
 /**
@@ -12,7 +13,13 @@ import type { NetworkAccess } from './tool-network.ts';
  * error) into an outcome. No outcome is decided by which timer fired first.
  */
 export interface QuickJsCallOptions {
+  /**
+   * The call's time: the CPU time of its worker thread plus the time it waits on host calls, so a
+   * tool starved of CPU on a busy machine is not blamed for the wait (tool-time-budget.ts).
+   */
   timeoutMs: number;
+  /** The wall-clock backstop; 10 x timeoutMs by default. */
+  wallClockMs?: number;
   memoryLimitBytes: number;
   /** Guest stack; clamped to a size the worker's own stack always outlasts. */
   stackLimitBytes?: number;
@@ -35,23 +42,25 @@ export const DEFAULT_MAX_TOOL_OUTPUT_BYTES = 1024 * 1024;
 export type JobEnding =
   | { kind: 'result'; result: WorkerResult; droppedLogLines: number; at: number }
   /**
-   * The pool won the compare-and-swap and terminated the worker: at the deadline, after an abort
-   * the guest ignored, or because the worker never started the job.
+   * The pool won the compare-and-swap and terminated the worker: when its time ran out, after an
+   * abort the guest ignored, or because the worker never started the job. For a deadline, `time`
+   * holds the readings it was decided from (undefined: the thread's CPU time could not be read, and
+   * the wall clock decided) and `limitAt` the latest time the limit can have been reached.
    */
-  | { kind: 'killed'; reason: 'deadline' | 'abort' | 'no-start'; at: number }
+  | { kind: 'killed'; reason: 'deadline' | 'abort' | 'no-start'; at: number; time?: TimeStop | undefined; limitAt?: number | undefined }
   | { kind: 'worker-died'; error: unknown; exitCode: number | undefined; at: number }
   | { kind: 'closed'; at: number };
 
 export interface PoolJob {
   readonly id: number;
   readonly kind: 'run' | 'warm-up';
-  /** Time the worker has once it started the job; the pool terminates it this long (plus a grace) after the start. */
+  /** Time the worker has once it started the job (CPU plus host-call waits); the pool terminates it once it used this plus a grace. */
   readonly timeoutMs: number;
+  /** The wall-clock backstop: past it (plus a grace) the pool terminates the worker, whatever it used. */
+  readonly wallClockMs: number;
   readonly memoryLimitBytes: number;
   readonly signal: AbortSignal | undefined;
   request(): HostToWorker;
-  /** The worker started the job at `at` (epochNow, the worker's clock): its time limit counts from there. */
-  noteStarted(at: number): void;
   /** The caller aborted at `at` (epochNow); the first abort is the one kept. */
   noteAbort(at: number): void;
   /** Log lines and host calls; `reply` reaches the worker only while it still runs this job. */
@@ -63,6 +72,7 @@ export class RunJob implements PoolJob {
   readonly id: number;
   readonly kind = 'run';
   readonly timeoutMs: number;
+  readonly wallClockMs: number;
   readonly memoryLimitBytes: number;
   readonly signal: AbortSignal | undefined;
   readonly outcome: Promise<QuickJsOutcome>;
@@ -74,8 +84,7 @@ export class RunJob implements PoolJob {
   private readonly hostCalls: HostCalls;
   private resolve: (outcome: QuickJsOutcome) => void = () => undefined;
   private settled = false;
-  /** Recorded evidence for the kind: when the worker started the call, and when the caller aborted it. */
-  private startedAt: number | undefined;
+  /** Recorded evidence for the kind: when the caller aborted the call. */
   private abortedAt: number | undefined;
 
   constructor(id: number, source: string, input: JsonValue, options: QuickJsCallOptions, started: number) {
@@ -84,6 +93,7 @@ export class RunJob implements PoolJob {
     this.inputJson = JSON.stringify(input);
     this.options = options;
     this.timeoutMs = options.timeoutMs;
+    this.wallClockMs = wallClockBackstopMs(options.timeoutMs, options.wallClockMs);
     this.memoryLimitBytes = options.memoryLimitBytes;
     this.signal = options.signal;
     this.started = started;
@@ -103,8 +113,9 @@ export class RunJob implements PoolJob {
       filename: this.options.filename ?? 'index.js',
       limits: {
         // Replaced by the worker with its own clock when it starts the call; see the worker.
-        deadlineAt: 0,
+        startedAt: 0,
         timeoutMs: this.options.timeoutMs,
+        wallClockMs: this.wallClockMs,
         memoryLimitBytes: this.options.memoryLimitBytes,
         stackLimitBytes: this.options.stackLimitBytes,
         maxOutputBytes: this.options.maxOutputBytes ?? DEFAULT_MAX_TOOL_OUTPUT_BYTES,
@@ -114,10 +125,6 @@ export class RunJob implements PoolJob {
         files: files === undefined ? [] : [...(files.read ? (['read'] as const) : []), ...(files.write ? (['write'] as const) : [])],
       },
     };
-  }
-
-  noteStarted(at: number): void {
-    this.startedAt ??= at;
   }
 
   noteAbort(at: number): void {
@@ -153,14 +160,15 @@ export class RunJob implements PoolJob {
 
   /**
    * Whether the caller's abort was the first stop: recorded before the time the other ending
-   * happened (a time limit's own moment for a timeout). Decided from the recorded times, not from
-   * which message reached the host first, so a failure that the abort caused (a worker terminated
-   * for it, an error the guest raised on the way out) is reported as the abort.
+   * happened (for a worker the pool killed at its limit, the latest moment the limit can have
+   * been reached). Decided from the recorded times, not from which message reached the host
+   * first, so a failure that the abort caused (a worker terminated for it, an error the guest
+   * raised on the way out) is reported as the abort.
    */
   private abortCameFirst(ending: JobEnding, failure: SandboxFailure): boolean {
     if (this.abortedAt === undefined) return false;
-    const deadline = this.startedAt === undefined ? undefined : this.startedAt + this.timeoutMs;
-    const otherStop = failure.code === 'timeout' && deadline !== undefined ? Math.min(deadline, ending.at) : ending.at;
+    const limitAt = ending.kind === 'killed' ? ending.limitAt : undefined;
+    const otherStop = failure.code === 'timeout' && limitAt !== undefined ? Math.min(limitAt, ending.at) : ending.at;
     return this.abortedAt <= otherStop;
   }
 
@@ -176,7 +184,9 @@ export class RunJob implements PoolJob {
           ok: false,
           error: {
             code: 'timeout',
-            message: `the tool ran past its ${this.timeoutMs} ms time limit and was stopped from outside the interpreter (it was inside one long built-in call)`,
+            message: `${
+              ending.time === undefined ? `the tool ran past its ${this.timeoutMs} ms time limit by the wall clock (its thread's CPU time cannot be read here)` : describeTimeStop(ending.time, this.timeoutMs, this.wallClockMs)
+            } and was stopped from outside the interpreter (it was inside one long built-in call)`,
           },
         };
       case 'worker-died':
@@ -192,6 +202,7 @@ export class WarmUpJob implements PoolJob {
   readonly id: number;
   readonly kind = 'warm-up';
   readonly timeoutMs = 10_000;
+  readonly wallClockMs = 60_000;
   readonly memoryLimitBytes: number;
   readonly signal = undefined;
   readonly done: Promise<boolean>;
@@ -208,8 +219,6 @@ export class WarmUpJob implements PoolJob {
   request(): HostToWorker {
     return { type: 'warm-up', callId: this.id, memoryLimitBytes: this.memoryLimitBytes };
   }
-
-  noteStarted(): void {}
 
   noteAbort(): void {}
 

@@ -56,7 +56,9 @@ export function hostCallErrorName(operation: string): string {
 export const CONTROL_STATE = 0;
 /** Set to 1 by the host to ask the running call to stop (its caller aborted). */
 export const CONTROL_ABORT = 1;
-export const CONTROL_SLOTS = 2;
+/** Milliseconds the running call has waited on host calls in all, written by the worker after each wait: part of its time. */
+export const CONTROL_WAITED_MS = 2;
+export const CONTROL_SLOTS = 3;
 
 /** Values of `control[CONTROL_STATE]`. */
 export const STATE_IDLE = 0;
@@ -71,9 +73,12 @@ export interface GuestCapabilities {
 }
 
 export interface CallLimits {
-  /** When the call must end, in milliseconds since the epoch (`performance.timeOrigin + performance.now()`). */
-  deadlineAt: number;
+  /** When the call started, in milliseconds since the epoch (`performance.timeOrigin + performance.now()`). */
+  startedAt: number;
+  /** The call's time: CPU time of its thread plus time waiting on host calls (see tool-time-budget.ts). */
   timeoutMs: number;
+  /** The wall-clock backstop, counted from `startedAt`. */
+  wallClockMs: number;
   memoryLimitBytes: number;
   stackLimitBytes: number | undefined;
   maxOutputBytes: number;
@@ -93,8 +98,12 @@ export type HostToWorker =
 export type WorkerResult = { ok: true; outputJson: string | null } | { ok: false; error: SandboxFailure };
 
 export type WorkerToHost =
-  /** The worker took the job: its time limit counts from `at` (epochNow, the worker's clock). */
-  | { type: 'started'; callId: number; at: number }
+  /**
+   * The worker took the job: its time limit counts from `at` (epochNow, the worker's clock). With
+   * `osThreadId` and `cpuMs` (the thread's CPU time then, from /proc), the host can read how much
+   * CPU the call has used even while the guest is stuck inside one built-in call.
+   */
+  | { type: 'started'; callId: number; at: number; osThreadId?: number | undefined; cpuMs?: number | undefined }
   | { type: 'log'; callId: number; level: string; message: string }
   | { type: 'host-call'; callId: number; requestId: number; operation: string; requestText: string }
   /**

@@ -7,8 +7,9 @@ import { definedOnly } from '../core/defined-only.ts';
 
 /**
  * Runs a tool's ES module in QuickJS compiled to WebAssembly, in a worker thread from a warm pool:
- * a fresh runtime and context per call, a deadline enforced inside the interpreter (the interrupt
- * handler) and from outside it (the worker is terminated when the guest does not come back), a
+ * a fresh runtime and context per call, a time limit on the worker thread's CPU time (plus host-call
+ * waits, under a wall-clock backstop) enforced inside the interpreter (the interrupt handler) and
+ * from outside it (the worker is terminated when the guest does not come back), a
  * hard memory cap, a stack limit, and no I/O at all except `ctx.fetch` to granted hosts and the
  * granted directory. Input and output cross as JSON text, so no host object or prototype is ever
  * reachable from the guest. Whatever the tool does, the result is a value, never a host crash, and
@@ -92,6 +93,7 @@ export function createQuickJsSandbox(options: { pool?: QuickJsPool } = {}): Sand
     run: async (unit: QuickJsUnit, limits: SandboxLimits, runOptions: SandboxRunOptions = {}): Promise<SandboxResult> => {
       const outcome = await runInQuickJs(unit.source, unit.input, {
         timeoutMs: limits.timeoutMs,
+        ...definedOnly({ wallClockMs: limits.wallClockMs }),
         memoryLimitBytes: limits.memoryLimitMb * 1024 * 1024,
         maxOutputBytes: limits.outputLimitBytes,
         ...definedOnly({ filename: unit.filename, signal: runOptions.signal, pool: options.pool }),

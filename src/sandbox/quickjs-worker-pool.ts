@@ -3,10 +3,13 @@ import { Worker } from 'node:worker_threads';
 import { ConfigError } from '../core/errors.ts';
 import { capacityPagesFor, compileQuickJs } from './quickjs-instance-pool.ts';
 import type { JobEnding, PoolJob } from './quickjs-pool-job.ts';
+import { osThreadCpuMs } from './thread-cpu-time.ts';
+import type { TimeStop } from './tool-time-budget.ts';
 import {
   CONTROL_ABORT,
   CONTROL_SLOTS,
   CONTROL_STATE,
+  CONTROL_WAITED_MS,
   STATE_IDLE,
   STATE_KILLED,
   STATE_RUNNING,
@@ -26,7 +29,10 @@ import {
  *   `memoryBudgetBytes` while it runs; calls that do not fit wait in a FIFO queue. A call larger
  *   than the whole budget still runs, alone.
  * - Hard deadline: a worker still running `killGraceMs` after its call's limit is terminated and
- *   the call ends as `timeout`. Who ended the call is recorded in shared memory by compare-and-swap
+ *   the call ends as `timeout`. The limit is the call's CPU time plus its host-call waits (the
+ *   worker thread's CPU time read from /proc, since a guest inside one built-in call reports
+ *   nothing), so a worker that waited for a core is not killed for it; the wall-clock backstop
+ *   ends it whatever it used. Where the CPU time cannot be read, the wall clock decides. Who ended the call is recorded in shared memory by compare-and-swap
  *   (see quickjs-protocol.ts), so a result posted in time always wins over the kill.
  * - Lifecycle: idle workers are unref'd and never keep the process alive; a worker that dies is
  *   dropped and its call reported (ERR_WORKER_OUT_OF_MEMORY as `memory-limit`); the next call
@@ -277,6 +283,7 @@ export class QuickJsPool {
     this.counters.peakRunning = Math.max(this.counters.peakRunning, this.running);
     this.counters.peakReservedBytes = Math.max(this.counters.peakReservedBytes, this.reservedBytes);
     Atomics.store(worker.control, CONTROL_ABORT, job.signal?.aborted === true ? 1 : 0);
+    Atomics.store(worker.control, CONTROL_WAITED_MS, 0);
     Atomics.store(worker.control, CONTROL_STATE, STATE_RUNNING);
     worker.thread.ref();
     worker.timer = setTimeout(() => this.kill(worker, job, 'no-start'), START_TIMEOUT_MS);
@@ -290,10 +297,10 @@ export class QuickJsPool {
     const job = worker.job;
     if (job === undefined || message.callId !== job.id) return;
     if (message.type === 'started') {
-      job.noteStarted(message.at);
       // The worker's clock started the limit; the kill comes only after it and a grace period.
       clearTimeout(worker.timer);
-      worker.timer = setTimeout(() => this.kill(worker, job, 'deadline'), job.timeoutMs + this.killGraceMs);
+      const start = { at: message.at, osThreadId: message.osThreadId, cpuMs: message.cpuMs };
+      worker.timer = setTimeout(() => this.checkTime(worker, job, start), job.timeoutMs + this.killGraceMs);
       return;
     }
     if (message.type === 'done') {
@@ -308,16 +315,44 @@ export class QuickJsPool {
   }
 
   /**
+   * Once a job's limit and grace have passed by the wall clock: reads how much time it really used
+   * (its thread's CPU time, which a busy machine does not inflate, plus its host-call waits) and
+   * kills it only when that, or the wall-clock backstop, is past the limit and grace. Otherwise it
+   * looks again when the limit could be reached at the earliest.
+   */
+  private checkTime(worker: PoolWorker, job: PoolJob, start: { at: number; osThreadId: number | undefined; cpuMs: number | undefined }): void {
+    if (worker.job !== job) return;
+    const now = epochNow();
+    const cpuNow = osThreadCpuMs(start.osThreadId);
+    if (cpuNow === undefined || start.cpuMs === undefined) {
+      this.kill(worker, job, 'deadline', { limitAt: start.at + job.timeoutMs });
+      return;
+    }
+    const usage = { cpuMs: Math.max(0, cpuNow - start.cpuMs), waitedMs: Atomics.load(worker.control, CONTROL_WAITED_MS), wallMs: now - start.at };
+    const used = usage.cpuMs + usage.waitedMs;
+    const usedLimit = job.timeoutMs + this.killGraceMs;
+    const wallLimit = Math.max(job.timeoutMs, job.wallClockMs) + this.killGraceMs;
+    if (usage.wallMs >= wallLimit) {
+      this.kill(worker, job, 'deadline', { time: { by: 'wall-clock', usage }, limitAt: start.at + job.wallClockMs });
+    } else if (used >= usedLimit) {
+      // Used time grows no faster than the wall clock: the limit was reached at least this long ago.
+      this.kill(worker, job, 'deadline', { time: { by: 'limit', usage }, limitAt: now - (used - job.timeoutMs) });
+    } else {
+      worker.timer = setTimeout(() => this.checkTime(worker, job, start), Math.max(1, Math.min(usedLimit - used, wallLimit - usage.wallMs)));
+    }
+  }
+
+  /**
    * Ends a job whose worker ran past its time: only if the worker has not finished first (the
    * compare-and-swap decides), and then by terminating the worker, wherever its guest is.
    */
-  private kill(worker: PoolWorker, job: PoolJob, reason: KillReason): void {
+  private kill(worker: PoolWorker, job: PoolJob, reason: KillReason, evidence: { time?: TimeStop; limitAt?: number } = {}): void {
     if (worker.job !== job) return;
     if (Atomics.compareExchange(worker.control, CONTROL_STATE, STATE_RUNNING, STATE_KILLED) !== STATE_RUNNING) return;
     this.counters.workersKilled += 1;
     this.release(worker);
     // Whether an abort came before the deadline is the job's to decide, from the times it recorded.
-    this.finish(job, { kind: 'killed', reason, at: epochNow() });
+    this.finish(job, { kind: 'killed', reason, at: epochNow(), ...evidence });
     void this.end(worker);
     this.pump();
   }

@@ -1,11 +1,12 @@
-import { readlinkSync } from 'node:fs';
 import os from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { runCall, type SandboxCall } from './quickjs-call.ts';
 import { acquireInstance, compileQuickJs, releaseInstance, useCompiledQuickJs, type QuickJsInstance } from './quickjs-instance-pool.ts';
+import { currentOsThreadId, osThreadCpuMs } from './thread-cpu-time.ts';
 import {
   CONTROL_ABORT,
   CONTROL_STATE,
+  CONTROL_WAITED_MS,
   STATE_DONE,
   STATE_RUNNING,
   epochNow,
@@ -23,6 +24,8 @@ const port = parentPort;
 if (port === null) throw new Error('quickjs-worker.ts runs only as a worker thread');
 const settings = workerData as { control: SharedArrayBuffer; niceness: number };
 const control = new Int32Array(settings.control);
+/** This thread's kernel id: the host reads the thread's CPU time through it (Linux). */
+const osThreadId = currentOsThreadId();
 lowerThreadPriority(settings.niceness);
 /** The guest's console lines forwarded per call; the host's collector keeps at most 200 of them. */
 const MAX_FORWARDED_LOG_LINES = 201;
@@ -83,8 +86,8 @@ async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<voi
   }
   // The limit counts from now: time spent queued or starting this thread is not the tool's either.
   const startedAt = epochNow();
-  const limits = { ...message.limits, deadlineAt: startedAt + message.limits.timeoutMs };
-  post({ type: 'started', callId, at: startedAt });
+  const limits = { ...message.limits, startedAt };
+  post({ type: 'started', callId, at: startedAt, osThreadId, cpuMs: osThreadCpuMs(osThreadId) });
   let forwarded = 0;
   let dropped = 0;
   let result: WorkerResult;
@@ -103,6 +106,7 @@ async function run(message: Extract<HostToWorker, { type: 'run' }>): Promise<voi
           post({ type: 'log', callId, level, message: text });
         },
         abortRequested: () => Atomics.load(control, CONTROL_ABORT) === 1,
+        reportWaited: (totalMs) => Atomics.store(control, CONTROL_WAITED_MS, Math.min(2 ** 31 - 1, Math.round(totalMs))),
       },
       (call) => {
         current = { callId, call };
@@ -141,7 +145,7 @@ async function warmUpCode(memoryLimitBytes: number): Promise<WorkerResult> {
       source: WARM_UP_TOOL,
       inputJson: JSON.stringify({ name: 'warm-up', values: [1, 2, 3] }),
       filename: 'warm-up.js',
-      limits: { deadlineAt: epochNow() + 5000, timeoutMs: 5000, memoryLimitBytes, stackLimitBytes: undefined, maxOutputBytes: 65536 },
+      limits: { startedAt: epochNow(), timeoutMs: 5000, wallClockMs: 50_000, memoryLimitBytes, stackLimitBytes: undefined, maxOutputBytes: 65536 },
       capabilities: { network: [], files: [] },
     },
     { requestHostCall: () => undefined, log: () => undefined, abortRequested: () => Atomics.load(control, CONTROL_ABORT) === 1 },
@@ -164,10 +168,9 @@ function finish(callId: number, result: WorkerResult, droppedLogLines: number): 
  * thread's priority cannot be named), and best effort: without the right, the thread runs as is.
  */
 function lowerThreadPriority(niceness: number): void {
-  if (process.platform !== 'linux' || niceness <= 0) return;
+  if (osThreadId === undefined || niceness <= 0) return;
   try {
-    const threadId = Number(readlinkSync('/proc/thread-self').split('/').at(-1));
-    if (Number.isInteger(threadId) && threadId > 0) os.setPriority(threadId, Math.min(19, os.getPriority(threadId) + niceness));
+    os.setPriority(osThreadId, Math.min(19, os.getPriority(osThreadId) + niceness));
   } catch {
     // No /proc, or not allowed: run at the host's priority.
   }

@@ -15,7 +15,7 @@ export const sandboxContractVersion = 'v1';
 /**
  * How a run ended:
  * - `ok`: the code ran to its end and reported success (exit status 0; a returned value).
- * - `timeout`: it used up its time (CPU time or the wall clock of a process; the guest's clock in QuickJS).
+ * - `timeout`: it used up its time (CPU time, or the wall-clock backstop; in QuickJS the CPU time counts the time spent waiting on host calls too).
  * - `memory-limit`: it went over its memory.
  * - `output-limit`: what it wrote or returned went over `outputLimitBytes`.
  * - `exit-code`: it ended on its own and reported failure: a non-zero exit status, an uncaught exception.
@@ -41,11 +41,11 @@ export type SandboxOutcomeKind = (typeof sandboxOutcomeKinds)[number];
 
 export interface SandboxLimits {
   /**
-   * The time the code may run: CPU time for a process (which a busy machine does not shrink), the
-   * guest's own clock in QuickJS.
+   * The time the code may run: CPU time, which a busy machine does not shrink (a process group's;
+   * in QuickJS its worker thread's, plus the time it waits on host calls).
    */
   timeoutMs: number;
-  /** A process's wall-clock backstop (a sleeping child uses no CPU). Default: 10 x timeoutMs. */
+  /** The wall-clock backstop (a sleeping child uses no CPU; a starved one gets little). Default: 10 x timeoutMs. */
   wallClockMs?: number | undefined;
   memoryLimitMb: number;
   /** The most the code may write (either stream of a process) or return (QuickJS's JSON result). */

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,6 +52,9 @@ describe('a hard deadline, enforced from outside the interpreter', () => {
     // for minutes (and returned ok) when the deadline was only checked inside the interpreter.
     const result = await runInQuickJs(indexOfTool, null, { timeoutMs: 2000, memoryLimitBytes: 64 * MiB, pool });
     expect(result).toMatchObject({ ok: false, error: { code: 'timeout', message: expect.stringContaining('stopped from outside the interpreter') } });
+    // Decided from the worker thread's CPU time, read from outside: the limit and the grace were used.
+    const cpuMs = Number(/CPU (\d+) ms/.exec(result.ok ? '' : result.error.message)?.[1]);
+    expect(cpuMs).toBeGreaterThanOrEqual(2000);
     expect(result.durationMs).toBeLessThan(30_000);
     expect(pool.stats()).toMatchObject({ workersKilled: 1, running: 0, workers: 0 });
     const next = await runInQuickJs('export default () => 7;', null, { timeoutMs: 30_000, memoryLimitBytes: 16 * MiB, pool });
@@ -71,14 +74,70 @@ describe('a hard deadline, enforced from outside the interpreter', () => {
 
   it('keeps the host event loop running while four tools spin', async () => {
     const pool = newPool({ maxWorkers: 4 });
-    const spin = (): Promise<QuickJsOutcome> => runInQuickJs('export default () => { for (;;) {} };', null, { timeoutMs: 3000, memoryLimitBytes: 16 * MiB, pool });
+    // Each spins for 1.5 s of CPU time: on two busy cores, several times that of wall clock.
+    const spin = (): Promise<QuickJsOutcome> => runInQuickJs('export default () => { for (;;) {} };', null, { timeoutMs: 1500, memoryLimitBytes: 16 * MiB, pool });
     const { value: results, maxLagMs } = await maxTimerLag(() => Promise.all([spin(), spin(), spin(), spin()]));
     for (const result of results) expect(result).toMatchObject({ ok: false, error: { code: 'timeout' } });
     expect(pool.stats().peakRunning).toBe(4);
     // On the host's thread, each spinning call held the event loop for its whole limit.
     const shortestRun = Math.min(...results.map((result) => result.durationMs));
-    expect(shortestRun).toBeGreaterThanOrEqual(3000);
+    expect(shortestRun).toBeGreaterThanOrEqual(1500);
     expect(maxLagMs).toBeLessThan(shortestRun / 3);
+  });
+});
+
+describe('a time limit a busy machine cannot use up', () => {
+  it('does not blame a tool for time its process got no CPU: the limit counts its thread CPU time', async () => {
+    const directory = mkdtempSync(path.join(os.tmpdir(), 'lamarck-pool-starved-'));
+    try {
+      const script = path.join(directory, 'starved.ts');
+      const sandbox = new URL('../../src/sandbox/quickjs-sandbox.ts', import.meta.url).href;
+      // The tool spins until its own clock jumps by 3 s between two looks: until its process was
+      // stopped (no thread of it got any CPU) for longer than its whole 3 s limit.
+      const tool = 'export default () => { let last = Date.now(); for (;;) { const now = Date.now(); if (now - last >= 3000) return now - last; last = now; } };';
+      writeFileSync(
+        script,
+        [
+          `const { runInQuickJs, warmUpQuickJs } = await import(${JSON.stringify(sandbox)});`,
+          'await warmUpQuickJs();',
+          "process.stdout.write('go\\n');",
+          `const result = await runInQuickJs(${JSON.stringify(tool)}, null, { timeoutMs: 3000, wallClockMs: 120000, memoryLimitBytes: 32 * 1024 * 1024 });`,
+          "process.stdout.write(JSON.stringify(result) + '\\n');",
+          'process.exit(0);',
+        ].join('\n'),
+      );
+      const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let stdout = '';
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+      let done = false;
+      void exited.then(() => (done = true));
+      await new Promise<void>((resolve) => {
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString('utf8');
+          if (stdout.includes('go\n')) resolve();
+        });
+      });
+      // SIGSTOP is starvation made exact: 4 s in which no thread of the child runs. Repeated until
+      // the call ends, in case a stop landed before the tool was running.
+      const pause = (milliseconds: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, milliseconds));
+      let stops = 0;
+      while (!done && stops < 5) {
+        await pause(200);
+        if (done) break;
+        child.kill('SIGSTOP');
+        stops += 1;
+        await pause(4000);
+        child.kill('SIGCONT');
+      }
+      await exited;
+      const result = JSON.parse(stdout.split('\n')[1]!) as QuickJsOutcome;
+      // It was timeout: 4 s of wall clock passed the 3 s limit while the tool had used a few ms.
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && (result.output as number)).toBeGreaterThanOrEqual(3000);
+      expect(result.durationMs).toBeGreaterThan(3000);
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
   });
 });
 
