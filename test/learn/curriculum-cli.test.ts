@@ -148,6 +148,28 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     expect(parseTaskStream(readFileSync(join(cwd, 'sums.jsonl'), 'utf8')).map((task) => task.id)).toEqual(['sums-generated-1']);
   });
 
+  it('measures difficulty with --model when no model is configured and no --agent is given', async () => {
+    const cwd = directory.path;
+    const agent = createLeveledAgent(3);
+    const write = createSumWriter([3, 2]);
+    // One model answers both the writer's request and the agent's tries: a request offering tools is a try.
+    server.enqueue(
+      ...Array.from({ length: 9 }, (): ProtocolReply => ({
+        respond: (body) => (Array.isArray(body['tools']) && body['tools'].length > 0 ? { toolCalls: [{ name: 'final_answer', input: { answer: agent(firstUserText(body)) } }] } : { text: JSON.stringify(write(firstUserText(body))) }),
+      })),
+    );
+    const result = await lamarck(cwd, '--json', 'curriculum', 'sums', '--tag', 'sums', '--count', '2', '--model', `openai-compatible:${server.baseURL}#only`, '--out', 'sums.jsonl');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(server.pending).toBe(0);
+    expect(server.requests.map((request) => request.body['model'])).toEqual(Array.from({ length: 9 }, () => 'only'));
+    const report = JSON.parse(result.stdout) as { tasks: Array<{ id: string; passes: number; tries: number }> };
+    expect(report.tasks.map((task) => [task.id, task.passes, task.tries])).toEqual([
+      ['sums-generated-1', 2, 4],
+      ['sums-generated-2', 3, 4],
+    ]);
+  });
+
   it('says so, and writes nothing, when the library shows no gap', async () => {
     const cwd = directory.path;
     const result = await lamarck(cwd, 'curriculum', '--from-gaps', '--tries', '0', '--model', `openai-compatible:${server.baseURL}#writer`, '--out', 'generated.jsonl');

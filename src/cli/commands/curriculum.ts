@@ -53,7 +53,7 @@ export function registerCurriculumCommand(program: Command, context: CliContext)
     .option('--tag <tag>', 'the tag naming the domain, which learn treats as the tasks\' kind (a gap names its own)', 'generated')
     .option('--count <n>', 'how many tasks to keep per domain or gap', positiveInteger, 10)
     .option('--model <spec>', 'the model that writes the tasks (default: the first configured model)')
-    .option('--agent <spec>', 'the agent model whose success calibrates difficulty (default: the first configured model)')
+    .option('--agent <spec>', 'the agent model whose success calibrates difficulty (default: the first configured model, else --model)')
     .option('--tries <n>', 'attempts of the agent per task to measure its success; 0 keeps tasks without calibration', nonNegativeInteger, 4)
     .option('--rounds <n>', 'batches per domain or gap: the first, then harder or easier variants of tasks too easy or too hard', positiveInteger, 3)
     .option('--min-success <share>', 'the lowest share of tries the agent solves for a task to be kept', share, 0.25)
@@ -79,11 +79,12 @@ async function curriculum(context: CliContext, output: Output, domain: string | 
   const configured = models.models[0];
   const resolveFlag = (spec: string | undefined, flag: string): LanguageModelClient => {
     if (spec !== undefined) return resolveModel(spec, { ...options, field: flag });
-    if (configured === undefined) throw new UsageError(`no model: pass ${flag} <spec> or configure models in lamarck.config.json${flag === '--agent' ? ' (or --tries 0 to keep tasks without calibration)' : ''}`);
+    if (configured === undefined) throw new UsageError(`no model: pass ${flag} <spec> or configure models in lamarck.config.json`);
     return resolveParsedModel(configured, { ...options, field: 'models.0' });
   };
   const model = resolveFlag(flags.model, '--model');
-  const agent = flags.tries === 0 ? undefined : resolveFlag(flags.agent, '--agent');
+  // With no configured model, --model is the only model named, so it is also the agent measured.
+  const agent = flags.tries === 0 ? undefined : flags.agent === undefined && configured === undefined ? model : resolveFlag(flags.agent, '--agent');
 
   const library = await openLibrary(context);
   let gaps: LibraryGap[] = [];
