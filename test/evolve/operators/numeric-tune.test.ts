@@ -204,24 +204,56 @@ describe('numeric-tune operator', () => {
     expect(counts.every(Number.isInteger)).toBe(true);
   });
 
-  it('spreads the first children of a literal written with an exponent over a decade, of a plain one over percents', async () => {
-    /** The spread (largest / smallest) of the first eight children's values of `rate`. */
-    async function firstSpread(text: string): Promise<number> {
+  it('screens each literal first: a plain one by a factor of 2 either way, one written with an exponent by a decade', async () => {
+    /** The values of `rate` in the first two children. */
+    async function firstTwo(text: string): Promise<number[]> {
       const file = `# EVOLVE-BLOCK-START\nrate = ${text}\n# EVOLVE-BLOCK-END\n`;
       const operator = createNumericTuneOperator();
       const random = new Random(5);
       const values: number[] = [];
-      for (let child = 0; child < 8; child += 1) {
+      for (let child = 0; child < 2; child += 1) {
         const proposal = await operator.propose({ problem: problemOf({ 'r.py': file }, ['r.py']), parent: snapshot({ 'r.py': file }, 0), inspirations: [], insights: [], random });
         values.push(scanNumericLiterals(proposal.files, ['r.py']).literals[0]!.value);
       }
-      return Math.max(...values) / Math.min(...values);
+      return values;
     }
-    // The same value and the same draws: `1e-5` names an order of magnitude, `0.00001` a value to adjust.
-    const exponent = await firstSpread('1e-5');
-    const plain = await firstSpread('0.00001');
-    expect(exponent).toBeGreaterThan(5);
-    expect(plain).toBeLessThan(3);
+    // `1e-5` names an order of magnitude, `0.00001` a value to adjust.
+    const exponent = await firstTwo('1e-5');
+    expect(exponent[0]).toBeCloseTo(1e-4, 12);
+    expect(exponent[1]).toBeCloseTo(1e-6, 14);
+    expect(await firstTwo('0.00001')).toEqual([0.00002, 0.000005]);
+  });
+
+  /** Runs the tuner one child at a time from `text`, scoring each child with `score`; returns every child's literal values. */
+  async function sequence(text: string, score: (values: number[]) => number, children: number): Promise<number[][]> {
+    const file = { 't.py': text };
+    const sequenceProblem = problemOf(file, ['t.py']);
+    const operator = createNumericTuneOperator();
+    const random = new Random(3);
+    const parent = snapshot(file, score(scanNumericLiterals(file, ['t.py']).literals.map((literal) => literal.value)));
+    const seen: number[][] = [];
+    for (let child = 0; child < children; child += 1) {
+      const proposal = await operator.propose({ problem: sequenceProblem, parent, inspirations: [], insights: [], random });
+      const values = scanNumericLiterals(proposal.files, ['t.py']).literals.map((literal) => literal.value);
+      seen.push(values);
+      operator.observe!({ parent, proposal, result: { ok: true, score: score(values), metrics: {}, artifacts: {}, failure: null, stages: 1, durationMs: 1 } });
+    }
+    return seen;
+  }
+
+  it('follows a probe that helps with doubling steps, so a count sixteen times too small is found by the fourth child', async () => {
+    // Before screening, steps of about 25% from CMA-ES needed dozens of children to get there.
+    const children = await sequence('# EVOLVE-BLOCK-START\nn = 10\n# EVOLVE-BLOCK-END\n', ([n]) => -Math.abs(Math.log(n! / 160)), 5);
+    // Factors 2 and 1/2, then 4 and 16 while that helps; the next doubling (256) stops at the integer's bound (100x).
+    expect(children.map(([n]) => n)).toEqual([20, 5, 40, 160, 1000]);
+  });
+
+  it('holds still, after screening, a literal whose probes never changed the score', async () => {
+    const text = '# EVOLVE-BLOCK-START\nrate = 3.0\nunused = 7.0\nwidth = 2.5\n# EVOLVE-BLOCK-END\n';
+    const children = await sequence(text, ([rate, , width]) => -((rate! - 1.2) ** 2) - (width! - 4) ** 2, 60);
+    // The screening moves `unused` twice (up and down); nothing after it does.
+    expect(children.filter(([, unused]) => unused !== 7).length).toBe(2);
+    expect(children.slice(0, 6).filter(([, unused]) => unused !== 7).map(([, unused]) => unused)).toEqual([14, 3.5]);
   });
 
   it('never proposes the same literals twice, and restarts a converged distribution with a larger population', async () => {
