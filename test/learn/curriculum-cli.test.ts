@@ -148,6 +148,44 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     expect(parseTaskStream(readFileSync(join(cwd, 'sums.jsonl'), 'utf8')).map((task) => task.id)).toEqual(['sums-generated-1']);
   });
 
+  it('stops at --budget-usd, over the configured budget, with the writer\'s call and the agent\'s tries metered and what was measured written', async () => {
+    const cwd = directory.path;
+    // Each call costs $1: 1000 input tokens at $1000 a million, for both models.
+    const price = { inputPerMillion: 1000, outputPerMillion: 0 };
+    writeFileSync(join(cwd, 'lamarck.config.json'), JSON.stringify({ budget: { maxUsd: 100 }, prices: { writer: price, agent: price } }));
+    const usage = { inputTokens: 1000, outputTokens: 0 };
+    const agent = createLeveledAgent(3);
+    const write = createSumWriter([3, 2]);
+    // $5: the writer's call and 4 tries at the first sum; the first try at the second is refused.
+    server.enqueue(
+      { respond: (body) => ({ text: JSON.stringify(write(firstUserText(body))), usage }) },
+      ...Array.from({ length: 4 }, (): ProtocolReply => ({ respond: (body) => ({ toolCalls: [{ name: 'final_answer', input: { answer: agent(firstUserText(body)) } }], usage }) })),
+    );
+    const spec = (model: string): string => `openai-compatible:${server.baseURL}#${model}`;
+    const result = await lamarck(cwd, '--json', 'curriculum', 'sums', '--tag', 'sums', '--count', '2', '--model', spec('writer'), '--agent', spec('agent'), '--budget-usd', '5', '--out', 'sums.jsonl');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(server.pending).toBe(0);
+    const report = JSON.parse(result.stdout) as { stopped: string; kept: number; costUsd: number; dropped: Array<{ reason: string }> };
+    expect(report.stopped).toMatch(/^the budget ran out: budget reached: .*5/);
+    expect(report.costUsd).toBeCloseTo(5, 9);
+    expect(report.kept).toBe(1);
+    expect(report.dropped.map((drop) => drop.reason)).toEqual(['the budget ran out before its difficulty was measured']);
+    expect(parseTaskStream(readFileSync(join(cwd, 'sums.jsonl'), 'utf8')).map((task) => task.id)).toEqual(['sums-generated-1']);
+  });
+
+  it('warns that --budget-usd cannot stop a model without a price', async () => {
+    const cwd = directory.path;
+    const write = createSumWriter([3]);
+    server.enqueue({ respond: (body) => ({ text: JSON.stringify(write(firstUserText(body))) }) });
+    const warned = await lamarck(cwd, 'curriculum', 'sums', '--tries', '0', '--count', '1', '--model', `openai-compatible:${server.baseURL}#unpriced`, '--budget-usd', '1', '--out', 'x.jsonl');
+    expect(warned.code).toBe(0);
+    expect(warned.stderr).toMatch(/the price of openai-compatible:.*#unpriced is unknown, so the USD budget cannot stop its calls/);
+    expect(server.pending).toBe(0);
+    const refused = await lamarck(cwd, 'curriculum', 'sums', '--model', `openai-compatible:${server.baseURL}#unpriced`, '--budget-usd', '0', '--out', 'x.jsonl');
+    expect(refused.stderr).toMatch(/--budget-usd/);
+  });
+
   it('measures difficulty with --model when no model is configured and no --agent is given', async () => {
     const cwd = directory.path;
     const agent = createLeveledAgent(3);

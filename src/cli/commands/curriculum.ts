@@ -9,12 +9,15 @@ import { findLibraryGaps, type LibraryGap } from '../../learn/curriculum-gaps.ts
 import { parseLearnConfig } from '../../learn/learn-config.ts';
 import { LibraryKnowledge } from '../../learn/library-knowledge.ts';
 import { LibraryIndex } from '../../library/retrieval/library-index.ts';
+import { definedOnly } from '../../core/defined-only.ts';
 import { modelConfig } from '../../model/model-config.ts';
+import { findPricing } from '../../model/pricing.ts';
 import { modelOptionsFromConfig, resolveConfiguredEmbeddingModel, resolveModel, resolveParsedModel } from '../../model/resolve-model.ts';
+import { parseModelSpec } from '../../model/spec.ts';
 import type { LanguageModelClient } from '../../model/types.ts';
 import { createUsageMeter } from '../../model/usage-meter.ts';
 import type { CliContext } from '../context.ts';
-import { nonNegativeInteger, positiveInteger, share } from '../option-parsers.ts';
+import { nonNegativeInteger, positiveInteger, positiveNumber, share } from '../option-parsers.ts';
 import type { Output } from '../output.ts';
 import { openLibrary } from './library.ts';
 
@@ -41,6 +44,7 @@ interface CurriculumFlags {
   rounds: number;
   minSuccess: number;
   maxSuccess: number;
+  budgetUsd?: number;
 }
 
 export function registerCurriculumCommand(program: Command, context: CliContext): void {
@@ -58,6 +62,7 @@ export function registerCurriculumCommand(program: Command, context: CliContext)
     .option('--rounds <n>', 'batches per domain or gap: the first, then harder or easier variants of tasks too easy or too hard', positiveInteger, 3)
     .option('--min-success <share>', 'the lowest share of tries the agent solves for a task to be kept', share, 0.25)
     .option('--max-success <share>', 'the highest share of tries the agent solves for a task to be kept', share, 0.75)
+    .option('--budget-usd <x>', 'stop once this much has been spent on model calls (the writer\'s and the agent\'s tries), writing what was measured', positiveNumber)
     .action(async (domain: string | undefined, flags: CurriculumFlags, command: Command) =>
       context.action(command, async (output) => curriculum(context, output, domain, flags)),
     );
@@ -74,7 +79,8 @@ async function curriculum(context: CliContext, output: Output, domain: string | 
   const config = await context.config();
   const learnConfig = parseLearnConfig(config.learn, config.source);
   const models = modelConfig(config);
-  const meter = createUsageMeter(config.budget);
+  const budget = { ...config.budget, ...definedOnly({ maxUsd: flags.budgetUsd }) };
+  const meter = createUsageMeter(budget);
   const options = { ...modelOptionsFromConfig(models, { meter }), cwd: context.cwd };
   const configured = models.models[0];
   const resolveFlag = (spec: string | undefined, flag: string): LanguageModelClient => {
@@ -85,6 +91,14 @@ async function curriculum(context: CliContext, output: Output, domain: string | 
   const model = resolveFlag(flags.model, '--model');
   // With no configured model, --model is the only model named, so it is also the agent measured.
   const agent = flags.tries === 0 ? undefined : flags.agent === undefined && configured === undefined ? model : resolveFlag(flags.agent, '--agent');
+  // An unpriced model counts as free, so a USD budget would silently never stop it.
+  if (budget.maxUsd !== undefined) {
+    for (const client of new Set([model, ...(agent === undefined ? [] : [agent])])) {
+      if (findPricing(parseModelSpec(client.spec, 'model'), client.spec, models.prices) === undefined) {
+        output.warn(`the price of ${client.spec} is unknown, so the USD budget cannot stop its calls; add it to "prices" in lamarck.config.json`);
+      }
+    }
+  }
 
   const library = await openLibrary(context);
   let gaps: LibraryGap[] = [];
