@@ -5,7 +5,7 @@ import type { JsonObject } from '../core/json.ts';
  * JSON-compatible objects, so a networked database stores them as they are.
  */
 
-export type RunKind = 'evolve' | 'learn' | 'agent';
+export type RunKind = 'evolve' | 'learn' | 'agent' | 'curriculum';
 export type RunStatus = 'running' | 'finished' | 'failed' | 'stopped';
 
 export interface RunRecord {

@@ -125,6 +125,11 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
       expect.stringMatching(/^2 of 2 tasks kept in 1 batches, written to .*sums\.jsonl; the agent's success on them 0\.63 \(target 0\.5, band 0\.25-0\.75\); cost \$0\.0+$/),
       '',
     ]);
+    // The run is recorded: `lamarck runs` lists it with its counts.
+    const runs = await lamarck(cwd, '--json', 'runs');
+    const [run] = JSON.parse(runs.stdout) as Array<{ kind: string; name: string; status: string; summary: Record<string, unknown>; config: unknown }>;
+    expect(run).toMatchObject({ kind: 'curriculum', name: 'sums of several numbers', status: 'finished', summary: { generated: 2, kept: 2, dropped: 0, calls: 9 } });
+    expect((await lamarck(cwd, 'runs')).stdout).toMatch(/curriculum\s+finished .* sums of several numbers {2}2 of 2 tasks kept\n/);
   });
 
   it('counts the agent\'s tries against the configured budget and writes what was measured when it runs out', async () => {
@@ -172,6 +177,11 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     expect(report.kept).toBe(1);
     expect(report.dropped.map((drop) => drop.reason)).toEqual(['the budget ran out before its difficulty was measured']);
     expect(parseTaskStream(readFileSync(join(cwd, 'sums.jsonl'), 'utf8')).map((task) => task.id)).toEqual(['sums-generated-1']);
+    const runs = JSON.parse((await lamarck(cwd, '--json', 'runs', '--kind', 'curriculum')).stdout) as Array<{ status: string; summary: Record<string, unknown> }>;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]!.status).toBe('stopped');
+    expect(runs[0]!.summary).toMatchObject({ generated: 2, kept: 1, dropped: 1, calls: 5, message: expect.stringMatching(/^stopped early: the budget ran out/) });
+    expect(runs[0]!.summary['costUsd']).toBeCloseTo(5, 9);
   });
 
   it('warns that --budget-usd cannot stop a model without a price', async () => {

@@ -37,6 +37,17 @@ async function get<T>(path: string): Promise<T> {
   return (await response.json()) as T;
 }
 
+describe('a curriculum run', () => {
+  it('is listed with its tasks generated as iterations, its cost and tokens, and its stop on its page', async () => {
+    const run = await store.createRun({ kind: 'curriculum', name: 'sums', config: { out: '/tmp/sums.jsonl', fromGaps: false } });
+    await store.updateRun(run.id, { status: 'stopped', summary: { generated: 7, kept: 3, dropped: 4, costUsd: 0.5, inputTokens: 100, outputTokens: 20, calls: 9, message: 'stopped early: the budget ran out' } });
+    const row = (await get<RunList>('/api/runs?kind=curriculum')).runs;
+    expect(row).toEqual([expect.objectContaining({ id: run.id, kind: 'curriculum', status: 'stopped', bestScore: null, iterations: 7, costUsd: 0.5, tokens: 120 })]);
+    const detail = await get<RunDetail>(`/api/runs/${run.id}`);
+    expect(detail).toMatchObject({ stopMessage: 'stopped early: the budget ran out', programCount: 0, summary: { kept: 3 } });
+  });
+});
+
 describe('runs stored as running', () => {
   it('shows a running evolve run with figures from its programs so far', async () => {
     const run = await store.createRun({ kind: 'evolve', name: 'in progress', config: {} });

@@ -114,29 +114,60 @@ async function curriculum(context: CliContext, output: Output, domain: string | 
   } else {
     targets = [domainTarget(domain!, flags.tag)];
   }
-  let calibration: CurriculumCalibration | undefined;
-  if (agent !== undefined) {
-    const index = new LibraryIndex({ embedding: resolveConfiguredEmbeddingModel(models) });
-    await index.sync(library);
-    calibration = {
-      actor: createAgentActor({ model: agent, meter, limits: { maxSteps: learnConfig.maxSteps } }),
-      knowledge: (task) => new LibraryKnowledge({ index, task: task.prompt, tokenBudget: learnConfig.tokenBudget, maxItems: learnConfig.maxItems }),
-      tries: flags.tries,
-      low: flags.minSuccess,
-      high: flags.maxSuccess,
-      rounds: flags.rounds,
-      cwd: context.cwd,
-    };
+  // The run goes to the store, so `lamarck runs` and the dashboard list it beside learn and evolve.
+  const run = await library.store.createRun({
+    kind: 'curriculum',
+    name: fromGaps ? 'from gaps' : domain!,
+    config: { out, fromGaps, targets: targets.map((target) => target.id), count: flags.count, tries: flags.tries, model: model.spec, agent: agent?.spec ?? null },
+  });
+  let written: Curriculum;
+  try {
+    written = await writeCurriculumTasks();
+  } catch (error) {
+    await library.store.updateRun(run.id, { status: 'failed', summary: { error: error instanceof Error ? error.message : String(error), costUsd: meter.totals().costUsd } });
+    throw error;
   }
-  const written = await writeCurriculum({ model, targets, count: flags.count, calibration, meter, cwd: context.cwd });
-  await writeFile(out, written.kept.map((kept) => JSON.stringify(kept.task)).join('\n') + (written.kept.length > 0 ? '\n' : ''), 'utf8');
-  const costUsd = meter.totals().costUsd;
+  const totals = meter.totals();
+  await library.store.updateRun(run.id, {
+    status: written.stopped === undefined ? 'finished' : 'stopped',
+    summary: {
+      generated: written.generated,
+      kept: written.kept.length,
+      dropped: written.dropped.length,
+      costUsd: totals.costUsd,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      calls: totals.calls,
+      ...definedOnly({ message: written.stopped === undefined ? undefined : `stopped early: ${written.stopped}` }),
+    },
+  });
+  const costUsd = totals.costUsd;
   if (output.json) {
-    output.printJson({ out, gaps, ...summaryJson(written), costUsd });
+    output.printJson({ out, run: run.id, gaps, ...summaryJson(written), costUsd });
     return 0;
   }
   report(output, out, gaps, written, costUsd);
   return 0;
+
+  async function writeCurriculumTasks(): Promise<Curriculum> {
+    let calibration: CurriculumCalibration | undefined;
+    if (agent !== undefined) {
+      const index = new LibraryIndex({ embedding: resolveConfiguredEmbeddingModel(models) });
+      await index.sync(library);
+      calibration = {
+        actor: createAgentActor({ model: agent, meter, limits: { maxSteps: learnConfig.maxSteps } }),
+        knowledge: (task) => new LibraryKnowledge({ index, task: task.prompt, tokenBudget: learnConfig.tokenBudget, maxItems: learnConfig.maxItems }),
+        tries: flags.tries,
+        low: flags.minSuccess,
+        high: flags.maxSuccess,
+        rounds: flags.rounds,
+        cwd: context.cwd,
+      };
+    }
+    const curriculum = await writeCurriculum({ model, targets, count: flags.count, calibration, meter, cwd: context.cwd });
+    await writeFile(out, curriculum.kept.map((kept) => JSON.stringify(kept.task)).join('\n') + (curriculum.kept.length > 0 ? '\n' : ''), 'utf8');
+    return curriculum;
+  }
 }
 
 function summaryJson(written: Curriculum) {

@@ -12,8 +12,8 @@ import { definedOnly, mapDefined } from '../../core/defined-only.ts';
 export function registerRunsCommand(program: Command, context: CliContext): void {
   program
     .command('runs')
-    .description('list recorded runs (evolve, learn, agent) with status and best score')
-    .option('--kind <kind>', 'only runs of this kind: evolve, learn or agent')
+    .description('list recorded runs (evolve, learn, agent, curriculum) with status and best score')
+    .option('--kind <kind>', 'only runs of this kind: evolve, learn, agent or curriculum')
     .option('--limit <n>', 'at most this many runs', (value: string) => Number(value), 50)
     .action(async (options: { kind?: RunKind; limit: number }, command: Command) =>
       context.action(command, async (output) => {
@@ -49,10 +49,11 @@ export function registerRunsCommand(program: Command, context: CliContext): void
           const status = views[index]!.status;
           const best = typeof run.summary['bestScore'] === 'number' ? `best ${run.summary['bestScore']}` : '';
           const iterations = typeof run.summary['iterations'] === 'number' ? `${run.summary['iterations']} iterations` : '';
+          const kept = run.kind === 'curriculum' && typeof run.summary['kept'] === 'number' ? `${run.summary['kept']} of ${String(run.summary['generated'])} tasks kept` : '';
           const when = new Date(run.createdAt).toISOString().replace('T', ' ').slice(0, 19);
           const occupancy = occupancies[index];
           const workers = occupancy === undefined ? '' : `workers: ${describeOccupancy(occupancy)}`;
-          output.info([run.id, run.kind.padEnd(6), status.padEnd(11), when, run.name, best, iterations, workers].filter((part) => part !== '').join('  '));
+          output.info([run.id, run.kind.padEnd(6), status.padEnd(11), when, run.name, best, iterations, kept, workers].filter((part) => part !== '').join('  '));
         }
         if (runs.some((run, index) => run.kind === 'evolve' && views[index]!.status === 'interrupted')) {
           output.info('an interrupted run lost its process; `lamarck evolve --resume <run>` continues an evolve run');

@@ -5,7 +5,7 @@ import type { RunList, RunRow } from '../api-types.ts';
 import { isScored, type RunProgramsCache } from '../run-programs.ts';
 
 /**
- * The run list: every evolve, learn and agent run with the figures the Runs page shows. A finished
+ * The run list: every evolve, learn, agent and curriculum run with the figures the Runs page shows. A finished
  * run's figures come from the summary it wrote; a running evolve run has none yet, so its figures
  * come from its program index (kept incrementally, so this stays cheap while it runs).
  */
@@ -121,6 +121,7 @@ function iterationsOf(run: RunRecord): number | null {
   const summary = run.summary;
   if (run.kind === 'learn') return numberOrNull(summary['tasks']);
   if (run.kind === 'agent') return numberOrNull(summary['steps']);
+  if (run.kind === 'curriculum') return numberOrNull(summary['generated']);
   return numberOrNull(summary['iterations']);
 }
 
