@@ -6,7 +6,8 @@
  *   evaluator); circle packing >= 2.45 in 100; js-bin-packing reported.
  * - yield: a scripted model that writes small one- and two-line SEARCH/REPLACE diffs (the kind
  *   AlphaEvolve-style models mostly write) on function-minimization. Goal: >= 80% of its proposals
- *   evaluated; also the share of improvements that came from the tuner's bursts on model children.
+ *   evaluated; also the share of improvements that came from the tuner (its own draws and its
+ *   bursts) and from hybrid bursts alone (children whose parent draw was 'burst').
  * `--quick` runs 2 seeds and a tenth of the evaluations, to check the suite works.
  * `--only <part>` runs one part (function-minimization, circle-packing, js-bin-packing or yield) and
  * `--seeds 1,2,3` chooses the seeds. Seeds run one after another, and the suite lowers its own
@@ -117,13 +118,22 @@ async function measureYield(iterations: number, useSeeds: readonly number[]) {
     let proposedByModel = 0;
     let evaluatedFromModel = 0;
     const improvementsBy: Record<string, number> = {};
+    // Which parent draw each attempt came from: a hybrid burst's children are drawn as 'burst'.
+    const drawOf = new Map<number, string>();
+    let fromBursts = 0;
     let best = Number.NEGATIVE_INFINITY;
     for (const event of events) {
-      if (event.type === 'candidate-proposed' && event.operator.startsWith('llm-')) proposedByModel += 1;
+      if (event.type === 'candidate-proposed') {
+        drawOf.set(event.iteration, event.draw);
+        if (event.operator.startsWith('llm-')) proposedByModel += 1;
+      }
       if (event.type === 'candidate-evaluated') {
         if (event.operator.startsWith('llm-')) evaluatedFromModel += 1;
         if (event.score !== null && event.score > best) {
-          if (best !== Number.NEGATIVE_INFINITY) improvementsBy[event.operator] = (improvementsBy[event.operator] ?? 0) + 1;
+          if (best !== Number.NEGATIVE_INFINITY) {
+            improvementsBy[event.operator] = (improvementsBy[event.operator] ?? 0) + 1;
+            if (drawOf.get(event.iteration) === 'burst') fromBursts += 1;
+          }
           best = event.score;
         }
       }
@@ -139,6 +149,7 @@ async function measureYield(iterations: number, useSeeds: readonly number[]) {
       modelYield: proposedByModel === 0 ? null : round(evaluatedFromModel / proposedByModel, 3),
       improvementsBy,
       tunerShareOfImprovements: improvements === 0 ? null : round((improvementsBy['numeric-tune'] ?? 0) / improvements, 3),
+      burstShareOfImprovements: improvements === 0 ? null : round(fromBursts / improvements, 3),
       rejections: summary.rejections,
       failures: summary.failures,
       wallSeconds,
@@ -146,10 +157,12 @@ async function measureYield(iterations: number, useSeeds: readonly number[]) {
   }
   const yields = runs.map((entry) => entry['modelYield']).filter((value): value is number => typeof value === 'number');
   const shares = runs.map((entry) => entry['tunerShareOfImprovements']).filter((value): value is number => typeof value === 'number');
+  const burstShares = runs.map((entry) => entry['burstShareOfImprovements']).filter((value): value is number => typeof value === 'number');
   return {
     iterations,
     modelYield: { min: Math.min(...yields), median: median(yields), max: Math.max(...yields), goal: 0.8, goalMet: median(yields) >= 0.8 },
     tunerShareOfImprovements: shares.length === 0 ? null : { min: Math.min(...shares), median: median(shares), max: Math.max(...shares) },
+    burstShareOfImprovements: burstShares.length === 0 ? null : { min: Math.min(...burstShares), median: median(burstShares), max: Math.max(...burstShares) },
     runs,
   };
 }
