@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { definedOnly } from '../core/defined-only.ts';
 import { BudgetExceededError } from '../core/errors.ts';
 import type { LanguageModelClient, UsageMeter } from '../model/types.ts';
 import { CalibrationBudgetStop, measureSuccess, type CalibrationSettings, type Difficulty } from './curriculum-calibration.ts';
@@ -25,6 +26,8 @@ export interface CurriculumTarget {
   kind: string;
   /** What the tasks are about, in words, for the model. */
   description: string;
+  /** The library gap the tasks are aimed at (a gap's target, not a domain's): kept on each task, so learn's curve shows it. */
+  gap?: string | undefined;
 }
 
 export interface CurriculumCalibration extends CalibrationSettings {
@@ -109,6 +112,7 @@ export function gapTarget(gap: LibraryGap): CurriculumTarget {
     return {
       id: gap.id,
       kind: gap.kind,
+      gap: gap.id,
       description: `Tasks that need the skill "${gap.skill}" (${gap.description}). No held-out task has checked this skill yet: ${gap.reason}.`,
     };
   }
@@ -120,7 +124,7 @@ export function gapTarget(gap: LibraryGap): CurriculumTarget {
     ...(gap.feedback.length > 0 ? ['What the verifier said:', ...gap.feedback.map((feedback) => `- ${feedback}`)] : []),
     'Write new tasks that practise what these need, not copies of them.',
   ];
-  return { id: gap.id, kind: gap.kind, description: lines.filter((line) => line !== '').join('\n') };
+  return { id: gap.id, kind: gap.kind, gap: gap.id, description: lines.filter((line) => line !== '').join('\n') };
 }
 
 interface Measured {
@@ -216,7 +220,7 @@ async function checkBatch(options: CurriculumOptions, target: CurriculumTarget, 
       drop('', `not a task: ${shape.error.issues.map((issue) => `${issue.path.join('.') || 'task'}: ${issue.message}`).join('; ')}`);
       continue;
     }
-    const parsed = taskSchema.safeParse({ id: `${target.kind}-generated-${number}`, prompt: shape.data.prompt, verify: shape.data.verify, tags: [target.kind, selfGeneratedTag] });
+    const parsed = taskSchema.safeParse({ id: `${target.kind}-generated-${number}`, prompt: shape.data.prompt, verify: shape.data.verify, tags: [target.kind, selfGeneratedTag], ...definedOnly({ gap: target.gap }) });
     if (!parsed.success) {
       drop(shape.data.prompt, `invalid task: ${parsed.error.issues.map((issue) => `${issue.path.join('.') || 'task'}: ${issue.message}`).join('; ')}`);
       continue;

@@ -31,6 +31,8 @@ export interface CurvePoint {
   cascade?: CascadeRecord;
   /** A task `lamarck curriculum` wrote (tagged `self-generated`). */
   selfGenerated?: true;
+  /** The library gap a self-generated task was written for (`failures-<kind>`, `skill-<name>`). */
+  gap?: string;
 }
 
 export interface ProposalSummary {

@@ -73,6 +73,6 @@ export function curvePoint(
     unchanged: count('unchanged'),
     failures: [...pending.failures, ...gateFailures],
     learningCostUsd: Math.max(0, (meter?.totals().costUsd ?? 0) - pending.costBefore - pending.costUsd),
-    ...definedOnly({ cascade: pending.cascade, selfGenerated: task.tags.includes(selfGeneratedTag) ? (true as const) : undefined }),
+    ...definedOnly({ cascade: pending.cascade, selfGenerated: task.tags.includes(selfGeneratedTag) ? (true as const) : undefined, gap: task.gap }),
   };
 }

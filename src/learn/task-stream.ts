@@ -67,6 +67,8 @@ export const taskSchema = z
     verify: verifySchema.optional(),
     tags: z.array(z.string()).default([]),
     split: z.enum(['train', 'holdout']).default('train'),
+    /** The library gap `lamarck curriculum --from-gaps` wrote the task for (its target id). */
+    gap: z.string().max(200).refine(hasText, 'must not be empty or only whitespace').optional(),
   })
   .strict();
 export type Task = z.infer<typeof taskSchema>;

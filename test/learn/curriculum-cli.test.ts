@@ -89,19 +89,19 @@ describe('lamarck curriculum --from-gaps, then lamarck learn (over HTTP)', () =>
     expect(asked[0]).toContain(`- ${sumPrompt(5, 5)}`);
     expect(asked[1]).toContain('Write easier variants of them:');
     const generated = parseTaskStream(readFileSync(join(cwd, 'generated.jsonl'), 'utf8'));
-    expect(generated.map((task) => [task.id, task.tags])).toEqual([
-      ['sums-generated-1', ['sums', 'self-generated']],
-      ['sums-generated-4', ['sums', 'self-generated']],
+    expect(generated.map((task) => [task.id, task.tags, task.gap])).toEqual([
+      ['sums-generated-1', ['sums', 'self-generated'], 'failures-sums'],
+      ['sums-generated-4', ['sums', 'self-generated'], 'failures-sums'],
     ]);
 
     replies(2 + 2);
     const second = await lamarck(cwd, '--json', 'learn', 'generated.jsonl', '--model', spec('agent'), '--learner', spec('learner'));
     expect(second.stderr).toBe('');
     expect(second.code).toBe(0);
-    const curve = (JSON.parse(second.stdout) as { curves: Array<{ taskId: string; selfGenerated?: boolean }> }).curves;
-    expect(curve.map((point) => [point.taskId, point.selfGenerated])).toEqual([
-      ['sums-generated-1', true],
-      ['sums-generated-4', true],
+    const curve = (JSON.parse(second.stdout) as { curves: Array<{ taskId: string; selfGenerated?: boolean; gap?: string }> }).curves;
+    expect(curve.map((point) => [point.taskId, point.selfGenerated, point.gap])).toEqual([
+      ['sums-generated-1', true, 'failures-sums'],
+      ['sums-generated-4', true, 'failures-sums'],
     ]);
     expect(server.pending).toBe(0);
   });

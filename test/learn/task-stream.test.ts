@@ -24,7 +24,7 @@ describe('task stream', () => {
     ['{"id":"a","prompt":"x","verify":{"type":"fuzzy"}}', 'line 1: verify.type'],
     ['{"id":"a","prompt":"x","verify":{"type":"regex","pattern":"("}}', 'line 1: verify.pattern: not a valid regular expression'],
     ['{"id":"a","prompt":"x","split":"test"}', 'line 1: split'],
-    ['{"id":"a","prompt":"x","extra":1}', 'line 1: extra: unknown key (allowed: id, prompt, verify, tags, split)'],
+    ['{"id":"a","prompt":"x","extra":1}', 'line 1: extra: unknown key (allowed: id, prompt, verify, tags, split, gap)'],
     ['{"id":"a","prompt":"x"}\n{"id":"a","prompt":"y"}', 'line 2: id: duplicate task id "a" (first on line 1)'],
     ['{"id":"a","prompt":"x","verify":{"type":"command","command":[]}}', 'line 1: verify.command'],
     ['{"id":"a","prompt":"x","verify":{"type":"command","command":[""]}}', 'line 1: verify.command.0: must not be an empty string'],
@@ -63,6 +63,12 @@ describe('task stream', () => {
     expect(refused.field).toBe('line 2: prompt');
     expect(refused.problems.map((problem) => `${problem.line} ${problem.field}`)).toEqual(['2 prompt', '3 (json)', '4 id', '5 verify.expected', '6 id']);
     expect(refused.message).toMatch(/^stream\.jsonl: line 2: prompt: must not be empty or only whitespace, got "[^"]*"; line 3: not valid JSON .*; line 4: id: .*; line 5: verify\.expected: .*; line 6: id: duplicate task id "a" \(first on line 1\)$/);
+  });
+
+  it('keeps the gap a generated task was written for, and refuses a blank one naming the field', () => {
+    const [task] = parseTaskStream('{"id":"g","prompt":"sum 1 2","tags":["sums","self-generated"],"gap":"failures-sums"}\n', 'gaps.jsonl');
+    expect(task!.gap).toBe('failures-sums');
+    expect(() => parseTaskStream('{"id":"g","prompt":"sum 1 2","gap":" "}\n', 'gaps.jsonl')).toThrow(/line 1: gap: must not be empty/);
   });
 
   it('lists the first twenty bad lines and counts the rest', () => {
