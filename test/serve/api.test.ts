@@ -211,8 +211,11 @@ describe('an evolve run', () => {
     expect((detail.program as { files: Record<string, string> }).files).toEqual(stored.files);
     expect(detail.parent!.id).toBe(stored.parentId);
     expect(detail.diffToParent).toMatch(/^--- parent\/program\.mjs\n\+\+\+ this\/program\.mjs\n/);
-    expect(detail.diffToParent).toContain('-const x = ');
-    expect(detail.diffToInitial).toContain('-const x = 3.0;');
+    // Each diff names exactly the lines the program changed, whichever literals the tuner moved.
+    const initial = (await store.listPrograms(demo.evolveRunId)).find((program) => program.parentId === undefined || program.parentId === null)!;
+    const parentCode = (await store.getProgram(stored.parentId!))!.files['program.mjs']!;
+    expectDiffOfLines(detail.diffToParent, parentCode, stored.files['program.mjs']!);
+    expectDiffOfLines(detail.diffToInitial, initial.files['program.mjs']!, stored.files['program.mjs']!);
     expect(detail.ghost).toBe(false);
     const parent = await get<ProgramDetail>(`/api/programs/${stored.parentId}`);
     expect(parent.children.map((child) => child.id)).toContain(best.id);
@@ -294,3 +297,15 @@ describe('a learn run, the library and an agent run', () => {
     expect(forward.status).toBe(200);
   });
 });
+
+/** A unified diff from `before` to `after` removes each line only `before` has and adds each line only `after` has. */
+function expectDiffOfLines(diff: string | null, before: string, after: string): void {
+  expect(diff).not.toBeNull();
+  const beforeLines = before.split('\n');
+  const afterLines = after.split('\n');
+  const removed = beforeLines.filter((line) => !afterLines.includes(line));
+  const added = afterLines.filter((line) => !beforeLines.includes(line));
+  expect(removed.length + added.length).toBeGreaterThan(0);
+  for (const line of removed) expect(diff).toContain(`\n-${line}\n`);
+  for (const line of added) expect(diff).toContain(`\n+${line}\n`);
+}

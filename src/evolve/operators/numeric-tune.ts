@@ -3,6 +3,7 @@ import { isJsonObject, type JsonObject } from '../../core/json.ts';
 import { operatorSpecificationVersion, type EvaluationResult, type Operator, type OperatorContext, type ProgramSnapshot, type CandidateProposal } from '../types.ts';
 import { scanNumericLiterals, writeNumericLiterals, type NumericLiteral } from './numeric-literals.ts';
 import { SepCmaEs, type ScoredSample } from './sep-cma-es.ts';
+import { defaultPopulationSize, freshRestartState, restoreRestartState, shouldRestart, type RestartState } from './bipop-restarts.ts';
 import {
   nextProbe,
   observeProbe,
@@ -92,19 +93,6 @@ interface Distribution {
   compass: CompassState;
 }
 
-/** BIPOP bookkeeping: restarts so far, the large regime's population multiplier, evaluations per regime. */
-interface RestartState {
-  count: number;
-  largeMultiplier: number;
-  regime: 'large' | 'small';
-  evaluationsLarge: number;
-  evaluationsSmall: number;
-  /** The best score when the current run of this distribution last improved, and the generation then. */
-  bestScore: number | null;
-  improvedAtGeneration: number;
-  /** Set by `observe`, carried out by the next `propose` (which holds the random stream). */
-  pending: boolean;
-}
 
 const operatorName = 'numeric-tune';
 const maxPending = 512;
@@ -122,7 +110,6 @@ const zeroBound = 1000;
 const magnitudeStretch = (initialStep: number): number => Math.max(1, Math.log(10) / 2 / initialStep);
 const exponentNotation = /\d[eE][+-]?\d/;
 /** A distribution whose largest step is below this (in log units: 0.01%) has converged. */
-const convergedDeviation = 1e-4;
 
 export function createNumericTuneOperator(options: NumericTuneOptions = {}): Operator & { distributionCount(): number } {
   const initialStep = options.initialStep ?? 0.25;
@@ -289,7 +276,7 @@ export function createNumericTuneOperator(options: NumericTuneOptions = {}): Ope
         if (distribution.buffer.length >= distribution.cma.populationSize) {
           distribution.cma.tell(distribution.buffer);
           distribution.buffer = [];
-          if (shouldRestart(distribution)) restart.pending = true;
+          if (shouldRestart(distribution.cma, restart)) restart.pending = true;
         }
       } catch {
         // observe must never throw; an unparseable child simply teaches nothing.
@@ -561,36 +548,9 @@ function coordinateBound(sign: number, integer: boolean, stretch: number): numbe
   return sign === 0 ? zeroBound : (integer ? integerBound : realBound) / stretch;
 }
 
-function freshRestartState(): RestartState {
-  return { count: 0, largeMultiplier: 1, regime: 'large', evaluationsLarge: 0, evaluationsSmall: 0, bestScore: null, improvedAtGeneration: 0, pending: false };
-}
 
-function restoreRestartState(saved: JsonObject): RestartState {
-  return {
-    count: Number(saved.count ?? 0),
-    largeMultiplier: Number(saved.largeMultiplier ?? 1),
-    regime: saved.regime === 'small' ? 'small' : 'large',
-    evaluationsLarge: Number(saved.evaluationsLarge ?? 0),
-    evaluationsSmall: Number(saved.evaluationsSmall ?? 0),
-    bestScore: saved.bestScore === null || saved.bestScore === undefined ? null : Number(saved.bestScore),
-    improvedAtGeneration: Number(saved.improvedAtGeneration ?? 0),
-    pending: saved.pending === true,
-  };
-}
 
-function defaultPopulationSize(dimension: number): number {
-  return 4 + Math.floor(3 * Math.log(Math.max(1, dimension)));
-}
 
-/** Converged (every step below 0.01%) or no better score for 10 + 30n/λ generations (Hansen's stagnation rule, shortened). */
-function shouldRestart(distribution: Distribution): boolean {
-  const { cma, restart } = distribution;
-  let largest = 0;
-  for (let index = 0; index < cma.dimension; index += 1) largest = Math.max(largest, cma.deviation(index));
-  if (largest < convergedDeviation) return true;
-  const patience = 10 + Math.ceil((30 * cma.dimension) / cma.populationSize);
-  return cma.generation - restart.improvedAtGeneration > patience;
-}
 
 /** Folds a coordinate back into [-bound, bound] (mirror reflection), so CMA-ES sees no flat region at the edge. */
 function reflect(coordinate: number, bound: number): number {
